@@ -1,0 +1,287 @@
+// store_service.cpp: epoll loop serving the guest ring and host socket clients.
+#include "store_service.hpp"
+
+#include "store_protocol.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace pvisor::store {
+namespace {
+
+enum Tag : std::uint64_t { kTagWake = 1, kTagListen = 2, kTagGuest = 3, kTagClient = 4 };
+constexpr std::size_t kMaxClients = 64;
+// Beyond this much unsent output a client is not read from until it drains.
+constexpr std::size_t kClientOutLimit = 256 * 1024;
+
+std::uint64_t client_tag(int fd) { return (static_cast<std::uint64_t>(fd) << 8) | kTagClient; }
+
+void drain_eventfd(int fd) {
+    std::uint64_t v = 0;
+    [[maybe_unused]] const auto n = ::read(fd, &v, sizeof v);
+}
+
+} // namespace
+
+struct StoreService::Client {
+    UniqueFd fd;
+    ConnId conn = 0;
+    MessageReader reader;
+    std::string out;
+    std::uint32_t interest = EPOLLIN;
+};
+
+StoreService::StoreService(StoreConfig config)
+    : m_config(std::move(config)), m_store(m_config.limits) {}
+
+StoreService::~StoreService() {
+    stop();
+    m_ring.reset();
+    if (m_socket_bound)
+        ::unlink(m_config.socket_path.c_str());
+}
+
+Result<std::unique_ptr<StoreService>> StoreService::create(StoreConfig config) {
+    std::unique_ptr<StoreService> s(new StoreService(std::move(config)));
+    PV_TRY(s->setup());
+    return s;
+}
+
+Status StoreService::watch_fd(int fd, std::uint64_t tag, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+        return Errc::system_error;
+    return {};
+}
+
+namespace {
+
+Result<UniqueFd> listen_unix(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof addr.sun_path)
+        return Errc::invalid_argument;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            return Errc::exists;
+        ::unlink(path.c_str()); // a stale socket of an earlier run
+    }
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
+        return Errc::system_error;
+    // SAFETY: sockaddr_un is the sockaddr the kernel expects for AF_UNIX.
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) { // NOLINT
+        std::fprintf(stderr, "pvisor store: bind %s: %s\n", path.c_str(), std::strerror(errno));
+        return Errc::system_error;
+    }
+    ::chmod(path.c_str(), 0600); // host clients act as the control domain
+    if (::listen(fd.get(), 16) != 0)
+        return Errc::system_error;
+    return fd;
+}
+
+} // namespace
+
+Status StoreService::setup() {
+    m_epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    m_wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!m_epoll.valid() || !m_wake.valid())
+        return Errc::system_error;
+    PV_TRY(watch_fd(m_wake.get(), kTagWake, EPOLLIN));
+    if (!m_config.socket_path.empty()) {
+        PV_TRY_ASSIGN(listen_fd, listen_unix(m_config.socket_path));
+        m_listen = std::move(listen_fd);
+        m_socket_bound = true;
+        PV_TRY(watch_fd(m_listen.get(), kTagListen, EPOLLIN));
+    }
+    if (m_config.guest_domid != 0 &&
+        !m_store.introduce_domain(m_config.guest_domid, m_config.guest_name).ok())
+        return Errc::invalid_argument;
+    if (!m_config.ring_page.empty()) {
+        auto notify = m_config.notify_guest ? m_config.notify_guest : [] {};
+        PV_TRY_ASSIGN(ring, StoreRing::create(m_config.ring_page, m_store, m_config.guest_domid,
+                                              m_config.store_evtchn, std::move(notify)));
+        m_ring = std::move(ring);
+    }
+    if (m_config.guest_notify_fd >= 0)
+        PV_TRY(watch_fd(m_config.guest_notify_fd, kTagGuest, EPOLLIN));
+    return {};
+}
+
+Status StoreService::start() {
+    if (m_thread.joinable())
+        return Errc::busy;
+    m_thread = std::thread([this] { run(); });
+    return {};
+}
+
+void StoreService::stop() {
+    if (!m_thread.joinable())
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(m_wake.get(), &one, sizeof one);
+    m_thread.join();
+}
+
+void StoreService::with_store(const std::function<void(Store&)>& fn) {
+    {
+        std::lock_guard lock(m_mutex);
+        fn(m_store);
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(m_wake.get(), &one, sizeof one);
+}
+
+StoreServiceStats StoreService::stats() {
+    std::lock_guard lock(m_mutex);
+    StoreServiceStats s = m_stats;
+    s.store = m_store.counters();
+    if (m_ring)
+        s.ring = m_ring->counters();
+    return s;
+}
+
+void StoreService::run() {
+    epoll_event events[32];
+    for (;;) {
+        // A ring that stopped with work left is served again without waiting.
+        const int timeout = m_ring_more ? 0 : -1;
+        const int n = ::epoll_wait(m_epoll.get(), events, 32, timeout);
+        if (n < 0 && errno != EINTR) {
+            std::fprintf(stderr, "pvisor store: epoll_wait: %s\n", std::strerror(errno));
+            return;
+        }
+        std::lock_guard lock(m_mutex);
+        if (m_stopping)
+            return;
+        for (int i = 0; i < n; ++i)
+            on_event(events[i].data.u64, events[i].events);
+        flush_all();
+    }
+}
+
+void StoreService::on_event(std::uint64_t tag, std::uint32_t events) {
+    switch (tag & 0xff) {
+    case kTagWake: drain_eventfd(m_wake.get()); return;
+    case kTagListen: accept_clients(); return;
+    case kTagGuest: drain_eventfd(m_config.guest_notify_fd); return; // served in flush_all
+    default: break;
+    }
+    const int fd = static_cast<int>(tag >> 8);
+    const auto it = m_clients.find(fd);
+    if (it == m_clients.end())
+        return;
+    if ((events & EPOLLIN) != 0U)
+        read_client(*it->second);
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0U && (events & EPOLLIN) == 0U)
+        drop_client(fd);
+}
+
+void StoreService::accept_clients() {
+    for (;;) {
+        UniqueFd fd(::accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd.valid())
+            return;
+        if (m_clients.size() >= kMaxClients) {
+            ++m_stats.clients_rejected;
+            continue;
+        }
+        auto c = std::make_unique<Client>();
+        c->conn = m_store.connect(0);
+        if (!watch_fd(fd.get(), client_tag(fd.get()), EPOLLIN).ok()) {
+            m_store.disconnect(c->conn);
+            continue;
+        }
+        ++m_stats.clients_accepted;
+        const int key = fd.get();
+        c->fd = std::move(fd);
+        m_clients.emplace(key, std::move(c));
+    }
+}
+
+void StoreService::read_client(Client& c) {
+    std::byte buf[4096];
+    const auto n = ::read(c.fd.get(), buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        drop_client(c.fd.get());
+        return;
+    }
+    if (n < 0)
+        return;
+    std::span<const std::byte> in(buf, static_cast<std::size_t>(n));
+    while (!in.empty()) {
+        in = in.subspan(c.reader.feed(in));
+        if (c.reader.broken()) {
+            ++m_stats.clients_broken;
+            drop_client(c.fd.get());
+            return;
+        }
+        if (c.reader.has_message())
+            serve_message(m_store, c.conn, c.reader.take(), c.out);
+    }
+}
+
+void StoreService::drop_client(int fd) {
+    const auto it = m_clients.find(fd);
+    if (it == m_clients.end())
+        return;
+    ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+    m_store.disconnect(it->second->conn);
+    m_clients.erase(it);
+}
+
+// Writes what it can; adjusts epoll interest: EPOLLOUT while output waits, no EPOLLIN while
+// the backlog is over the limit. Returns false if the client went away.
+bool StoreService::flush_client(Client& c) {
+    append_events(m_store, c.conn, c.out, kClientOutLimit);
+    while (!c.out.empty()) {
+        const auto n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            break;
+        if (n <= 0)
+            return false;
+        c.out.erase(0, static_cast<std::size_t>(n));
+    }
+    std::uint32_t want = c.out.size() < kClientOutLimit ? EPOLLIN : 0U;
+    if (!c.out.empty())
+        want |= EPOLLOUT;
+    if (want != c.interest) {
+        epoll_event ev{};
+        ev.events = want;
+        ev.data.u64 = client_tag(c.fd.get());
+        ::epoll_ctl(m_epoll.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
+        c.interest = want;
+    }
+    return true;
+}
+
+void StoreService::flush_all() {
+    // Serving a client may queue events for the guest and the other way round; one ring pass
+    // after the clients and a second client pass deliver both directions.
+    if (m_ring)
+        m_ring_more = m_ring->process();
+    std::vector<int> gone;
+    for (auto& [fd, c] : m_clients) {
+        if (!flush_client(*c))
+            gone.push_back(fd);
+    }
+    for (const int fd : gone)
+        drop_client(fd);
+}
+
+} // namespace pvisor::store

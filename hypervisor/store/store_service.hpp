@@ -1,0 +1,97 @@
+// store_service.hpp: the store's thread: guest ring + unix socket clients, driven by epoll.
+#pragma once
+
+#include "store.hpp"
+#include "store_ring.hpp"
+
+#include "result.hpp"
+#include "unique_fd.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+
+namespace pvisor::store {
+
+struct StoreConfig {
+    // Unix socket for host clients (`pvisor store`, backends), conventionally
+    // <control dir>/store.sock (store_cli.hpp). Every socket client is the control domain.
+    // Empty: no socket. A stale socket file at the path is replaced; any other file is EEXIST.
+    std::string socket_path;
+    // The guest, introduced at create(): /local/domain/<id> and its nodes exist from then on.
+    DomId guest_domid = 1;
+    std::string guest_name = "guest";
+    // The guest's store page (PV_SPECIAL_PAGE_STORE, through GuestMemory::translate). Must
+    // stay mapped until the service is destroyed. Empty: no guest ring.
+    std::span<std::byte> ring_page;
+    std::uint32_t store_evtchn = 0; // published in the page's evtchn_port
+    // Signals the guest's store port; called on the service thread after ring updates.
+    std::function<void()> notify_guest;
+    // An eventfd the VMM signals when the guest notifies the store port (ioeventfd).
+    // Borrowed: the VMM keeps it open until the service is destroyed. -1: none.
+    int guest_notify_fd = -1;
+    StoreLimits limits;
+};
+
+struct StoreServiceStats {
+    StoreCounters store;
+    RingCounters ring;
+    std::uint64_t clients_accepted = 0;
+    std::uint64_t clients_broken = 0; // protocol violations (oversized message)
+    std::uint64_t clients_rejected = 0; // over the client limit
+};
+
+// Owns the Store and every connection to it. create() sets everything up (socket bound and
+// listening, guest introduced, ring initialised); start() runs the epoll thread; stop() ends
+// and joins it (also done by the destructor). with_store() lets other threads act on the store
+// as the control domain.
+class StoreService {
+  public:
+    static Result<std::unique_ptr<StoreService>> create(StoreConfig config);
+    ~StoreService();
+    StoreService(const StoreService&) = delete;
+    StoreService& operator=(const StoreService&) = delete;
+
+    [[nodiscard]] Status start();
+    void stop();
+
+    // Runs fn under the store lock (any thread). Watch events it causes are delivered by the
+    // service thread right after.
+    void with_store(const std::function<void(Store&)>& fn);
+    [[nodiscard]] StoreServiceStats stats();
+
+  private:
+    struct Client;
+    explicit StoreService(StoreConfig config);
+    [[nodiscard]] Status setup();
+    [[nodiscard]] Status watch_fd(int fd, std::uint64_t tag, std::uint32_t events);
+    void run();
+    void on_event(std::uint64_t tag, std::uint32_t events);
+    void accept_clients();
+    void read_client(Client& c);
+    void flush_all();
+    bool flush_client(Client& c);
+    void drop_client(int fd);
+
+    StoreConfig m_config;
+    std::mutex m_mutex; // guards everything below except the fds and the thread
+    Store m_store;
+    std::unique_ptr<StoreRing> m_ring; // before m_store is destroyed: its dtor disconnects
+    std::map<int, std::unique_ptr<Client>> m_clients;
+    StoreServiceStats m_stats;
+    bool m_ring_more = false;
+
+    UniqueFd m_epoll;
+    UniqueFd m_wake;   // eventfd: stop() and with_store() wake the thread
+    UniqueFd m_listen;
+    bool m_socket_bound = false; // we created socket_path and unlink it on destruction
+    bool m_stopping = false;     // guarded by m_mutex
+    std::thread m_thread;
+};
+
+} // namespace pvisor::store
