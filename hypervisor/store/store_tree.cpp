@@ -42,12 +42,13 @@ std::vector<std::string> Tree::children(std::string_view path) const {
     auto it = m_nodes.lower_bound(lo);
     while (it != m_nodes.end() && it->first < hi) {
         const std::string_view rest = std::string_view(it->first).substr(lo.size());
-        if (rest.find('/') == std::string_view::npos) {
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos) {
             out.emplace_back(rest);
-            // Skip this child's own descendants.
-            it = m_nodes.lower_bound(it->first + "0");
-        } else {
             ++it;
+        } else {
+            // A grandchild: skip the rest of that child's subtree ([child/, child0)).
+            it = m_nodes.lower_bound(lo + std::string(rest.substr(0, slash)) + "0");
         }
     }
     return out;
