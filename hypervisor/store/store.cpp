@@ -202,8 +202,13 @@ XsStatus Store::rm(ConnId c, TxId tx, std::string_view path) {
         return XsErr::einval;
     record(*v, *abs);
     const Node* node = v->tree.find(*abs);
-    if (node == nullptr)
+    if (node == nullptr) {
+        // As Xen: removing a missing node is fine if its parent exists (and is visible).
+        const Node* parent = v->tree.find(parent_path(*abs));
+        if (parent != nullptr && may(*v, *parent, Access::read))
+            return {};
         return missing(*v, *abs);
+    }
     if (!may(*v, *node, Access::write))
         return XsErr::eacces;
     Change change{*abs, node->perms, true};

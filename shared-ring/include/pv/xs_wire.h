@@ -20,7 +20,8 @@
  *                                               are created with the parent's permissions
  *   XS_MKDIR           path\0                -> OK; an existing node is not an error
  *   XS_RM              path\0                -> OK; removes the whole subtree; the root cannot
- *                                               be removed (EINVAL)
+ *                                               be removed (EINVAL); a missing node whose
+ *                                               parent exists is OK, else ENOENT
  *   XS_DIRECTORY       path\0                -> child names, each followed by \0
  *   XS_GET_PERMS       path\0                -> perms, each "<letter><domid>\0" (see Permissions)
  *   XS_SET_PERMS       path\0perm\0perm\0... -> OK

@@ -1,4 +1,4 @@
-// xs_message_test.cpp: framing, per-type payload validation and exact replies.
+// store_message_test.cpp: framing, per-type payload validation and exact replies.
 #include "store_protocol.hpp"
 #include "xs_message.hpp"
 
