@@ -73,8 +73,12 @@ void StoreRing::mark_broken(std::uint32_t error) {
     m_broken = true;
     ++m_counters.broken;
     store_release(m_iface->error, error);
-    std::fprintf(stderr, "pvisor store: guest ring broken (error %u), not served until reconnect\n",
-                 error);
+    // Rate-limited: a guest that breaks and reconnects in a loop logs 1, 2, 4, 8... times.
+    if ((m_counters.broken & (m_counters.broken - 1)) == 0)
+        std::fprintf(stderr,
+                     "pvisor store: guest ring broken (error %u, %llu times), not served until "
+                     "reconnect\n",
+                     error, static_cast<unsigned long long>(m_counters.broken));
 }
 
 bool StoreRing::process() {
