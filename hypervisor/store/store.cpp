@@ -20,7 +20,9 @@ ConnId Store::connect(DomId domid) {
     return id;
 }
 
-void Store::disconnect(ConnId conn) { m_conns.erase(conn); }
+void Store::disconnect(ConnId conn) {
+    m_conns.erase(conn);
+}
 
 void Store::reset_connection(ConnId conn) {
     if (Connection* c = find_conn(conn)) {

@@ -1,11 +1,10 @@
 // store.hpp: the config store engine: tree, permissions, watches, transactions, quotas.
 #pragma once
 
+#include "pv/xs_wire.h"
 #include "store_error.hpp"
 #include "store_tree.hpp"
 #include "store_watch.hpp"
-
-#include "pv/xs_wire.h"
 
 #include <cstdint>
 #include <deque>
@@ -24,12 +23,12 @@ using TxId = std::uint32_t; // 0 = no transaction
 
 // Quotas (pv/xs_wire.h "Limits"); node and value quotas do not apply to the control domain.
 struct StoreLimits {
-    std::size_t nodes_per_domain = PV_XS_QUOTA_NODES;       // ENOSPC
-    std::size_t value_bytes = PV_XS_QUOTA_VALUE_BYTES;      // ENOSPC
-    std::size_t watches_per_conn = PV_XS_QUOTA_WATCHES;     // E2BIG
+    std::size_t nodes_per_domain = PV_XS_QUOTA_NODES;             // ENOSPC
+    std::size_t value_bytes = PV_XS_QUOTA_VALUE_BYTES;            // ENOSPC
+    std::size_t watches_per_conn = PV_XS_QUOTA_WATCHES;           // E2BIG
     std::size_t transactions_per_conn = PV_XS_QUOTA_TRANSACTIONS; // ENOSPC
-    std::size_t perms_per_node = PV_XS_QUOTA_PERMS;         // ENOSPC
-    std::size_t pending_events_per_conn = 1024;  // beyond: events dropped and counted
+    std::size_t perms_per_node = PV_XS_QUOTA_PERMS;               // ENOSPC
+    std::size_t pending_events_per_conn = 1024; // beyond: events dropped and counted
 };
 
 struct StoreCounters {

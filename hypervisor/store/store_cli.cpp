@@ -3,11 +3,10 @@
 
 #include "store_client.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <unistd.h>
 #include <vector>
 
 namespace pvisor::store {

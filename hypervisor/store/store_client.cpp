@@ -1,11 +1,10 @@
 // store_client.cpp: request/reply over the store socket, watch events queued aside.
 #include "store_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace pvisor::store {
 namespace {
@@ -49,10 +48,13 @@ Result<StoreClient> StoreClient::connect(const std::string& socket_path) {
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) { // NOLINT
         switch (errno) {
         case ENOENT:
-        case ENOTDIR: return Errc::not_found;
+        case ENOTDIR:
+            return Errc::not_found;
         case EACCES:
-        case EPERM: return Errc::permission_denied;
-        default: return Errc::io_error;
+        case EPERM:
+            return Errc::permission_denied;
+        default:
+            return Errc::io_error;
         }
     }
     return StoreClient(std::move(fd));
@@ -167,8 +169,8 @@ XsResult<std::uint32_t> StoreClient::transaction_start() {
 }
 
 XsStatus StoreClient::transaction_end(std::uint32_t tx, bool commit) {
-    return ok_reply(request(XS_TRANSACTION_END, commit ? std::string_view("T\0", 2)
-                                                       : std::string_view("F\0", 2), tx));
+    return ok_reply(request(XS_TRANSACTION_END,
+                            commit ? std::string_view("T\0", 2) : std::string_view("F\0", 2), tx));
 }
 
 XsResult<WatchEvent> StoreClient::wait_event() {

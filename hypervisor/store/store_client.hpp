@@ -1,13 +1,12 @@
 // store_client.hpp: a blocking client of the store's unix socket (CLI, backends, tests).
 #pragma once
 
+#include "result.hpp"
 #include "store_error.hpp"
 #include "store_path.hpp"
 #include "store_watch.hpp"
-#include "xs_message.hpp"
-
-#include "result.hpp"
 #include "unique_fd.hpp"
+#include "xs_message.hpp"
 
 #include <cstdint>
 #include <deque>

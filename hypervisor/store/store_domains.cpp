@@ -1,13 +1,14 @@
 // store_domains.cpp: Store's toolstack role: the nodes a domain and its devices start with.
-#include "store.hpp"
-
 #include "pv/xs_wire.h"
+#include "store.hpp"
 
 namespace pvisor::store {
 namespace {
 
 // Owned by the control domain, readable (not writable) by `guest`.
-Perms host_owned_guest_reads(DomId guest) { return Perms(0, Access::none).grant(guest, Access::read); }
+Perms host_owned_guest_reads(DomId guest) {
+    return Perms(0, Access::none).grant(guest, Access::read);
+}
 
 } // namespace
 

@@ -39,15 +39,24 @@ enum class XsErr : std::uint8_t {
 template <typename T>
 class [[nodiscard]] XsResult {
   public:
-    XsResult(T value) : m_value(std::move(value)) {} // NOLINT(google-explicit-constructor)
+    XsResult(T value) : m_value(std::move(value)) {}         // NOLINT(google-explicit-constructor)
     XsResult(XsErr e) : m_err(e) { assert(e != XsErr::ok); } // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const noexcept { return m_value.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
     [[nodiscard]] XsErr error() const noexcept { return m_err; }
-    T& value() & { assert(ok()); return *m_value; }
-    const T& value() const& { assert(ok()); return *m_value; }
-    T&& value() && { assert(ok()); return std::move(*m_value); }
+    T& value() & {
+        assert(ok());
+        return *m_value;
+    }
+    const T& value() const& {
+        assert(ok());
+        return *m_value;
+    }
+    T&& value() && {
+        assert(ok());
+        return std::move(*m_value);
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }

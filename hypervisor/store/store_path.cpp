@@ -7,8 +7,8 @@ namespace pvisor::store {
 namespace {
 
 bool valid_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '/' || c == '_' || c == '@';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '/' || c == '_' || c == '@';
 }
 
 // Characters, no "//", no trailing '/' (the root "/" aside).
@@ -29,7 +29,9 @@ bool valid_special(std::string_view p) {
 
 } // namespace
 
-std::string domain_path(DomId domid) { return "/local/domain/" + std::to_string(domid); }
+std::string domain_path(DomId domid) {
+    return "/local/domain/" + std::to_string(domid);
+}
 
 XsResult<ResolvedPath> resolve_path(std::string_view path, DomId domid, bool allow_special) {
     if (path.empty())
@@ -61,7 +63,9 @@ std::string_view parent_path(std::string_view abs) {
     return slash == 0 ? std::string_view("/") : abs.substr(0, slash);
 }
 
-std::string_view base_name(std::string_view abs) { return abs.substr(abs.rfind('/') + 1); }
+std::string_view base_name(std::string_view abs) {
+    return abs.substr(abs.rfind('/') + 1);
+}
 
 bool is_at_or_below(std::string_view path, std::string_view ancestor) {
     if (ancestor == "/")

@@ -10,20 +10,29 @@ namespace {
 
 std::optional<Access> access_from_letter(char c) {
     switch (c) {
-    case XS_PERM_NONE: return Access::none;
-    case XS_PERM_READ: return Access::read;
-    case XS_PERM_WRITE: return Access::write;
-    case XS_PERM_BOTH: return Access::both;
-    default: return std::nullopt;
+    case XS_PERM_NONE:
+        return Access::none;
+    case XS_PERM_READ:
+        return Access::read;
+    case XS_PERM_WRITE:
+        return Access::write;
+    case XS_PERM_BOTH:
+        return Access::both;
+    default:
+        return std::nullopt;
     }
 }
 
 char letter(Access a) {
     switch (a) {
-    case Access::none: return XS_PERM_NONE;
-    case Access::read: return XS_PERM_READ;
-    case Access::write: return XS_PERM_WRITE;
-    case Access::both: return XS_PERM_BOTH;
+    case Access::none:
+        return XS_PERM_NONE;
+    case Access::read:
+        return XS_PERM_READ;
+    case Access::write:
+        return XS_PERM_WRITE;
+    case Access::both:
+        return XS_PERM_BOTH;
     }
     return XS_PERM_NONE;
 }

@@ -86,10 +86,14 @@ XsResult<std::string> release(Store& st, ConnId c, const XsRequest& r) {
 XsResult<std::string> dispatch(Store& st, ConnId c, const XsRequest& r) {
     const auto& a = r.args;
     switch (r.type) {
-    case XS_READ: return st.read(c, r.tx_id, a[0]);
-    case XS_WRITE: return ok_or(st.write(c, r.tx_id, a[0], r.value));
-    case XS_MKDIR: return ok_or(st.mkdir(c, r.tx_id, a[0]));
-    case XS_RM: return ok_or(st.rm(c, r.tx_id, a[0]));
+    case XS_READ:
+        return st.read(c, r.tx_id, a[0]);
+    case XS_WRITE:
+        return ok_or(st.write(c, r.tx_id, a[0], r.value));
+    case XS_MKDIR:
+        return ok_or(st.mkdir(c, r.tx_id, a[0]));
+    case XS_RM:
+        return ok_or(st.rm(c, r.tx_id, a[0]));
     case XS_DIRECTORY: {
         auto names = st.directory(c, r.tx_id, a[0]);
         XS_TRY(names);
@@ -100,21 +104,31 @@ XsResult<std::string> dispatch(Store& st, ConnId c, const XsRequest& r) {
         XS_TRY(perms);
         return perms->to_wire();
     }
-    case XS_SET_PERMS: return set_perms(st, c, r);
-    case XS_WATCH: return ok_or(st.watch(c, a[0], a[1]));
-    case XS_UNWATCH: return ok_or(st.unwatch(c, a[0], a[1]));
-    case XS_RESET_WATCHES: st.reset_watches(c); return kOk;
-    case XS_TRANSACTION_START: return transaction_start(st, c, r);
-    case XS_TRANSACTION_END: return transaction_end(st, c, r);
+    case XS_SET_PERMS:
+        return set_perms(st, c, r);
+    case XS_WATCH:
+        return ok_or(st.watch(c, a[0], a[1]));
+    case XS_UNWATCH:
+        return ok_or(st.unwatch(c, a[0], a[1]));
+    case XS_RESET_WATCHES:
+        st.reset_watches(c);
+        return kOk;
+    case XS_TRANSACTION_START:
+        return transaction_start(st, c, r);
+    case XS_TRANSACTION_END:
+        return transaction_end(st, c, r);
     case XS_GET_DOMAIN_PATH: {
         const auto domid = parse_domid(a[0]);
         if (!domid)
             return XsErr::einval;
         return nul_terminated(domain_path(*domid));
     }
-    case XS_INTRODUCE: return introduce(st, c, r);
-    case XS_RELEASE: return release(st, c, r);
-    default: return XsErr::einval;
+    case XS_INTRODUCE:
+        return introduce(st, c, r);
+    case XS_RELEASE:
+        return release(st, c, r);
+    default:
+        return XsErr::einval;
     }
 }
 

@@ -46,7 +46,9 @@ Result<std::unique_ptr<StoreRing>> StoreRing::create(std::span<std::byte> page, 
 StoreRing::StoreRing(xenstore_domain_interface* iface, Store& store, DomId domid, Notify notify)
     : m_iface(iface), m_store(store), m_conn(store.connect(domid)), m_notify(std::move(notify)) {}
 
-StoreRing::~StoreRing() { m_store.disconnect(m_conn); }
+StoreRing::~StoreRing() {
+    m_store.disconnect(m_conn);
+}
 
 void StoreRing::reset_indices() {
     m_req_cons = 0;

@@ -1,10 +1,9 @@
 // store_ring.hpp: the guest's store connection over its xenstore_domain_interface page.
 #pragma once
 
+#include "result.hpp"
 #include "store.hpp"
 #include "xs_message.hpp"
-
-#include "result.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -16,11 +15,11 @@
 namespace pvisor::store {
 
 struct RingCounters {
-    std::uint64_t messages = 0;  // requests served
+    std::uint64_t messages = 0; // requests served
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
-    std::uint64_t broken = 0;    // times the guest broke the protocol
-    std::uint64_t resets = 0;    // XENSTORE_RECONNECT handled
+    std::uint64_t broken = 0; // times the guest broke the protocol
+    std::uint64_t resets = 0; // XENSTORE_RECONNECT handled
 };
 
 // Serves one guest connection through the shared page (pv/xs_wire.h "Guest ring page").
@@ -68,7 +67,7 @@ class StoreRing {
     ConnId m_conn;
     Notify m_notify;
     MessageReader m_reader;
-    std::string m_out;       // replies and events not yet in the rsp ring
+    std::string m_out;            // replies and events not yet in the rsp ring
     std::uint32_t m_req_cons = 0; // the server's own indices (the guest may scribble on the page)
     std::uint32_t m_rsp_prod = 0;
     bool m_broken = false;

@@ -3,15 +3,14 @@
 
 #include "store_protocol.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 namespace pvisor::store {
 namespace {
@@ -21,7 +20,9 @@ constexpr std::size_t kMaxClients = 64;
 // Beyond this much unsent output a client is not read from until it drains.
 constexpr std::size_t kClientOutLimit = 256 * 1024;
 
-std::uint64_t client_tag(int fd) { return (static_cast<std::uint64_t>(fd) << 8) | kTagClient; }
+std::uint64_t client_tag(int fd) {
+    return (static_cast<std::uint64_t>(fd) << 8) | kTagClient;
+}
 
 void drain_eventfd(int fd) {
     std::uint64_t v = 0;
@@ -177,10 +178,17 @@ void StoreService::run() {
 
 void StoreService::on_event(std::uint64_t tag, std::uint32_t events) {
     switch (tag & 0xff) {
-    case kTagWake: drain_eventfd(m_wake.get()); return;
-    case kTagListen: accept_clients(); return;
-    case kTagGuest: drain_eventfd(m_config.guest_notify_fd); return; // served in flush_all
-    default: break;
+    case kTagWake:
+        drain_eventfd(m_wake.get());
+        return;
+    case kTagListen:
+        accept_clients();
+        return;
+    case kTagGuest:
+        drain_eventfd(m_config.guest_notify_fd);
+        return; // served in flush_all
+    default:
+        break;
     }
     const int fd = static_cast<int>(tag >> 8);
     const auto it = m_clients.find(fd);

@@ -1,10 +1,9 @@
 // store_service.hpp: the store's thread: guest ring + unix socket clients, driven by epoll.
 #pragma once
 
+#include "result.hpp"
 #include "store.hpp"
 #include "store_ring.hpp"
-
-#include "result.hpp"
 #include "unique_fd.hpp"
 
 #include <cstdint>
@@ -42,7 +41,7 @@ struct StoreServiceStats {
     StoreCounters store;
     RingCounters ring;
     std::uint64_t clients_accepted = 0;
-    std::uint64_t clients_broken = 0; // protocol violations (oversized message)
+    std::uint64_t clients_broken = 0;   // protocol violations (oversized message)
     std::uint64_t clients_rejected = 0; // over the client limit
 };
 
@@ -87,7 +86,7 @@ class StoreService {
     bool m_ring_more = false;
 
     UniqueFd m_epoll;
-    UniqueFd m_wake;   // eventfd: stop() and with_store() wake the thread
+    UniqueFd m_wake; // eventfd: stop() and with_store() wake the thread
     UniqueFd m_listen;
     bool m_socket_bound = false; // we created socket_path and unlink it on destruction
     bool m_stopping = false;     // guarded by m_mutex

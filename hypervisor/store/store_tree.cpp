@@ -18,7 +18,9 @@ std::pair<std::string, std::string> descendant_range(std::string_view path) {
 
 } // namespace
 
-Tree::Tree() { put("/", Node{}); }
+Tree::Tree() {
+    put("/", Node{});
+}
 
 const Node* Tree::find(std::string_view path) const {
     const auto it = m_nodes.find(path);

@@ -28,9 +28,8 @@ XsStatus Store::unwatch(ConnId c, std::string_view path, std::string_view token)
         return XsErr::einval;
     auto resolved = resolve_path(path, conn->domid, true);
     XS_TRY(resolved);
-    const auto it = std::ranges::find_if(conn->watches, [&](const Watch& w) {
-        return w.abs == resolved->abs && w.token == token;
-    });
+    const auto it = std::ranges::find_if(
+        conn->watches, [&](const Watch& w) { return w.abs == resolved->abs && w.token == token; });
     if (it == conn->watches.end())
         return XsErr::enoent;
     conn->watches.erase(it);

@@ -55,7 +55,9 @@ bool split_strings(std::string_view p, std::vector<std::string_view>& out) {
 }
 
 // "" or a lone "\0": the empty argument list of TRANSACTION_START and RESET_WATCHES.
-bool empty_payload(std::string_view p) { return p.empty() || p == std::string_view("\0", 1); }
+bool empty_payload(std::string_view p) {
+    return p.empty() || p == std::string_view("\0", 1);
+}
 
 // Number of NUL-terminated strings each type takes: {min, max}.
 struct Shape {
@@ -72,12 +74,17 @@ std::optional<Shape> shape_of(std::uint32_t type) {
     case XS_RM:
     case XS_GET_DOMAIN_PATH:
     case XS_RELEASE:
-    case XS_TRANSACTION_END: return Shape{1, 1};
+    case XS_TRANSACTION_END:
+        return Shape{1, 1};
     case XS_WATCH:
-    case XS_UNWATCH: return Shape{2, 2};
-    case XS_INTRODUCE: return Shape{3, 3};
-    case XS_SET_PERMS: return Shape{2, 1 + XENSTORE_PAYLOAD_MAX};
-    default: return std::nullopt;
+    case XS_UNWATCH:
+        return Shape{2, 2};
+    case XS_INTRODUCE:
+        return Shape{3, 3};
+    case XS_SET_PERMS:
+        return Shape{2, 1 + XENSTORE_PAYLOAD_MAX};
+    default:
+        return std::nullopt;
     }
 }
 
@@ -98,7 +105,8 @@ XsResult<XsRequest> parse_request(const XsMessage& msg) {
         req.value = p.substr(nul + 1);
         return req;
     }
-    default: break;
+    default:
+        break;
     }
     const auto shape = shape_of(req.type);
     if (!shape || !split_strings(p, req.args))
@@ -108,8 +116,8 @@ XsResult<XsRequest> parse_request(const XsMessage& msg) {
     return req;
 }
 
-void append_message(std::string& out, std::uint32_t type, std::uint32_t req_id,
-                    std::uint32_t tx_id, std::string_view payload) {
+void append_message(std::string& out, std::uint32_t type, std::uint32_t req_id, std::uint32_t tx_id,
+                    std::string_view payload) {
     const xsd_sockmsg hdr{type, req_id, tx_id, static_cast<std::uint32_t>(payload.size())};
     out.append(reinterpret_cast<const char*>(&hdr), sizeof hdr); // NOLINT: byte view of POD
     out.append(payload);

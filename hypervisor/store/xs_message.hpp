@@ -1,9 +1,8 @@
 // xs_message.hpp: xsd_sockmsg framing: a bounded stream reader, request parsing, replies.
 #pragma once
 
-#include "store_error.hpp"
-
 #include "pv/xs_wire.h"
+#include "store_error.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -59,8 +58,8 @@ struct XsRequest {
 [[nodiscard]] XsResult<XsRequest> parse_request(const XsMessage& msg);
 
 // Appends one framed message to `out`. Precondition: payload.size() <= XENSTORE_PAYLOAD_MAX.
-void append_message(std::string& out, std::uint32_t type, std::uint32_t req_id,
-                    std::uint32_t tx_id, std::string_view payload);
+void append_message(std::string& out, std::uint32_t type, std::uint32_t req_id, std::uint32_t tx_id,
+                    std::string_view payload);
 // An XS_ERROR reply carrying the error's name ("ENOENT\0").
 void append_error(std::string& out, const XsRequest& req, XsErr err);
 

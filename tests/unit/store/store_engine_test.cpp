@@ -103,10 +103,12 @@ TEST_F(StoreEngineTest, SetPermsGrantsReadAndOnlyDom0ChangesOwner) {
     EXPECT_EQ(store.set_perms(g1, 0, "/local/domain/2/data/shared", Perms(1, Access::none)).error(),
               XsErr::eacces);
     EXPECT_EQ(store.set_perms(g2, 0, "data/shared", Perms(1, Access::none)).error(), XsErr::eperm);
-    ASSERT_TRUE(store.set_perms(g2, 0, "data/shared", Perms(2, Access::none).grant(1, Access::read)).ok());
+    ASSERT_TRUE(
+        store.set_perms(g2, 0, "data/shared", Perms(2, Access::none).grant(1, Access::read)).ok());
     EXPECT_EQ(*store.read(g1, 0, "/local/domain/2/data/shared"), "hello");
     EXPECT_EQ(store.write(g1, 0, "/local/domain/2/data/shared", "x").error(), XsErr::eacces);
-    ASSERT_TRUE(store.set_perms(dom0, 0, "/local/domain/2/data/shared", Perms(1, Access::none)).ok());
+    ASSERT_TRUE(
+        store.set_perms(dom0, 0, "/local/domain/2/data/shared", Perms(1, Access::none)).ok());
     EXPECT_TRUE(store.write(g1, 0, "/local/domain/2/data/shared", "mine").ok());
     EXPECT_EQ(store.read(g2, 0, "data/shared").error(), XsErr::eacces);
 }
@@ -175,13 +177,15 @@ TEST_F(StoreEngineTest, SpecialWatchesFireOnIntroduceAndRelease) {
 
 TEST_F(StoreEngineTest, AddDeviceCreatesBothEndsWithHandshakeKeys) {
     ASSERT_TRUE(store.add_device(1, "vbd", 51712).ok());
-    EXPECT_EQ(*store.read(g1, 0, "device/vbd/51712/backend"), "/local/domain/0/backend/vbd/1/51712");
+    EXPECT_EQ(*store.read(g1, 0, "device/vbd/51712/backend"),
+              "/local/domain/0/backend/vbd/1/51712");
     EXPECT_EQ(*store.read(g1, 0, "device/vbd/51712/state"), "1");
     EXPECT_EQ(*store.read(g1, 0, "/local/domain/0/backend/vbd/1/51712/state"), "1");
     EXPECT_EQ(store.write(g1, 0, "/local/domain/0/backend/vbd/1/51712/state", "4").error(),
               XsErr::eacces);
     EXPECT_TRUE(store.write(g1, 0, "device/vbd/51712/state", "3").ok());
-    EXPECT_EQ(store.read(g2, 0, "/local/domain/0/backend/vbd/1/51712/state").error(), XsErr::eacces);
+    EXPECT_EQ(store.read(g2, 0, "/local/domain/0/backend/vbd/1/51712/state").error(),
+              XsErr::eacces);
     EXPECT_EQ(store.add_device(1, "vbd", 51712).error(), XsErr::eexist);
 }
 

@@ -2,9 +2,8 @@
 #include "store_protocol.hpp"
 #include "xs_message.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 
 namespace pvisor::store {
 namespace {
@@ -18,7 +17,9 @@ std::string frame(std::uint32_t type, std::string_view payload, std::uint32_t re
     return out;
 }
 
-std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span(s)); }
+std::span<const std::byte> bytes(const std::string& s) {
+    return std::as_bytes(std::span(s));
+}
 
 // Feeds a byte stream, serving every message; returns the replies.
 std::vector<XsMessage> serve_stream(Store& store, ConnId conn, const std::string& stream) {
@@ -130,13 +131,13 @@ TEST_F(XsMessageTest, WriteValueMayContainNulsAndBeEmpty) {
 }
 
 TEST_F(XsMessageTest, MalformedPayloadsAreEinval) {
-    expect_error(dom0, XS_READ, "/a", "EINVAL");            // no terminator
-    expect_error(dom0, XS_READ, "/a\0/b\0"s, "EINVAL");     // two strings
+    expect_error(dom0, XS_READ, "/a", "EINVAL");        // no terminator
+    expect_error(dom0, XS_READ, "/a\0/b\0"s, "EINVAL"); // two strings
     expect_error(dom0, XS_READ, "", "EINVAL");
-    expect_error(dom0, XS_WRITE, "/novalue", "EINVAL");     // no NUL after the path
-    expect_error(dom0, XS_WATCH, "/a\0"s, "EINVAL");        // token missing
-    expect_error(dom0, XS_WATCH, "/a\0tok"s, "EINVAL");     // token not terminated
-    expect_error(dom0, XS_SET_PERMS, "/a\0"s, "EINVAL");    // no perms
+    expect_error(dom0, XS_WRITE, "/novalue", "EINVAL");  // no NUL after the path
+    expect_error(dom0, XS_WATCH, "/a\0"s, "EINVAL");     // token missing
+    expect_error(dom0, XS_WATCH, "/a\0tok"s, "EINVAL");  // token not terminated
+    expect_error(dom0, XS_SET_PERMS, "/a\0"s, "EINVAL"); // no perms
     expect_error(dom0, XS_SET_PERMS, "/a\0q0\0"s, "EINVAL");
     expect_error(dom0, XS_TRANSACTION_START, "x\0"s, "EINVAL");
     expect_error(dom0, XS_TRANSACTION_END, "X\0"s, "EINVAL", 0);
@@ -155,7 +156,11 @@ TEST_F(XsMessageTest, EngineErrorsTravelAsNames) {
     expect_error(dom0, XS_READ, "/x\0"s, "ENOENT", 77); // unknown transaction
     expect_error(dom0, XS_TRANSACTION_END, "T\0"s, "ENOENT", 77);
     expect_error(dom0, XS_TRANSACTION_START, "\0"s, "EBUSY", 3); // nested
-    expect_error(guest, XS_INTRODUCE, "5\0"s "0\0"s "1\0"s, "EACCES");
+    expect_error(guest, XS_INTRODUCE,
+                 "5\0"s
+                 "0\0"s
+                 "1\0"s,
+                 "EACCES");
     expect_error(guest, XS_RELEASE, "1\0"s, "EACCES");
     expect_error(dom0, XS_UNWATCH, "/a\0t\0"s, "ENOENT");
     EXPECT_EQ(store.counters().errors, store.counters().requests);
@@ -182,9 +187,18 @@ TEST_F(XsMessageTest, DirectoryGetPermsAndDomainPath) {
 }
 
 TEST_F(XsMessageTest, IntroduceAndReleaseFromDom0) {
-    EXPECT_EQ(one(dom0, XS_INTRODUCE, "4\0"s "100\0"s "3\0"s).payload, "OK\0"s);
+    EXPECT_EQ(one(dom0, XS_INTRODUCE,
+                  "4\0"s
+                  "100\0"s
+                  "3\0"s)
+                  .payload,
+              "OK\0"s);
     EXPECT_EQ(one(dom0, XS_READ, "/local/domain/4/domid\0"s).payload, "4");
-    expect_error(dom0, XS_INTRODUCE, "4\0"s "100\0"s "3\0"s, "EEXIST");
+    expect_error(dom0, XS_INTRODUCE,
+                 "4\0"s
+                 "100\0"s
+                 "3\0"s,
+                 "EEXIST");
     EXPECT_EQ(one(dom0, XS_RELEASE, "4\0"s).payload, "OK\0"s);
     expect_error(dom0, XS_READ, "/local/domain/4\0"s, "ENOENT");
 }

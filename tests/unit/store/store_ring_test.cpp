@@ -2,9 +2,8 @@
 #include "store_protocol.hpp"
 #include "store_ring.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 
 namespace pvisor::store {
 namespace {
@@ -84,7 +83,8 @@ TEST_F(StoreRingTest, CreateInitialisesThePage) {
     EXPECT_EQ(iface->error, XENSTORE_ERROR_NONE);
     EXPECT_EQ(iface->evtchn_port, 7U);
     unsigned char small[2048];
-    EXPECT_FALSE(StoreRing::create(std::as_writable_bytes(std::span(small)), store, 1, 7, [] {}).ok());
+    EXPECT_FALSE(
+        StoreRing::create(std::as_writable_bytes(std::span(small)), store, 1, 7, [] {}).ok());
 }
 
 TEST_F(StoreRingTest, RequestAndReplyThroughTheRing) {
@@ -190,7 +190,8 @@ TEST_F(StoreRingTest, ReconnectRestoresServiceAndDropsWatches) {
 
 TEST_F(StoreRingTest, GuestThatDoesNotReadGetsBackpressureNotLoss) {
     GuestModel g(iface);
-    ASSERT_TRUE(store.write(store.connect(0), 0, "/local/domain/1/data/v", std::string(900, 'v')).ok());
+    ASSERT_TRUE(
+        store.write(store.connect(0), 0, "/local/domain/1/data/v", std::string(900, 'v')).ok());
     std::string all;
     std::size_t sent_msgs = 0;
     // The guest fills its request ring every round but reads replies only now and then: the

@@ -4,22 +4,20 @@
 #include "store_protocol.hpp"
 #include "store_service.hpp"
 
-#include <gtest/gtest.h>
-
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <poll.h>
 #include <sstream>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
+#include <unistd.h>
 
 namespace pvisor::store {
 namespace {
@@ -126,7 +124,8 @@ class StoreSocketTest : public ::testing::Test {
             std::atomic_thread_fence(std::memory_order_acquire);
             auto* i = iface();
             while (i->rsp_cons != std::atomic_ref<std::uint32_t>(i->rsp_prod).load()) {
-                const std::byte b{static_cast<unsigned char>(i->rsp[MASK_XENSTORE_IDX(i->rsp_cons)])};
+                const std::byte b{
+                    static_cast<unsigned char>(i->rsp[MASK_XENSTORE_IDX(i->rsp_cons)])};
                 i->rsp_cons++;
                 guest_reader.feed(std::span(&b, 1));
                 if (guest_reader.has_message())

@@ -93,8 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::span<const std::byte> in = std::as_bytes(std::span(data, size));
     while (in.size() >= 2) {
         const auto sel = static_cast<std::uint8_t>(in[0]);
-        const std::size_t len = std::min<std::size_t>(static_cast<std::uint8_t>(in[1]) * 8U,
-                                                      in.size() - 2);
+        const std::size_t len =
+            std::min<std::size_t>(static_cast<std::uint8_t>(in[1]) * 8U, in.size() - 2);
         const auto chunk = in.subspan(2, len);
         in = in.subspan(2 + len);
         if (sel % 4 == 3)
