@@ -38,6 +38,7 @@ struct StoreCounters {
     std::uint64_t events_dropped = 0;
     std::uint64_t tx_commits = 0;
     std::uint64_t tx_conflicts = 0;
+    std::uint64_t peers_broken = 0; // rings and socket clients dropped for protocol violations
 };
 
 // Pure logic, no I/O, not thread-safe (one owner thread: StoreService's). Every operation
@@ -90,6 +91,8 @@ class Store {
     [[nodiscard]] bool has_events(ConnId c) const;
     [[nodiscard]] const StoreCounters& counters() const { return m_counters; }
     void note_event_dropped() { ++m_counters.events_dropped; }
+    // Called by transports when a peer broke the protocol.
+    void note_peer_broken() { ++m_counters.peers_broken; }
     // Called by the message layer once per request.
     void note_request(bool failed) {
         ++m_counters.requests;

@@ -13,12 +13,13 @@ namespace pvisor::store {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pvisor store ls|read|write|rm|watch [--control DIR] [--count N] PATH [VALUE]\n"
+    "usage: pvisor store ls|read|write|rm|watch|stats [--control DIR] [--count N] [PATH [VALUE]]\n"
     "  ls PATH           list the children of PATH with their values\n"
     "  read PATH         print the value of PATH\n"
     "  write PATH VALUE  set PATH to VALUE (missing parents are created)\n"
     "  rm PATH           remove PATH and everything below it\n"
     "  watch PATH        print each changed path at or below PATH (first: PATH itself)\n"
+    "  stats             print the store's counters\n"
     "  --control DIR     the guest's control directory (`pvisor run --control DIR`);\n"
     "                    default $PVISOR_CONTROL, else $XDG_RUNTIME_DIR/pvisor,\n"
     "                    else /tmp/pvisor-<uid>; the socket is DIR/store.sock\n"
@@ -73,7 +74,8 @@ std::optional<Args> parse_args(int argc, char** argv, bool& help) {
 }
 
 int store_error(const Args& a, XsErr e) {
-    std::fprintf(stderr, "pvisor store: %s %s: %s\n", a.op.c_str(), a.positional[0].c_str(),
+    const std::string what = a.positional.empty() ? a.op : a.op + " " + a.positional[0];
+    std::fprintf(stderr, "pvisor store: %s: %s\n", what.c_str(),
                  std::string(xs_err_name(e)).c_str());
     return 1;
 }
@@ -127,7 +129,17 @@ int do_watch(StoreClient& client, const Args& a) {
     return 0;
 }
 
+int do_stats(StoreClient& client, const Args& a) {
+    auto r = client.request(XS_CONTROL, std::string_view("stats\0", 6));
+    if (!r)
+        return store_error(a, r.error());
+    std::fputs(r->c_str(), stdout);
+    return 0;
+}
+
 int run_op(StoreClient& client, const Args& a) {
+    if (a.op == "stats")
+        return do_stats(client, a);
     if (a.op == "ls")
         return do_ls(client, a);
     if (a.op == "watch")
@@ -178,12 +190,14 @@ int store_command_main(int argc, char** argv) {
     if (!args)
         return 2;
     const bool known = args->op == "ls" || args->op == "read" || args->op == "write" ||
-                       args->op == "rm" || args->op == "watch";
+                       args->op == "rm" || args->op == "watch" || args->op == "stats";
     if (!known)
         return usage_error(args->op.empty() ? "missing operation" : "unknown operation");
-    const std::size_t want = args->op == "write" ? 2 : 1;
+    const std::size_t want = args->op == "write" ? 2 : args->op == "stats" ? 0 : 1;
     if (args->positional.size() != want)
-        return usage_error(want == 2 ? "write needs PATH and VALUE" : "needs exactly one PATH");
+        return usage_error(want == 2   ? "write needs PATH and VALUE"
+                           : want == 0 ? "stats takes no PATH"
+                                       : "needs exactly one PATH");
     const std::string socket =
         store_socket_path(args->control.empty() ? default_control_dir() : args->control);
     auto client = StoreClient::connect(socket);

@@ -1,4 +1,4 @@
-// store_cli.hpp: `pvisor store ls|read|write|rm|watch`, and where the store socket lives.
+// store_cli.hpp: `pvisor store ls|read|write|rm|watch|stats`, and where the store socket lives.
 #pragma once
 
 #include <string>
@@ -24,6 +24,7 @@ namespace pvisor::store {
 //   rm PATH             PATH and everything below it
 //   watch PATH          one line per event (the changed path), starting with the initial
 //                       event; until interrupted, or --count N events
+//   stats               the store's counters, "name value" per line
 int store_command_main(int argc, char** argv);
 
 } // namespace pvisor::store

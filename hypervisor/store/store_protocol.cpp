@@ -83,6 +83,29 @@ XsResult<std::string> release(Store& st, ConnId c, const XsRequest& r) {
     return ok_or(st.release_domain(*domid));
 }
 
+// XS_CONTROL "stats" (control domain only): the store's counters as "name value" lines.
+XsResult<std::string> control(Store& st, ConnId c, const XsRequest& r) {
+    if (st.domid_of(c) != 0)
+        return XsErr::eacces;
+    if (r.args[0] != "stats")
+        return XsErr::einval;
+    const StoreCounters& k = st.counters();
+    const std::pair<const char*, std::uint64_t> rows[] = {
+        {"nodes", st.node_count()},
+        {"requests", k.requests},
+        {"errors", k.errors},
+        {"watch_events", k.watch_events},
+        {"events_dropped", k.events_dropped},
+        {"tx_commits", k.tx_commits},
+        {"tx_conflicts", k.tx_conflicts},
+        {"peers_broken", k.peers_broken},
+    };
+    std::string out;
+    for (const auto& [name, value] : rows)
+        out += std::string(name) + " " + std::to_string(value) + "\n";
+    return nul_terminated(std::move(out));
+}
+
 XsResult<std::string> dispatch(Store& st, ConnId c, const XsRequest& r) {
     const auto& a = r.args;
     switch (r.type) {
@@ -127,6 +150,8 @@ XsResult<std::string> dispatch(Store& st, ConnId c, const XsRequest& r) {
         return introduce(st, c, r);
     case XS_RELEASE:
         return release(st, c, r);
+    case XS_CONTROL:
+        return control(st, c, r);
     default:
         return XsErr::einval;
     }

@@ -74,6 +74,7 @@ void StoreRing::reconnect() {
 void StoreRing::mark_broken(std::uint32_t error) {
     m_broken = true;
     ++m_counters.broken;
+    m_store.note_peer_broken();
     store_release(m_iface->error, error);
     // Rate-limited: a guest that breaks and reconnects in a loop logs 1, 2, 4, 8... times.
     if ((m_counters.broken & (m_counters.broken - 1)) == 0)
@@ -89,6 +90,7 @@ bool StoreRing::process() {
         reconnect();
         moved = true;
     }
+    const bool was_broken = m_broken;
     int round = 0;
     for (; round < kMaxRounds && !m_broken; ++round) {
         bool progress = flush_output();
@@ -100,7 +102,8 @@ bool StoreRing::process() {
             break;
         moved = true;
     }
-    if (moved)
+    // A newly broken ring is notified too, so the guest sees the error field.
+    if (moved || (m_broken && !was_broken))
         m_notify();
     return round == kMaxRounds;
 }

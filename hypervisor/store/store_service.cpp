@@ -236,6 +236,7 @@ void StoreService::read_client(Client& c) {
         in = in.subspan(c.reader.feed(in));
         if (c.reader.broken()) {
             ++m_stats.clients_broken;
+            m_store.note_peer_broken();
             drop_client(c.fd.get());
             return;
         }

@@ -67,6 +67,7 @@ struct Shape {
 
 std::optional<Shape> shape_of(std::uint32_t type) {
     switch (type) {
+    case XS_CONTROL:
     case XS_DIRECTORY:
     case XS_READ:
     case XS_GET_PERMS:

@@ -52,7 +52,7 @@ PV_ASSERT_OFFSET(struct xsd_sockmsg, req_id, 4);
 PV_ASSERT_OFFSET(struct xsd_sockmsg, tx_id, 8);
 PV_ASSERT_OFFSET(struct xsd_sockmsg, len, 12);
 
-#define XS_CONTROL 0 /* not served: EINVAL */
+#define XS_CONTROL 0 /* control domain only: "stats\0" -> counters, "name value\n" lines */
 #define XS_DIRECTORY 1
 #define XS_READ 2
 #define XS_GET_PERMS 3

@@ -68,7 +68,7 @@ class StoreSocketTest : public ::testing::Test {
     // Runs the CLI in-process with stdout/stderr captured; returns the exit status.
     int cli(std::vector<std::string> args, std::string* out = nullptr, std::string* err = nullptr) {
         args.insert(args.begin(), "store");
-        if (args.size() > 2) {
+        if (args[1] != "--help") {
             args.insert(args.begin() + 2, dir);
             args.insert(args.begin() + 2, "--control");
         }
@@ -247,6 +247,23 @@ TEST_F(StoreSocketTest, CliWriteReadLsRm) {
     EXPECT_EQ(err, "pvisor store: read /cli/a: ENOENT\n");
     EXPECT_EQ(cli({"rm", "/"}, &out, &err), 1);
     EXPECT_EQ(err, "pvisor store: rm /: EINVAL\n");
+}
+
+TEST_F(StoreSocketTest, CliStatsCountsRequestsAndBrokenPeers) {
+    auto c = client();
+    ASSERT_TRUE(c.write("/s", "1").ok());
+    EXPECT_EQ(c.read("/nope").error(), XsErr::enoent);
+    iface()->req_prod = 5000; // a hostile guest index
+    const std::uint64_t one = 1;
+    ASSERT_EQ(::write(guest_fd.get(), &one, sizeof one), 8);
+    ASSERT_TRUE(wait_readable(notify_fd.get())); // the ring was served (and marked broken)
+    std::string out;
+    EXPECT_EQ(cli({"stats"}, &out), 0);
+    EXPECT_NE(out.find("\nrequests 2\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("\nerrors 1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("\npeers_broken 1\n"), std::string::npos) << out;
+    EXPECT_EQ(iface()->error, XENSTORE_ERROR_RINGIDX);
+    EXPECT_EQ(service->stats().ring.broken, 1U);
 }
 
 TEST_F(StoreSocketTest, CliUsageAndConnectionErrors) {
