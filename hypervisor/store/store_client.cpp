@@ -173,6 +173,14 @@ XsStatus StoreClient::transaction_end(std::uint32_t tx, bool commit) {
                             commit ? std::string_view("T\0", 2) : std::string_view("F\0", 2), tx));
 }
 
+std::optional<WatchEvent> StoreClient::take_queued_event() {
+    if (m_events.empty())
+        return std::nullopt;
+    WatchEvent ev = std::move(m_events.front());
+    m_events.pop_front();
+    return ev;
+}
+
 XsResult<WatchEvent> StoreClient::wait_event() {
     while (m_events.empty()) {
         auto msg = receive();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,12 @@ class StoreClient {
   public:
     // Errc::not_found: no socket at the path; permission_denied; io_error: refused (no server).
     static Result<StoreClient> connect(const std::string& socket_path);
+    // Adopts a connected stream socket (e.g. from StoreService::connect_fd via SCM_RIGHTS).
+    static StoreClient from_fd(UniqueFd fd) { return StoreClient(std::move(fd)); }
+    // For poll/epoll: readable means a reply or watch event is arriving.
+    [[nodiscard]] int fd() const { return m_fd.get(); }
+    // A watch event that arrived during an earlier request, without blocking.
+    [[nodiscard]] std::optional<WatchEvent> take_queued_event();
 
     // Sends one request and returns the reply payload, or the error the server named.
     [[nodiscard]] XsResult<std::string> request(std::uint32_t type, std::string_view payload,

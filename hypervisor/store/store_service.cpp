@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -205,21 +206,38 @@ void StoreService::accept_clients() {
         UniqueFd fd(::accept4(m_listen.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd.valid())
             return;
-        if (m_clients.size() >= kMaxClients) {
-            ++m_stats.clients_rejected;
-            continue;
-        }
-        auto c = std::make_unique<Client>();
-        c->conn = m_store.connect(0);
-        if (!watch_fd(fd.get(), client_tag(fd.get()), EPOLLIN).ok()) {
-            m_store.disconnect(c->conn);
-            continue;
-        }
-        ++m_stats.clients_accepted;
-        const int key = fd.get();
-        c->fd = std::move(fd);
-        m_clients.emplace(key, std::move(c));
+        (void)add_client(std::move(fd), 0);
     }
+}
+
+// Caller holds m_mutex. `fd` is non-blocking.
+Status StoreService::add_client(UniqueFd fd, DomId domid) {
+    if (m_clients.size() >= kMaxClients) {
+        ++m_stats.clients_rejected;
+        return Errc::no_space;
+    }
+    PV_TRY(watch_fd(fd.get(), client_tag(fd.get()), EPOLLIN));
+    auto c = std::make_unique<Client>();
+    c->conn = m_store.connect(domid);
+    ++m_stats.clients_accepted;
+    const int key = fd.get();
+    c->fd = std::move(fd);
+    m_clients.emplace(key, std::move(c));
+    return {};
+}
+
+Result<UniqueFd> StoreService::connect_fd(DomId domid) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return Errc::system_error;
+    UniqueFd ours(sv[0]);
+    UniqueFd theirs(sv[1]);
+    const int flags = ::fcntl(ours.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(ours.get(), F_SETFL, flags | O_NONBLOCK) != 0)
+        return Errc::system_error;
+    std::lock_guard lock(m_mutex);
+    PV_TRY(add_client(std::move(ours), domid));
+    return theirs;
 }
 
 void StoreService::read_client(Client& c) {

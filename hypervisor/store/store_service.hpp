@@ -29,7 +29,8 @@ struct StoreConfig {
     // stay mapped until the service is destroyed. Empty: no guest ring.
     std::span<std::byte> ring_page;
     std::uint32_t store_evtchn = 0; // published in the page's evtchn_port
-    // Signals the guest's store port; called on the service thread after ring updates.
+    // Signals the guest's store port; called on the service thread after ring updates, with
+    // the store lock held (it must not call back into the service).
     std::function<void()> notify_guest;
     // An eventfd the VMM signals when the guest notifies the store port (ioeventfd).
     // Borrowed: the VMM keeps it open until the service is destroyed. -1: none.
@@ -59,6 +60,11 @@ class StoreService {
     [[nodiscard]] Status start();
     void stop();
 
+    // A new connection to the store as domain `domid` (0: the control domain), for a process
+    // that cannot reach the socket path, e.g. a backend handed the fd over the control socket
+    // with SCM_RIGHTS (then StoreClient::from_fd). Any thread.
+    [[nodiscard]] Result<UniqueFd> connect_fd(DomId domid = 0);
+
     // Runs fn under the store lock (any thread). Watch events it causes are delivered by the
     // service thread right after.
     void with_store(const std::function<void(Store&)>& fn);
@@ -72,6 +78,7 @@ class StoreService {
     void run();
     void on_event(std::uint64_t tag, std::uint32_t events);
     void accept_clients();
+    [[nodiscard]] Status add_client(UniqueFd fd, DomId domid);
     void read_client(Client& c);
     void flush_all();
     bool flush_client(Client& c);

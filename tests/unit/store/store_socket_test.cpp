@@ -228,6 +228,23 @@ TEST_F(StoreSocketTest, GuestRingThroughServiceAndHostWriteFiresGuestWatch) {
     EXPECT_EQ(*host.read("/local/domain/1/data/hello"), "world");
 }
 
+TEST_F(StoreSocketTest, ConnectFdGivesAConnectionAsTheGivenDomain) {
+    auto fd = service->connect_fd(1);
+    ASSERT_TRUE(fd.ok());
+    auto guest = StoreClient::from_fd(std::move(*fd));
+    EXPECT_EQ(guest.read("/local/domain/0/backend").error(), XsErr::eacces);
+    ASSERT_TRUE(guest.write("data/via-fd", "1").ok()); // relative: under /local/domain/1
+    auto host = client();
+    EXPECT_EQ(*host.read("/local/domain/1/data/via-fd"), "1");
+    ASSERT_TRUE(guest.watch("data", "t").ok());
+    ASSERT_TRUE(guest.write("data/again", "2").ok());
+    // The initial event followed the watch reply and arrived during the write request; the
+    // write's own event follows the write's reply.
+    EXPECT_EQ(guest.take_queued_event(), (WatchEvent{"data", "t"}));
+    EXPECT_FALSE(guest.take_queued_event().has_value());
+    EXPECT_EQ(*guest.wait_event(), (WatchEvent{"data/again", "t"}));
+}
+
 TEST_F(StoreSocketTest, WithStoreActsAsControlDomain) {
     service->with_store([](Store& s) { ASSERT_TRUE(s.add_device(1, "vif", 0).ok()); });
     auto c = client();
