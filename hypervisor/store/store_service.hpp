@@ -1,6 +1,7 @@
 // store_service.hpp: the store's thread: guest ring + unix socket clients, driven by epoll.
 #pragma once
 
+#include "pv/xen.h"
 #include "result.hpp"
 #include "store.hpp"
 #include "store_ring.hpp"
@@ -23,7 +24,7 @@ struct StoreConfig {
     // Empty: no socket. A stale socket file at the path is replaced; any other file is EEXIST.
     std::string socket_path;
     // The guest, introduced at create(): /local/domain/<id> and its nodes exist from then on.
-    DomId guest_domid = 1;
+    DomId guest_domid = PV_DOMID_GUEST;
     std::string guest_name = "guest";
     // The guest's store page (PV_SPECIAL_PAGE_STORE, through GuestMemory::translate). Must
     // stay mapped until the service is destroyed. Empty: no guest ring.

@@ -37,6 +37,8 @@
  *   XS_INTRODUCE       domid\0gfn\0port\0    -> control domain only
  *   XS_RELEASE         domid\0               -> control domain only
  *   XS_RESET_WATCHES   (empty or "\0")       -> OK; drops all of the connection's watches
+ * Ordering: replies come in request order; the watch events a request causes (and the first
+ * event of a new watch) follow its reply. Events of a transaction fire at its commit.
  * A request carrying tx_id != 0 runs inside that transaction: it sees the transaction's view
  * and its changes stay private until commit. An unknown tx_id is ENOENT. An unknown or
  * server-only type is answered with EINVAL.
