@@ -4,26 +4,47 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 
 namespace pvisor {
 
+namespace {
+
+bool valid_layout(std::uint64_t ram_bytes, std::uint64_t extra_gpa, std::uint64_t extra_pages) {
+    if (ram_bytes == 0 || ram_bytes % kPageSize != 0)
+        return false;
+    return extra_pages == 0 || (extra_gpa % kPageSize == 0 && extra_gpa >= kMmioHoleStart &&
+                                extra_gpa + extra_pages * kPageSize <= kFourGiB);
+}
+
+} // namespace
+
 Result<GuestMemory> GuestMemory::create(std::uint64_t ram_bytes, std::uint64_t extra_gpa,
                                         std::uint64_t extra_pages) {
-    if (ram_bytes == 0 || ram_bytes % kPageSize != 0)
+    if (!valid_layout(ram_bytes, extra_gpa, extra_pages))
         return Errc::invalid_argument;
-    if (extra_pages > 0 && (extra_gpa % kPageSize != 0 || extra_gpa < kMmioHoleStart ||
-                            extra_gpa + extra_pages * kPageSize > kFourGiB))
+    UniqueFd fd(::memfd_create("pvisor-guest-ram", MFD_CLOEXEC));
+    if (!fd.valid())
+        return Errc::system_error;
+    if (::ftruncate(fd.get(), static_cast<off_t>(ram_bytes + extra_pages * kPageSize)) != 0)
+        return Errc::no_memory;
+    return from_memfd(std::move(fd), ram_bytes, extra_gpa, extra_pages);
+}
+
+Result<GuestMemory> GuestMemory::from_memfd(UniqueFd memfd, std::uint64_t ram_bytes,
+                                            std::uint64_t extra_gpa, std::uint64_t extra_pages) {
+    if (!valid_layout(ram_bytes, extra_gpa, extra_pages) || !memfd.valid())
         return Errc::invalid_argument;
     const std::uint64_t total = ram_bytes + extra_pages * kPageSize;
+    struct stat st {};
+    if (::fstat(memfd.get(), &st) != 0 || st.st_size < 0 ||
+        static_cast<std::uint64_t>(st.st_size) < total)
+        return Errc::invalid_argument;
 
     GuestMemory mem;
-    mem.m_memfd.reset(::memfd_create("pvisor-guest-ram", MFD_CLOEXEC));
-    if (!mem.m_memfd.valid())
-        return Errc::system_error;
-    if (::ftruncate(mem.m_memfd.get(), static_cast<off_t>(total)) != 0)
-        return Errc::no_memory;
+    mem.m_memfd = std::move(memfd);
     void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
                      mem.m_memfd.get(), 0);
     if (p == MAP_FAILED)

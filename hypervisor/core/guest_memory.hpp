@@ -37,6 +37,11 @@ class GuestMemory {
     // extra_gpa (not RAM; 0 pages for none).
     static Result<GuestMemory> create(std::uint64_t ram_bytes, std::uint64_t extra_gpa = 0,
                                       std::uint64_t extra_pages = 0);
+    // Maps an existing guest-RAM memfd (received by a backend process) with the same region
+    // table create() builds for the same arguments; fails if the memfd is too small.
+    static Result<GuestMemory> from_memfd(UniqueFd memfd, std::uint64_t ram_bytes,
+                                          std::uint64_t extra_gpa = 0,
+                                          std::uint64_t extra_pages = 0);
 
     GuestMemory(GuestMemory&&) noexcept = default;
     GuestMemory& operator=(GuestMemory&&) noexcept = default;
