@@ -1,0 +1,47 @@
+// blk_disk.cpp: opening an image or block device and working out its capacity.
+#include "blk_disk.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+namespace pvisor::backend {
+
+std::uint64_t BlkCounters::invalid_total() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& c : invalid)
+        n += c.load(std::memory_order_relaxed);
+    return n;
+}
+
+Result<BlkDisk> BlkDisk::open(const BlkDiskConfig& cfg) {
+    if (cfg.path.empty() || cfg.queues == 0 || cfg.queues > PV_BLKIF_MAX_QUEUES)
+        return Errc::invalid_argument;
+    int flags = (cfg.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    if (cfg.direct)
+        flags |= O_DIRECT;
+    UniqueFd fd(::open(cfg.path.c_str(), flags));
+    if (!fd.valid())
+        return errno == ENOENT ? Errc::not_found : Errc::system_error;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return Errc::system_error;
+    std::uint64_t bytes = 0;
+    if (S_ISBLK(st.st_mode)) {
+        if (::ioctl(fd.get(), BLKGETSIZE64, &bytes) != 0)
+            return Errc::system_error;
+    } else if (S_ISREG(st.st_mode)) {
+        bytes = static_cast<std::uint64_t>(st.st_size);
+    } else {
+        return Errc::invalid_argument;
+    }
+    BlkDiskLimits lim;
+    lim.capacity_sectors = bytes >> BLKIF_SECTOR_SHIFT;
+    lim.read_only = cfg.read_only;
+    lim.flush = true; // on a read-only disk only a flush without data is accepted
+    lim.discard = !cfg.read_only;
+    return BlkDisk(std::move(fd), cfg, lim);
+}
+
+} // namespace pvisor::backend

@@ -1,0 +1,62 @@
+// blk_disk.hpp: one backing image (file or block device), its limits and its counters.
+#pragma once
+
+#include "blk_request.hpp"
+#include "result.hpp"
+#include "unique_fd.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace pvisor::backend {
+
+// --disk path[,ro][,queues=N][,direct=on|off] (see disk_option.hpp).
+struct BlkDiskConfig {
+    std::string path;
+    bool read_only = false;
+    std::uint32_t queues = 1;
+    bool direct = false; // O_DIRECT: data moves between the disk and guest pages, no page cache
+};
+
+// Per-disk counters, updated by every queue's thread, readable from the host at any time.
+struct BlkCounters {
+    std::atomic<std::uint64_t> requests{0};  // requests completed (any status)
+    std::atomic<std::uint64_t> bytes_read{0};
+    std::atomic<std::uint64_t> bytes_written{0};
+    std::atomic<std::uint64_t> flushes{0};
+    std::atomic<std::uint64_t> discards{0};
+    std::atomic<std::uint64_t> io_errors{0};  // the host I/O failed (BLKIF_RSP_ERROR)
+    std::atomic<std::uint64_t> rings_broken{0};
+    std::array<std::atomic<std::uint64_t>, kBlkInvalidCount> invalid{};
+
+    [[nodiscard]] std::uint64_t invalid_count(BlkInvalid r) const noexcept {
+        return invalid[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t invalid_total() const noexcept;
+};
+
+class BlkDisk {
+  public:
+    static Result<BlkDisk> open(const BlkDiskConfig& cfg);
+
+    [[nodiscard]] int fd() const noexcept { return m_fd.get(); }
+    [[nodiscard]] const BlkDiskConfig& config() const noexcept { return m_cfg; }
+    [[nodiscard]] const BlkDiskLimits& limits() const noexcept { return m_limits; }
+    [[nodiscard]] BlkCounters& counters() noexcept { return *m_counters; }
+    [[nodiscard]] const BlkCounters& counters() const noexcept { return *m_counters; }
+
+  private:
+    BlkDisk(UniqueFd fd, BlkDiskConfig cfg, BlkDiskLimits lim)
+        : m_fd(std::move(fd)), m_cfg(std::move(cfg)), m_limits(lim),
+          m_counters(std::make_unique<BlkCounters>()) {}
+
+    UniqueFd m_fd;
+    BlkDiskConfig m_cfg;
+    BlkDiskLimits m_limits;
+    std::unique_ptr<BlkCounters> m_counters; // stable address: queues hold a pointer
+};
+
+} // namespace pvisor::backend

@@ -1,0 +1,67 @@
+// disk_option.cpp: --disk option parsing with one error message per malformed part.
+#include "disk_option.hpp"
+
+#include <charconv>
+
+namespace pvisor::backend {
+
+namespace {
+
+Errc fail(std::string* why, std::string msg) {
+    if (why != nullptr)
+        *why = std::move(msg);
+    return Errc::invalid_argument;
+}
+
+// Decimal digits only (no sign, no spaces), within 1..PV_BLKIF_MAX_QUEUES.
+bool parse_queues(std::string_view v, std::uint32_t& out) {
+    if (v.empty() || v.size() > 3)
+        return false;
+    std::uint32_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > PV_BLKIF_MAX_QUEUES)
+        return false;
+    out = n;
+    return true;
+}
+
+} // namespace
+
+Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why) {
+    BlkDiskConfig cfg;
+    const std::size_t comma = text.find(',');
+    cfg.path = std::string(text.substr(0, comma));
+    if (cfg.path.empty())
+        return fail(why, "--disk: missing path");
+    bool seen_ro = false, seen_queues = false, seen_direct = false;
+    std::string_view rest = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (comma != std::string_view::npos && rest.empty())
+        return fail(why, "--disk: empty option after ','");
+    while (!rest.empty()) {
+        const std::size_t next = rest.find(',');
+        const std::string_view part = rest.substr(0, next);
+        rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+        if (part.empty() || (next != std::string_view::npos && rest.empty()))
+            return fail(why, "--disk: empty option");
+        const std::size_t eq = part.find('=');
+        const std::string_view key = part.substr(0, eq);
+        const std::string_view val = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+        if (key == "ro" && eq == std::string_view::npos && !seen_ro) {
+            seen_ro = cfg.read_only = true;
+        } else if (key == "queues" && eq != std::string_view::npos && !seen_queues) {
+            if (!parse_queues(val, cfg.queues))
+                return fail(why, "--disk: queues must be 1.." + std::to_string(PV_BLKIF_MAX_QUEUES));
+            seen_queues = true;
+        } else if (key == "direct" && eq != std::string_view::npos && !seen_direct) {
+            if (val != "on" && val != "off")
+                return fail(why, "--disk: direct must be on or off");
+            cfg.direct = val == "on";
+            seen_direct = true;
+        } else {
+            return fail(why, "--disk: unknown, malformed or repeated option '" + std::string(part) + "'");
+        }
+    }
+    return cfg;
+}
+
+} // namespace pvisor::backend
