@@ -79,8 +79,9 @@ bool FakeGuest::end_access(pv_grant_ref ref) {
     return true;
 }
 
-FrontRing::FrontRing(std::byte* page) : m_page(page) {
-    std::memset(page, 0, kPageSize);
+FrontRing::FrontRing(std::byte* page, std::uint32_t order)
+    : m_page(page), m_size(PV_BLKIF_RING_SIZE_ORDER(order)) {
+    std::memset(page, 0, kPageSize << order);
     u32_at(page + kReqEvent).store(1);
     u32_at(page + kRspEvent).store(1);
 }

@@ -44,13 +44,13 @@ class FakeGuest {
     pv_grant_ref m_next_ref = PV_GNTTAB_NR_RESERVED;
 };
 
-// The frontend's end of one single-page blkif ring living in the fake guest.
+// The frontend's end of one blkif ring (2^order contiguous pages) living in the fake guest.
 // TEMPORARY index handling until shared-ring's ring logic (pv/ring.h) lands.
 class FrontRing {
   public:
     // Initialises the shared page (producers 0, events 1), as only the frontend does.
-    explicit FrontRing(std::byte* page);
-    [[nodiscard]] std::uint32_t size() const { return PV_BLKIF_RING_SIZE_1PAGE; }
+    explicit FrontRing(std::byte* page, std::uint32_t order = 0);
+    [[nodiscard]] std::uint32_t size() const { return m_size; }
     [[nodiscard]] std::uint32_t free_slots() const;
     // Copies a request into the next private slot.
     void put(const blkif_request_any& req);
@@ -64,6 +64,7 @@ class FrontRing {
 
   private:
     std::byte* m_page;
+    std::uint32_t m_size;
     std::uint32_t m_req_prod_pvt = 0;
     std::uint32_t m_rsp_cons = 0;
 };
