@@ -136,7 +136,7 @@ bool BlkQueue::submit_io(const BlkRequest& r, std::uint32_t slot, InFlight& f) {
     const std::uint64_t off = r.sector << BLKIF_SECTOR_SHIFT;
     const bool has_data = r.nr_segments > 0;
     // Room for the linked pair first, so a write is never sent without its flush.
-    if (m_engine.sq_space() < 2 && !m_engine.submit(false).ok())
+    if (m_engine.sq_space() < 2 && !m_engine.submit(0).ok())
         return false;
     switch (r.op) {
     case BlkOp::read:
@@ -216,8 +216,8 @@ void BlkQueue::finish(std::uint32_t slot) {
     m_free.push_back(slot);
 }
 
-void BlkQueue::step(bool wait) {
-    if (!m_engine.submit(wait).ok())
+void BlkQueue::step(unsigned wait_nr) {
+    if (!m_engine.submit(wait_nr).ok())
         mark_broken("io_uring submit failed");
     m_engine.reap([this](std::uint64_t tag, int res) { complete(tag, res); });
     push_responses();
@@ -226,15 +226,22 @@ void BlkQueue::step(bool wait) {
 void BlkQueue::run() {
     while (!m_stop.load(std::memory_order_acquire) && !broken()) {
         consume();
+        const auto in_flight = static_cast<unsigned>(m_slots.size() - m_free.size());
         if (m_free.empty()) {
-            step(true); // every slot in flight: wait for a completion, not for a kick
+            step(1); // every slot in flight: wait for a completion, not for a kick
+        } else if (in_flight >= kCoalesceInFlight) {
+            // Deep queue: new requests are picked up after the next completions, so the
+            // frontend need not kick (req_event stays behind), and responses are pushed in
+            // batches of a quarter of the queue (one notification each at most). Every
+            // awaited completion is already submitted, so this wait ends.
+            step(in_flight / 4);
         } else if (m_ring.final_check_for_requests()) {
-            step(false); // more requests arrived: submit what we have and go on
+            step(0); // more requests arrived: submit what we have and go on
         } else {
             // req_event is set: the frontend's next push kicks us. Sleep on the kick read
             // or the next completion, whichever comes first.
             arm_kick();
-            step(true);
+            step(1);
         }
     }
 }
@@ -249,8 +256,7 @@ void BlkQueue::stop() {
 void BlkQueue::drain() {
     for (;;) {
         consume();
-        const bool wait = !idle();
-        if (!m_engine.submit(wait).ok())
+        if (!m_engine.submit(idle() ? 0 : 1).ok())
             return;
         m_engine.reap([this](std::uint64_t tag, int res) { complete(tag, res); });
         push_responses();

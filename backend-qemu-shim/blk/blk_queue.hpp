@@ -39,6 +39,9 @@ struct BlkQueueStats {
 class BlkQueue {
   public:
     static constexpr std::size_t kPersistentMax = 1056; // Linux blkback's bound
+    // With at least this many requests in flight the queue stops asking for kicks and
+    // batches responses (interrupt coalescing); below it, it serves each kick at once.
+    static constexpr unsigned kCoalesceInFlight = 16;
 
     // Pins the ring pages (for the queue's lifetime) and sets up the io_uring.
     static Result<std::unique_ptr<BlkQueue>> create(BlkDisk& disk, GrantTableView& grants,
@@ -75,8 +78,8 @@ class BlkQueue {
     BlkQueue(BlkDisk& disk, GrantTableView& grants, BlkQueueBinding binding,
              std::vector<GrantPin> ring_pins, BlkBackRing ring, UringEngine engine);
 
-    // One pass: consume requests, submit, reap, respond. wait: block for a completion/kick.
-    void step(bool wait);
+    // Submits, reaps and pushes responses; blocks first for wait_nr completions (or a kick).
+    void step(unsigned wait_nr);
     void consume();
     void start(const BlkRequest& r);
     [[nodiscard]] bool map_segments(const BlkRequest& r, InFlight& f);

@@ -44,15 +44,18 @@ struct BlkDiskLimits {
 
 enum class BlkOp : std::uint8_t { read, write, flush, discard };
 
+// Trivial (no initialisers): a request's array is written only up to nr_segments.
 struct BlkSegment {
-    pv_grant_ref gref = 0;
-    std::uint8_t first_sect = 0; // 0..7, <= last_sect
-    std::uint8_t last_sect = 0;
+    pv_grant_ref gref;
+    std::uint8_t first_sect; // 0..7, <= last_sect
+    std::uint8_t last_sect;
 };
 
 // A validated request: every range below lies inside the disk and every segment inside its
 // page. Grants are still unchecked (they are pinned when the I/O is prepared).
 struct BlkRequest {
+    // User-provided: emplacing a request must not zero the 2 KiB segment array each time.
+    BlkRequest() noexcept {} // NOLINT(modernize-use-equals-default)
     std::uint64_t id = 0;           // echoed back, opaque
     std::uint8_t wire_op = 0;       // echoed back in the response
     BlkOp op = BlkOp::read;
@@ -60,7 +63,7 @@ struct BlkRequest {
     std::uint64_t sector = 0;       // 512-byte units
     std::uint64_t nr_sectors = 0;   // total of the segments, or the discard length
     std::uint32_t nr_segments = 0;  // 0 only for flush without data and discard
-    std::array<BlkSegment, kBlkMaxSegments> seg{};
+    std::array<BlkSegment, kBlkMaxSegments> seg; // [0, nr_segments) valid
 
     [[nodiscard]] bool writes_disk() const noexcept {
         return op == BlkOp::write || (op == BlkOp::flush && nr_segments > 0);

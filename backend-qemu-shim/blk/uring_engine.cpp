@@ -85,9 +85,9 @@ bool UringEngine::prep_eventfd_read(std::uint64_t tag, int fd, std::uint64_t* bu
     return true;
 }
 
-Status UringEngine::submit(bool wait_one) {
+Status UringEngine::submit(unsigned wait_nr) {
     ++m_submit_calls;
-    const int r = wait_one ? io_uring_submit_and_wait(m_ring.get(), 1) : io_uring_submit(m_ring.get());
+    const int r = io_uring_submit_and_wait(m_ring.get(), wait_nr);
     if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
         return Errc::system_error;
     return {};

@@ -35,8 +35,9 @@ class UringEngine {
     // SAFETY (caller): *buf lives until the completion.
     [[nodiscard]] bool prep_eventfd_read(std::uint64_t tag, int fd, std::uint64_t* buf);
 
-    // Sends everything prepared; wait_one: also block until at least one completion.
-    [[nodiscard]] Status submit(bool wait_one);
+    // Sends everything prepared, then blocks until `wait_nr` completions are available
+    // (0: does not block).
+    [[nodiscard]] Status submit(unsigned wait_nr);
     // Calls on_cqe(tag, res) for every available completion; returns how many.
     template <typename F>
     unsigned reap(F&& on_cqe) {
