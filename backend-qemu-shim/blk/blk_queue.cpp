@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace pvisor::backend {
@@ -81,6 +82,9 @@ void BlkQueue::respond(std::uint64_t id, std::uint8_t op, std::int16_t status) {
 }
 
 void BlkQueue::push_responses() {
+    const bool any = m_stats.requests != m_pushed_requests;
+    m_pushed_requests = m_stats.requests;
+    m_stats.pushes += any ? 1 : 0;
     if (!m_ring.push_responses())
         return;
     const std::uint64_t one = 1;
@@ -223,18 +227,24 @@ void BlkQueue::step(unsigned wait_nr) {
     push_responses();
 }
 
+// How many completions to wait for with `in_flight` requests out: a quarter of the ring,
+// but at most half of those in flight, so the disk keeps at least half its queue while the
+// frontend (woken once per batch) refills. At least 1 and never more than are in flight.
+unsigned BlkQueue::coalesce_target(unsigned in_flight) const {
+    const auto quarter_ring = static_cast<unsigned>(m_slots.size() / 4);
+    return std::max(1U, std::min(in_flight / 2, quarter_ring));
+}
+
 void BlkQueue::run() {
     while (!m_stop.load(std::memory_order_acquire) && !broken()) {
         consume();
         const auto in_flight = static_cast<unsigned>(m_slots.size() - m_free.size());
-        if (m_free.empty()) {
-            step(1); // every slot in flight: wait for a completion, not for a kick
-        } else if (in_flight >= kCoalesceInFlight) {
-            // Deep queue: new requests are picked up after the next completions, so the
-            // frontend need not kick (req_event stays behind), and responses are pushed in
-            // batches of a quarter of the queue (one notification each at most). Every
-            // awaited completion is already submitted, so this wait ends.
-            step(in_flight / 4);
+        if (in_flight >= kCoalesceInFlight || m_free.empty()) {
+            // Deep queue (or every slot in flight): new requests are picked up after the
+            // next completions, so the frontend need not kick (req_event stays behind), and
+            // responses are pushed in batches (coalesce_target; one notification each at
+            // most). Every awaited completion is already submitted, so this wait ends.
+            step(coalesce_target(in_flight));
         } else if (m_ring.final_check_for_requests()) {
             step(0); // more requests arrived: submit what we have and go on
         } else {

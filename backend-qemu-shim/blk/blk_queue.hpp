@@ -33,7 +33,7 @@ struct BlkQueueStats {
     std::uint64_t requests = 0;      // responses pushed
     std::uint64_t notifications = 0; // writes to the raise fd
     std::uint64_t kicks = 0;         // kick eventfd reads that returned
-    std::uint64_t submits = 0;       // io_uring submit calls
+    std::uint64_t pushes = 0;        // response batches published (responses / pushes = batch)
 };
 
 class BlkQueue {
@@ -80,6 +80,7 @@ class BlkQueue {
 
     // Submits, reaps and pushes responses; blocks first for wait_nr completions (or a kick).
     void step(unsigned wait_nr);
+    [[nodiscard]] unsigned coalesce_target(unsigned in_flight) const;
     void consume();
     void start(const BlkRequest& r);
     [[nodiscard]] bool map_segments(const BlkRequest& r, InFlight& f);
@@ -105,6 +106,7 @@ class BlkQueue {
     UringEngine m_engine;
     std::unique_ptr<BlkParse> m_parse; // large; reused for every request
     std::uint64_t m_kick_buf = 0;
+    std::uint64_t m_pushed_requests = 0; // m_stats.requests at the last push
     bool m_kick_armed = false;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_broken{false};

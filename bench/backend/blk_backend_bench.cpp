@@ -37,6 +37,7 @@ struct BenchConfig {
     bool direct = false;
     double seconds = 2.0;
     bool persistent = true;
+    std::uint32_t only_qd = 0; // 0: QD 1, 32 and 128
 };
 
 double percentile(std::vector<double>& v, double p) {
@@ -156,6 +157,13 @@ Figures run_backend(const BenchConfig& cfg, std::uint32_t qd) {
     f.p99_us = percentile(lat, 0.99);
     f.kicks_per_req = static_cast<double>(kicks) / static_cast<double>(done);
     f.raises_per_req = static_cast<double>(st.notifications) / static_cast<double>(done);
+    if (std::getenv("PV_BENCH_DEBUG") != nullptr) {
+        std::fprintf(stderr, "qd %u: responses %llu pushes %llu raises %llu kicks seen %llu\n",
+                     qd, static_cast<unsigned long long>(st.requests),
+                     static_cast<unsigned long long>(st.pushes),
+                     static_cast<unsigned long long>(st.notifications),
+                     static_cast<unsigned long long>(st.kicks));
+    }
     return f;
 }
 
@@ -227,6 +235,8 @@ void bench_target(const BenchConfig& cfg, const char* label) {
     std::printf("%-26s %4s %12s %9s %9s %8s %8s %8s %7s\n", "engine", "QD", "IOPS", "p50(us)",
                 "p99(us)", "kick/req", "irq/req", "ntf/req", "vs raw");
     for (std::uint32_t qd : {1U, 32U, 128U}) {
+        if (cfg.only_qd != 0 && qd != cfg.only_qd)
+            continue;
         const auto raw = run_fio(cfg, "io_uring", qd);
         const Figures be = run_backend(cfg, qd);
         if (raw)
@@ -270,12 +280,14 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         if (a.rfind("--seconds=", 0) == 0)
             cfg.seconds = std::strtod(a.c_str() + 10, nullptr);
+        else if (a.rfind("--qd=", 0) == 0)
+            cfg.only_qd = static_cast<std::uint32_t>(std::strtoul(a.c_str() + 5, nullptr, 10));
         else if (a == "--no-persistent")
             cfg.persistent = false;
         else if (a == "--no-loop")
             loop = false;
         else {
-            std::fprintf(stderr, "usage: %s [--seconds=S] [--no-persistent] [--no-loop]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--seconds=S] [--qd=1|32|128] [--no-persistent] [--no-loop]\n", argv[0]);
             return 2;
         }
     }
