@@ -398,8 +398,9 @@ TEST_F(BlkBackendTest, ThreadedDeepQueueAnswersEveryRequestOnce) {
     };
     auto push = [&] {
         const std::uint64_t one = 1;
-        if (rig.front->push())
+        if (rig.front->push()) {
             ASSERT_EQ(::write(rig.kick, &one, sizeof one), 8);
+        }
     };
     for (std::uint32_t i = 0; i < qd; ++i)
         issue(i);
