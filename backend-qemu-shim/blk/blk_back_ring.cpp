@@ -61,7 +61,7 @@ bool BlkBackRing::push_responses() {
     const std::uint32_t now = m_rsp_prod_pvt;
     if (old == now)
         return false;
-    prod.store(now, std::memory_order_release); // wmb: responses visible before rsp_prod
+    prod.store(now, std::memory_order_release);          // wmb: responses visible before rsp_prod
     std::atomic_thread_fence(std::memory_order_seq_cst); // mb: rsp_prod before reading rsp_event
     const std::uint32_t event = index_at(m_shared, kRspEvent).load(std::memory_order_relaxed);
     return static_cast<std::uint32_t>(now - event) < static_cast<std::uint32_t>(now - old);

@@ -3,10 +3,9 @@
 
 #include "result.hpp"
 
-#include <pv/blkif.h>
-
 #include <cstddef>
 #include <cstdint>
+#include <pv/blkif.h>
 
 namespace pvisor::backend {
 

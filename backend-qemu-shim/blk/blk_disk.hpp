@@ -23,12 +23,12 @@ struct BlkDiskConfig {
 
 // Per-disk counters, updated by every queue's thread, readable from the host at any time.
 struct BlkCounters {
-    std::atomic<std::uint64_t> requests{0};  // requests completed (any status)
+    std::atomic<std::uint64_t> requests{0}; // requests completed (any status)
     std::atomic<std::uint64_t> bytes_read{0};
     std::atomic<std::uint64_t> bytes_written{0};
     std::atomic<std::uint64_t> flushes{0};
     std::atomic<std::uint64_t> discards{0};
-    std::atomic<std::uint64_t> io_errors{0};  // the host I/O failed (BLKIF_RSP_ERROR)
+    std::atomic<std::uint64_t> io_errors{0}; // the host I/O failed (BLKIF_RSP_ERROR)
     std::atomic<std::uint64_t> rings_broken{0};
     std::array<std::atomic<std::uint64_t>, kBlkInvalidCount> invalid{};
 

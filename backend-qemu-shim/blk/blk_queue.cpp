@@ -1,10 +1,9 @@
 // blk_queue.cpp: the serving loop of one blkif ring: requests in, io_uring, responses out.
 #include "blk_queue.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
+#include <unistd.h>
 
 namespace pvisor::backend {
 

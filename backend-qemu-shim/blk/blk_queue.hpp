@@ -9,11 +9,10 @@
 #include "unique_fd.hpp"
 #include "uring_engine.hpp"
 
-#include <sys/uio.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <sys/uio.h>
 #include <vector>
 
 namespace pvisor::backend {
@@ -93,8 +92,8 @@ class BlkQueue {
     void mark_broken(const char* why);
     [[nodiscard]] bool idle() const noexcept { return m_free.size() == m_slots.size(); }
 
-    BlkDisk* m_disk;                // not owned; outlives the queue
-    GrantTableView* m_grants;       // not owned; outlives the queue
+    BlkDisk* m_disk;          // not owned; outlives the queue
+    GrantTableView* m_grants; // not owned; outlives the queue
     BlkQueueBinding m_binding;
     // Destruction order: the engine (pending I/O into guest pages is cancelled when the
     // ring exits) before the in-flight pins and the ring pins.

@@ -7,16 +7,26 @@ namespace pvisor::backend {
 
 const char* blk_invalid_name(BlkInvalid r) noexcept {
     switch (r) {
-    case BlkInvalid::unknown_op: return "unknown_op";
-    case BlkInvalid::not_negotiated: return "not_negotiated";
-    case BlkInvalid::bad_segment_count: return "bad_segment_count";
-    case BlkInvalid::bad_segment: return "bad_segment";
-    case BlkInvalid::out_of_range: return "out_of_range";
-    case BlkInvalid::bad_discard: return "bad_discard";
-    case BlkInvalid::bad_indirect: return "bad_indirect";
-    case BlkInvalid::read_only: return "read_only";
-    case BlkInvalid::bad_grant: return "bad_grant";
-    case BlkInvalid::count_: break;
+    case BlkInvalid::unknown_op:
+        return "unknown_op";
+    case BlkInvalid::not_negotiated:
+        return "not_negotiated";
+    case BlkInvalid::bad_segment_count:
+        return "bad_segment_count";
+    case BlkInvalid::bad_segment:
+        return "bad_segment";
+    case BlkInvalid::out_of_range:
+        return "out_of_range";
+    case BlkInvalid::bad_discard:
+        return "bad_discard";
+    case BlkInvalid::bad_indirect:
+        return "bad_indirect";
+    case BlkInvalid::read_only:
+        return "read_only";
+    case BlkInvalid::bad_grant:
+        return "bad_grant";
+    case BlkInvalid::count_:
+        break;
     }
     return "unknown";
 }
@@ -29,7 +39,9 @@ std::int16_t blk_invalid_status(BlkInvalid r) noexcept {
 
 namespace {
 
-BlkReject reject(std::uint64_t id, std::uint8_t op, BlkInvalid why) { return {id, op, why}; }
+BlkReject reject(std::uint64_t id, std::uint8_t op, BlkInvalid why) {
+    return {id, op, why};
+}
 
 // Checks each segment and sums their sectors; nr <= kBlkMaxSegments so the sum cannot overflow.
 bool check_segments(BlkRequest& r, BlkInvalid& why) {

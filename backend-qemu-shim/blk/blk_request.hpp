@@ -3,10 +3,9 @@
 
 #include "grant_table_view.hpp"
 
-#include <pv/blkif.h>
-
 #include <array>
 #include <cstdint>
+#include <pv/blkif.h>
 #include <variant>
 
 namespace pvisor::backend {
@@ -16,15 +15,15 @@ inline constexpr std::uint32_t kBlkMaxSegments = 256;
 
 // Why a request was refused; each reason has its own per-disk counter.
 enum class BlkInvalid : std::uint8_t {
-    unknown_op,       // not an operation pvisor implements -> EOPNOTSUPP
-    not_negotiated,   // a feature the disk does not offer (discard, flush, indirect) -> EOPNOTSUPP
-    bad_segment_count,// 0 or too many segments -> ERROR
-    bad_segment,      // first_sect > last_sect or last_sect > 7 -> ERROR
-    out_of_range,     // sector + length beyond capacity (checked arithmetic) -> ERROR
-    bad_discard,      // zero-length discard, or secure discard not offered -> ERROR
-    bad_indirect,     // indirect_op not READ/WRITE, or an indirect frame's grant refused -> ERROR
-    read_only,        // write, discard or flush-with-data on a read-only disk -> ERROR
-    bad_grant,        // a data grant refused (reason counted by the grant table) -> ERROR
+    unknown_op,        // not an operation pvisor implements -> EOPNOTSUPP
+    not_negotiated,    // a feature the disk does not offer (discard, flush, indirect) -> EOPNOTSUPP
+    bad_segment_count, // 0 or too many segments -> ERROR
+    bad_segment,       // first_sect > last_sect or last_sect > 7 -> ERROR
+    out_of_range,      // sector + length beyond capacity (checked arithmetic) -> ERROR
+    bad_discard,       // zero-length discard, or secure discard not offered -> ERROR
+    bad_indirect,      // indirect_op not READ/WRITE, or an indirect frame's grant refused -> ERROR
+    read_only,         // write, discard or flush-with-data on a read-only disk -> ERROR
+    bad_grant,         // a data grant refused (reason counted by the grant table) -> ERROR
     count_,
 };
 inline constexpr std::size_t kBlkInvalidCount = static_cast<std::size_t>(BlkInvalid::count_);
@@ -55,14 +54,14 @@ struct BlkSegment {
 // page. Grants are still unchecked (they are pinned when the I/O is prepared).
 struct BlkRequest {
     // User-provided: emplacing a request must not zero the 2 KiB segment array each time.
-    BlkRequest() noexcept {} // NOLINT(modernize-use-equals-default)
-    std::uint64_t id = 0;           // echoed back, opaque
-    std::uint8_t wire_op = 0;       // echoed back in the response
+    BlkRequest() noexcept {}  // NOLINT(modernize-use-equals-default)
+    std::uint64_t id = 0;     // echoed back, opaque
+    std::uint8_t wire_op = 0; // echoed back in the response
     BlkOp op = BlkOp::read;
-    bool durable = false;           // flush: make durable (after the data, if any)
-    std::uint64_t sector = 0;       // 512-byte units
-    std::uint64_t nr_sectors = 0;   // total of the segments, or the discard length
-    std::uint32_t nr_segments = 0;  // 0 only for flush without data and discard
+    bool durable = false;                        // flush: make durable (after the data, if any)
+    std::uint64_t sector = 0;                    // 512-byte units
+    std::uint64_t nr_sectors = 0;                // total of the segments, or the discard length
+    std::uint32_t nr_segments = 0;               // 0 only for flush without data and discard
     std::array<BlkSegment, kBlkMaxSegments> seg; // [0, nr_segments) valid
 
     [[nodiscard]] bool writes_disk() const noexcept {

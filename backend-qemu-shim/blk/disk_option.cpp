@@ -34,7 +34,8 @@ Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why)
     if (cfg.path.empty())
         return fail(why, "--disk: missing path");
     bool seen_ro = false, seen_queues = false, seen_direct = false;
-    std::string_view rest = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    std::string_view rest =
+        comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (comma != std::string_view::npos && rest.empty())
         return fail(why, "--disk: empty option after ','");
     while (!rest.empty()) {
@@ -45,12 +46,14 @@ Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why)
             return fail(why, "--disk: empty option");
         const std::size_t eq = part.find('=');
         const std::string_view key = part.substr(0, eq);
-        const std::string_view val = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+        const std::string_view val =
+            eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
         if (key == "ro" && eq == std::string_view::npos && !seen_ro) {
             seen_ro = cfg.read_only = true;
         } else if (key == "queues" && eq != std::string_view::npos && !seen_queues) {
             if (!parse_queues(val, cfg.queues))
-                return fail(why, "--disk: queues must be 1.." + std::to_string(PV_BLKIF_MAX_QUEUES));
+                return fail(why,
+                            "--disk: queues must be 1.." + std::to_string(PV_BLKIF_MAX_QUEUES));
             seen_queues = true;
         } else if (key == "direct" && eq != std::string_view::npos && !seen_direct) {
             if (val != "on" && val != "off")
@@ -58,7 +61,8 @@ Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why)
             cfg.direct = val == "on";
             seen_direct = true;
         } else {
-            return fail(why, "--disk: unknown, malformed or repeated option '" + std::string(part) + "'");
+            return fail(why, "--disk: unknown, malformed or repeated option '" + std::string(part) +
+                                 "'");
         }
     }
     return cfg;

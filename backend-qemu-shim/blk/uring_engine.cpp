@@ -1,9 +1,8 @@
 // uring_engine.cpp: io_uring setup (registered disk file) and request preparation.
 #include "uring_engine.hpp"
 
-#include <linux/falloc.h>
-
 #include <cerrno>
+#include <linux/falloc.h>
 
 namespace pvisor::backend {
 
@@ -30,7 +29,9 @@ UringEngine::~UringEngine() {
         io_uring_queue_exit(m_ring.get());
 }
 
-io_uring_sqe* UringEngine::sqe() { return io_uring_get_sqe(m_ring.get()); }
+io_uring_sqe* UringEngine::sqe() {
+    return io_uring_get_sqe(m_ring.get());
+}
 
 bool UringEngine::prep_readv(std::uint64_t tag, std::uint64_t offset, const iovec* iov,
                              unsigned nr) {

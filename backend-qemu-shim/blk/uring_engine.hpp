@@ -3,11 +3,10 @@
 
 #include "result.hpp"
 
-#include <liburing.h>
-#include <sys/uio.h>
-
 #include <cstdint>
+#include <liburing.h>
 #include <memory>
+#include <sys/uio.h>
 
 namespace pvisor::backend {
 

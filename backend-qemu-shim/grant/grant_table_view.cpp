@@ -11,8 +11,12 @@ namespace {
 // cmpxchg on it both re-checks the type/domid/readonly copy and sets the in-use flag.
 constexpr int kMaxCmpxchgTries = 16;
 
-std::uint16_t flags_of(std::uint32_t combo) { return static_cast<std::uint16_t>(combo & 0xFFFFU); }
-std::uint16_t domid_of(std::uint32_t combo) { return static_cast<std::uint16_t>(combo >> 16); }
+std::uint16_t flags_of(std::uint32_t combo) {
+    return static_cast<std::uint16_t>(combo & 0xFFFFU);
+}
+std::uint16_t domid_of(std::uint32_t combo) {
+    return static_cast<std::uint16_t>(combo >> 16);
+}
 std::uint16_t flag_for(GrantUse use) {
     return static_cast<std::uint16_t>(use == GrantUse::write ? GTF_writing : GTF_reading);
 }
@@ -27,14 +31,22 @@ std::atomic_ref<std::uint32_t> combo_ref(std::byte* e) {
 
 const char* grant_refusal_name(GrantRefusal r) noexcept {
     switch (r) {
-    case GrantRefusal::out_of_range: return "out_of_range";
-    case GrantRefusal::not_permitted: return "not_permitted";
-    case GrantRefusal::foreign_domid: return "foreign_domid";
-    case GrantRefusal::read_only: return "read_only";
-    case GrantRefusal::bad_frame: return "bad_frame";
-    case GrantRefusal::contended: return "contended";
-    case GrantRefusal::bad_length: return "bad_length";
-    case GrantRefusal::count_: break;
+    case GrantRefusal::out_of_range:
+        return "out_of_range";
+    case GrantRefusal::not_permitted:
+        return "not_permitted";
+    case GrantRefusal::foreign_domid:
+        return "foreign_domid";
+    case GrantRefusal::read_only:
+        return "read_only";
+    case GrantRefusal::bad_frame:
+        return "bad_frame";
+    case GrantRefusal::contended:
+        return "contended";
+    case GrantRefusal::bad_length:
+        return "bad_length";
+    case GrantRefusal::count_:
+        break;
     }
     return "unknown";
 }

@@ -4,17 +4,16 @@
 #include "guest_memory.hpp"
 #include "result.hpp"
 
-#include <pv/grant_table.h>
-#include <pv/xen.h>
-
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <pv/grant_table.h>
+#include <pv/xen.h>
 #include <span>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace pvisor::backend {
@@ -80,7 +79,8 @@ class GrantTableView {
   public:
     // frame_gpas: the table frames in order (ref r lives in frame r / 512). `self` is the
     // domid grants must name (the backend acts as the control domain).
-    static Result<GrantTableView> create(const GuestMemory& mem, std::vector<std::uint64_t> frame_gpas,
+    static Result<GrantTableView> create(const GuestMemory& mem,
+                                         std::vector<std::uint64_t> frame_gpas,
                                          pv_domid self = PV_DOMID_HOST);
 
     GrantTableView(GrantTableView&& o) noexcept;
@@ -102,7 +102,9 @@ class GrantTableView {
         return m_refused[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
     }
     [[nodiscard]] std::uint64_t refused_total() const noexcept;
-    [[nodiscard]] std::uint64_t pins() const noexcept { return m_pins.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t pins() const noexcept {
+        return m_pins.load(std::memory_order_relaxed);
+    }
     [[nodiscard]] std::uint32_t nr_entries() const noexcept {
         return static_cast<std::uint32_t>(m_frames.size()) * PV_GNTTAB_ENTRIES_PER_FRAME;
     }
@@ -130,7 +132,7 @@ class GrantTableView {
     [[nodiscard]] std::byte* entry(pv_grant_ref ref) const noexcept;
     Errc refuse(GrantRefusal r) noexcept;
 
-    const GuestMemory* m_mem; // not owned: the guest memory outlives the table view
+    const GuestMemory* m_mem;         // not owned: the guest memory outlives the table view
     std::vector<std::byte*> m_frames; // SAFETY: each a 4 KiB page inside m_mem's mapping
     pv_domid m_self;
     mutable std::mutex m_lock; // guards m_pins_by_ref (pin counts and the cached frames)

@@ -3,10 +3,6 @@
 #include "blk_backend.hpp"
 #include "frontend_model.hpp"
 
-#include <sys/eventfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +10,9 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace pvisor::backend {
@@ -158,8 +157,8 @@ Figures run_backend(const BenchConfig& cfg, std::uint32_t qd) {
     f.kicks_per_req = static_cast<double>(kicks) / static_cast<double>(done);
     f.raises_per_req = static_cast<double>(st.notifications) / static_cast<double>(done);
     if (std::getenv("PV_BENCH_DEBUG") != nullptr) {
-        std::fprintf(stderr, "qd %u: responses %llu pushes %llu raises %llu kicks seen %llu\n",
-                     qd, static_cast<unsigned long long>(st.requests),
+        std::fprintf(stderr, "qd %u: responses %llu pushes %llu raises %llu kicks seen %llu\n", qd,
+                     static_cast<unsigned long long>(st.requests),
                      static_cast<unsigned long long>(st.pushes),
                      static_cast<unsigned long long>(st.notifications),
                      static_cast<unsigned long long>(st.kicks));
@@ -243,7 +242,8 @@ void bench_target(const BenchConfig& cfg, const char* label) {
             print_row("fio io_uring (raw)", qd, *raw, 0);
         else
             std::printf("%-26s %4u (fio failed)\n", "fio io_uring (raw)", qd);
-        print_row("pvisor blkback (frontend)", qd, be, raw && raw->iops > 0 ? be.iops / raw->iops : 0);
+        print_row("pvisor blkback (frontend)", qd, be,
+                  raw && raw->iops > 0 ? be.iops / raw->iops : 0);
         if (qd == 1) {
             if (const auto ps = run_fio(cfg, "psync", 1))
                 print_row("fio psync (raw)", 1, *ps, 0);
@@ -287,12 +287,15 @@ int main(int argc, char** argv) {
         else if (a == "--no-loop")
             loop = false;
         else {
-            std::fprintf(stderr, "usage: %s [--seconds=S] [--qd=1|32|128] [--no-persistent] [--no-loop]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--seconds=S] [--qd=1|32|128] [--no-persistent] [--no-loop]\n",
+                         argv[0]);
             return 2;
         }
     }
     std::printf("pvisor block backend capacity: 4 KiB random reads, 1 queue, %.1f s per point, "
-                "persistent grants %s\n", cfg.seconds, cfg.persistent ? "on" : "off");
+                "persistent grants %s\n",
+                cfg.seconds, cfg.persistent ? "on" : "off");
     std::printf("kick/req: frontend->backend eventfd writes; irq/req: backend->frontend raises\n");
     if (!make_target(cfg.target, cfg.target_bytes)) {
         std::fprintf(stderr, "cannot create %s\n", cfg.target.c_str());

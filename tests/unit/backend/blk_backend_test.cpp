@@ -4,9 +4,8 @@
 #include "frontend_model.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/eventfd.h>
-
 #include <optional>
+#include <sys/eventfd.h>
 #include <vector>
 
 namespace pvisor::backend {
@@ -14,9 +13,9 @@ namespace {
 
 using testing::FakeGuest;
 using testing::FrontRing;
-using testing::TempImage;
 using testing::full_page;
 using testing::make_rw;
+using testing::TempImage;
 
 constexpr std::uint64_t kDiskBytes = 1ULL << 20; // 2048 sectors
 
@@ -234,8 +233,8 @@ TEST_F(BlkBackendTest, RequestIdReuseIsAnsweredPerRequest) {
 
 TEST_F(BlkBackendTest, UnknownOperationsGetEopnotsupp) {
     Rig rig(guest, grants, img);
-    for (std::uint8_t op : {std::uint8_t{BLKIF_OP_WRITE_BARRIER}, std::uint8_t{4},
-                            std::uint8_t{7}, std::uint8_t{255}}) {
+    for (std::uint8_t op : {std::uint8_t{BLKIF_OP_WRITE_BARRIER}, std::uint8_t{4}, std::uint8_t{7},
+                            std::uint8_t{255}}) {
         auto rsp = rig.one(make_rw(op, op, 0, {}));
         EXPECT_EQ(rsp.status, BLKIF_RSP_EOPNOTSUPP) << int(op);
         EXPECT_EQ(rsp.operation, op);

@@ -1,16 +1,14 @@
 // blk_test_util.hpp: request builders, checksums and a temp image for the block backend tests.
 #pragma once
 
-#include <pv/blkif.h>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
+#include <fcntl.h>
 #include <initializer_list>
+#include <pv/blkif.h>
 #include <span>
 #include <string>
+#include <unistd.h>
 
 namespace pvisor::backend::testing {
 
@@ -27,7 +25,9 @@ inline blkif_request_any make_rw(std::uint8_t op, std::uint64_t id, std::uint64_
     return r;
 }
 
-inline blkif_request_segment full_page(pv_grant_ref ref) { return {ref, 0, 7, 0}; }
+inline blkif_request_segment full_page(pv_grant_ref ref) {
+    return {ref, 0, 7, 0};
+}
 
 inline std::uint64_t fnv1a(std::span<const std::byte> data) {
     std::uint64_t h = 0xcbf29ce484222325ULL;

@@ -1,7 +1,6 @@
 // blkif_header_test.cpp: pv/blkif.h compiled alone as C++20, and its layout seen from C.
-#include <pv/blkif.h>
-
 #include <gtest/gtest.h>
+#include <pv/blkif.h>
 
 extern "C" unsigned blkif_c_request_size(void);
 

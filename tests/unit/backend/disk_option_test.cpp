@@ -29,10 +29,26 @@ TEST(DiskOption, AllOptionsAnyOrder) {
 }
 
 TEST(DiskOption, MalformedIsRefusedWithAMessage) {
-    for (const char* bad : {"", ",ro", "a,", "a,,ro", "a,ro,", "a,rw", "a,ro=1", "a,ro,ro",
-                            "a,queues=0", "a,queues=17", "a,queues=-1", "a,queues=+2",
-                            "a,queues=2x", "a,queues=", "a,queues", "a,queues=1,queues=2",
-                            "a,direct=yes", "a,direct", "a,direct=ON", "a,Queues=2"}) {
+    for (const char* bad : {"",
+                            ",ro",
+                            "a,",
+                            "a,,ro",
+                            "a,ro,",
+                            "a,rw",
+                            "a,ro=1",
+                            "a,ro,ro",
+                            "a,queues=0",
+                            "a,queues=17",
+                            "a,queues=-1",
+                            "a,queues=+2",
+                            "a,queues=2x",
+                            "a,queues=",
+                            "a,queues",
+                            "a,queues=1,queues=2",
+                            "a,direct=yes",
+                            "a,direct",
+                            "a,direct=ON",
+                            "a,Queues=2"}) {
         std::string why;
         auto c = parse_disk_option(bad, &why);
         EXPECT_FALSE(c.ok()) << bad;

@@ -1,11 +1,10 @@
 // frontend_model.cpp: fake guest grant table and a minimal blkif front ring for tests/benches.
 #include "frontend_model.hpp"
 
-#include <fcntl.h>
-
 #include <atomic>
 #include <cassert>
 #include <cstring>
+#include <fcntl.h>
 
 namespace pvisor::backend::testing {
 
@@ -30,7 +29,9 @@ FakeGuest::FakeGuest()
           GuestMemory::from_memfd(UniqueFd(::fcntl(m_mem.memfd(), F_DUPFD_CLOEXEC, 0)), kRamBytes)
               .value()) {}
 
-std::byte* FakeGuest::host(std::uint64_t gpa) const { return m_mem.translate(gpa, 1).value().data(); }
+std::byte* FakeGuest::host(std::uint64_t gpa) const {
+    return m_mem.translate(gpa, 1).value().data();
+}
 
 std::byte* FakeGuest::backend_host(std::uint64_t gpa) const {
     return m_backend_view.translate(gpa, 1).value().data();
@@ -86,7 +87,9 @@ FrontRing::FrontRing(std::byte* page, std::uint32_t order)
     u32_at(page + kRspEvent).store(1);
 }
 
-std::uint32_t FrontRing::free_slots() const { return size() - (m_req_prod_pvt - m_rsp_cons); }
+std::uint32_t FrontRing::free_slots() const {
+    return size() - (m_req_prod_pvt - m_rsp_cons);
+}
 
 void FrontRing::put(const blkif_request_any& req) {
     const std::size_t slot = m_req_prod_pvt++ & (size() - 1);

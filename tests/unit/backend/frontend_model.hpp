@@ -3,10 +3,9 @@
 
 #include "guest_memory.hpp"
 
+#include <cstdint>
 #include <pv/blkif.h>
 #include <pv/grant_table.h>
-
-#include <cstdint>
 #include <vector>
 
 namespace pvisor::backend::testing {

@@ -2,9 +2,8 @@
 #include "frontend_model.hpp"
 #include "grant_table_view.hpp"
 
-#include <gtest/gtest.h>
-
 #include <array>
+#include <gtest/gtest.h>
 
 namespace pvisor::backend {
 namespace {
