@@ -431,5 +431,100 @@ TEST_F(BlkBackendTest, ThreadedDeepQueueAnswersEveryRequestOnce) {
     EXPECT_LT(rig.backend->queue(0).stats().notifications, kTotal);
 }
 
+TEST_F(BlkBackendTest, TwoQueuesOnOneDiskServeConcurrently) {
+    BlkDiskConfig cfg;
+    cfg.path = img.path();
+    cfg.queues = 2;
+    std::vector<std::unique_ptr<FrontRing>> fronts;
+    std::vector<BlkQueueBinding> qs;
+    std::vector<UniqueFd> raises;
+    for (int q = 0; q < 2; ++q) {
+        const auto ring_gpa = guest.alloc_page();
+        fronts.push_back(std::make_unique<FrontRing>(guest.host(ring_gpa)));
+        BlkQueueBinding b;
+        b.ring_refs = {guest.grant(ring_gpa)};
+        b.kick = UniqueFd(::eventfd(1, EFD_CLOEXEC)); // pre-kicked: serve at once
+        b.raise = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+        raises.emplace_back(::dup(b.raise.get()));
+        qs.push_back(std::move(b));
+    }
+    // Each queue writes its own 8 pages, patterned with its queue number.
+    std::vector<std::uint64_t> pages;
+    for (int q = 0; q < 2; ++q) {
+        for (int i = 0; i < 8; ++i) {
+            pages.push_back(guest.alloc_page());
+            std::memset(guest.host(pages.back()), 0x10 + q, kPageSize);
+            fronts[static_cast<std::size_t>(q)]->put(
+                make_rw(BLKIF_OP_WRITE, static_cast<std::uint64_t>(i),
+                        static_cast<std::uint64_t>((q * 8 + i) * 8),
+                        {full_page(guest.grant(pages.back(), true))}));
+        }
+        fronts[static_cast<std::size_t>(q)]->push();
+    }
+    auto be = BlkBackend::create(BlkDisk::open(cfg).value(), grants, std::move(qs));
+    ASSERT_TRUE(be.ok());
+    (*be)->start();
+    for (int q = 0; q < 2; ++q) {
+        std::size_t got = 0;
+        while (got < 8) {
+            auto rs = fronts[static_cast<std::size_t>(q)]->take_responses();
+            for (const auto& r : rs)
+                EXPECT_EQ(r.status, BLKIF_RSP_OKAY);
+            got += rs.size();
+            std::uint64_t n = 0;
+            if (got < 8) {
+                ASSERT_EQ(::read(raises[static_cast<std::size_t>(q)].get(), &n, sizeof n), 8);
+            }
+        }
+    }
+    (*be)->stop();
+    EXPECT_EQ((*be)->disk().counters().requests.load(), 16U);
+    EXPECT_EQ((*be)->disk().counters().bytes_written.load(), 16U * 4096);
+    const int fd = ::open(img.path().c_str(), O_RDONLY);
+    for (int q = 0; q < 2; ++q) {
+        unsigned char c = 0;
+        EXPECT_EQ(::pread(fd, &c, 1, (q * 8 + 7) * 4096 + 100), 1);
+        EXPECT_EQ(c, 0x10 + q);
+    }
+    ::close(fd);
+    // More queues than the disk was configured for is refused.
+    std::vector<BlkQueueBinding> three(3);
+    cfg.queues = 2;
+    EXPECT_EQ(BlkBackend::create(BlkDisk::open(cfg).value(), grants, std::move(three)).error(),
+              Errc::invalid_argument);
+}
+
+TEST_F(BlkBackendTest, DirectIoRoundTripWhenTheFilesystemSupportsIt) {
+    BlkDiskConfig cfg;
+    cfg.path = img.path();
+    cfg.direct = true;
+    auto probe = BlkDisk::open(cfg);
+    if (!probe.ok())
+        GTEST_SKIP() << "O_DIRECT not supported for " << img.path();
+    const auto gpa = guest.alloc_page();
+    std::memset(guest.host(gpa), 0xD1, kPageSize);
+    const auto ring_gpa = guest.alloc_page();
+    FrontRing front(guest.host(ring_gpa));
+    std::vector<BlkQueueBinding> qs(1);
+    qs[0].ring_refs = {guest.grant(ring_gpa)};
+    qs[0].kick = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+    qs[0].raise = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+    auto be = BlkBackend::create(std::move(probe).value(), grants, std::move(qs)).value();
+    front.put(make_rw(BLKIF_OP_WRITE, 1, 8, {full_page(guest.grant(gpa))}));
+    front.put(make_rw(BLKIF_OP_FLUSH_DISKCACHE, 2, 0, {}));
+    front.push();
+    be->queue(0).drain();
+    std::memset(guest.host(gpa), 0, kPageSize);
+    front.put(make_rw(BLKIF_OP_READ, 3, 8, {full_page(guest.grant(gpa))}));
+    front.push();
+    be->queue(0).drain();
+    auto rs = front.take_responses();
+    ASSERT_EQ(rs.size(), 3U);
+    for (const auto& r : rs)
+        EXPECT_EQ(r.status, BLKIF_RSP_OKAY) << r.id;
+    EXPECT_EQ(static_cast<unsigned char>(guest.host(gpa)[123]), 0xD1);
+    EXPECT_EQ(be->disk().counters().io_errors.load(), 0U);
+}
+
 } // namespace
 } // namespace pvisor::backend
