@@ -8,13 +8,6 @@
 
 namespace pvisor::backend {
 
-std::uint64_t BlkCounters::invalid_total() const noexcept {
-    std::uint64_t n = 0;
-    for (const auto& c : invalid)
-        n += c.load(std::memory_order_relaxed);
-    return n;
-}
-
 Result<BlkDisk> BlkDisk::open(const BlkDiskConfig& cfg) {
     if (cfg.path.empty() || cfg.queues == 0 || cfg.queues > PV_BLKIF_MAX_QUEUES)
         return Errc::invalid_argument;

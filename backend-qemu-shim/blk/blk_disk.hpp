@@ -1,6 +1,7 @@
 // blk_disk.hpp: one backing image (file or block device), its limits and its counters.
 #pragma once
 
+#include "blk_counters.hpp"
 #include "blk_request.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
@@ -19,23 +20,6 @@ struct BlkDiskConfig {
     bool read_only = false;
     std::uint32_t queues = 1;
     bool direct = false; // O_DIRECT: data moves between the disk and guest pages, no page cache
-};
-
-// Per-disk counters, updated by every queue's thread, readable from the host at any time.
-struct BlkCounters {
-    std::atomic<std::uint64_t> requests{0}; // requests completed (any status)
-    std::atomic<std::uint64_t> bytes_read{0};
-    std::atomic<std::uint64_t> bytes_written{0};
-    std::atomic<std::uint64_t> flushes{0};
-    std::atomic<std::uint64_t> discards{0};
-    std::atomic<std::uint64_t> io_errors{0}; // the host I/O failed (BLKIF_RSP_ERROR)
-    std::atomic<std::uint64_t> rings_broken{0};
-    std::array<std::atomic<std::uint64_t>, kBlkInvalidCount> invalid{};
-
-    [[nodiscard]] std::uint64_t invalid_count(BlkInvalid r) const noexcept {
-        return invalid[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
-    }
-    [[nodiscard]] std::uint64_t invalid_total() const noexcept;
 };
 
 class BlkDisk {

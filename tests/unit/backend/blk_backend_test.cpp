@@ -159,6 +159,11 @@ TEST_F(BlkBackendTest, OutOfRangeSectorsAreRefused) {
               BLKIF_RSP_ERROR);
     EXPECT_EQ(rig.counters().invalid_count(BlkInvalid::out_of_range), 2U);
     EXPECT_EQ(rig.counters().bytes_read.load(), 4096U);
+    const std::string text = rig.counters().format();
+    EXPECT_NE(text.find("requests 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("invalid 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("invalid.out_of_range 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("bytes_read 4096\n"), std::string::npos) << text;
 }
 
 TEST_F(BlkBackendTest, SectorPlusLengthOverflowIsRefused) {

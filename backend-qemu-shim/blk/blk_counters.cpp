@@ -1,0 +1,32 @@
+// blk_counters.cpp: totals and the text form of the per-disk counters.
+#include "blk_counters.hpp"
+
+namespace pvisor::backend {
+
+std::uint64_t BlkCounters::invalid_total() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& c : invalid)
+        n += c.load(std::memory_order_relaxed);
+    return n;
+}
+
+std::string BlkCounters::format() const {
+    std::string out;
+    auto line = [&out](const std::string& name, std::uint64_t v) {
+        out += name + ' ' + std::to_string(v) + '\n';
+    };
+    line("requests", requests.load());
+    line("bytes_read", bytes_read.load());
+    line("bytes_written", bytes_written.load());
+    line("flushes", flushes.load());
+    line("discards", discards.load());
+    line("io_errors", io_errors.load());
+    line("rings_broken", rings_broken.load());
+    line("invalid", invalid_total());
+    for (std::size_t i = 0; i < kBlkInvalidCount; ++i)
+        line(std::string("invalid.") + blk_invalid_name(static_cast<BlkInvalid>(i)),
+             invalid[i].load());
+    return out;
+}
+
+} // namespace pvisor::backend
