@@ -53,7 +53,17 @@ BlkQueue::BlkQueue(BlkDisk& disk, GrantTableView& grants, BlkQueueBinding bindin
     }
 }
 
-BlkQueue::~BlkQueue() = default;
+BlkQueue::~BlkQueue() {
+    // In-flight I/O may still be writing guest pages: wait for it before the pins go, so a
+    // page is never written after the guest was allowed to end access to it. Responses
+    // are still pushed (the frontend may be waiting for them).
+    while (!idle()) {
+        if (!m_engine.submit(1).ok())
+            break;
+        m_engine.reap([this](std::uint64_t tag, int res) { complete(tag, res); });
+        push_responses();
+    }
+}
 
 void BlkQueue::mark_broken(const char* why) {
     if (m_broken.exchange(true))
