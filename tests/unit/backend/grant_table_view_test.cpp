@@ -3,7 +3,9 @@
 #include "grant_table_view.hpp"
 
 #include <array>
+#include <atomic>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace pvisor::backend {
 namespace {
@@ -123,6 +125,45 @@ TEST_F(GrantTest, CreateRejectsBadTableFrames) {
     EXPECT_EQ(GrantTableView::create(guest.memory(), {0x10001}).error(), Errc::invalid_argument);
     EXPECT_EQ(GrantTableView::create(guest.memory(), {FakeGuest::kRamBytes}).error(),
               Errc::bad_address);
+}
+
+TEST_F(GrantTest, GuestEndAccessRacingBackendPinsNeverOverlap) {
+    // The guest grants and ends access in a loop while the backend pins and releases the
+    // same ref. Whenever the guest's end of access succeeds, the backend must hold no pin.
+    const auto gpa = guest.alloc_page();
+    const auto ref = guest.grant(gpa);
+    const auto frame = static_cast<std::uint32_t>(gpa >> kPageShift);
+    ASSERT_TRUE(guest.end_access(ref));
+    std::atomic<bool> holding{false};
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> overlaps{0}, ends{0}, pins{0};
+    std::thread backend([&] {
+        while (!done.load()) {
+            auto p = grants.pin(ref, GrantUse::write);
+            if (!p.ok())
+                continue;
+            holding.store(true);
+            pins.fetch_add(1);
+            holding.store(false);
+        }
+    });
+    for (int i = 0; i < 20000; ++i) {
+        guest.set_entry(ref, GTF_permit_access, 0, frame);
+        while (!guest.end_access(ref)) {
+        }
+        if (holding.load())
+            overlaps.fetch_add(1);
+        ends.fetch_add(1);
+    }
+    done.store(true);
+    backend.join();
+    EXPECT_EQ(overlaps.load(), 0U) << pins.load() << " pins";
+    RecordProperty("backend_pins", std::to_string(pins.load()));
+    EXPECT_EQ(ends.load(), 20000U);
+    EXPECT_EQ(grants.pinned_refs(), 0U);
+    EXPECT_EQ(guest.entry(ref).flags, 0U);
+    // Refusals while revoked are counted as not_permitted, nothing else.
+    EXPECT_EQ(grants.refused_total(), grants.refused(GrantRefusal::not_permitted));
 }
 
 } // namespace
