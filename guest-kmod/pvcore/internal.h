@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* internal.h: state and functions shared between pvcore's own files. */
+#ifndef PVCORE_INTERNAL_H
+#define PVCORE_INTERNAL_H
+
+#include <linux/dcache.h>
+#include <linux/interrupt.h>
+#include <linux/types.h>
+#include <pv/shared_info.h>
+
+/* The shared_info page; valid from pv_shared_info_init() until module unload. */
+extern struct shared_info *pv_shinfo;
+/* Number of vCPUs pvcore serves: min(CPUID vCPU count, nr_cpu_ids, 32 legacy vcpu_info). */
+extern unsigned int pv_nr_vcpus;
+extern struct dentry *pv_debugfs_dir;
+
+static inline struct vcpu_info *pv_vcpu_info(unsigned int cpu)
+{
+	return &pv_shinfo->vcpu_info[cpu];
+}
+
+/* events.c */
+int pv_events_init(void);
+void pv_events_exit(void);
+void pv_evtchn_do_upcall(unsigned int vcpu);
+int pv_bind_virq_to_irq(u32 virq, unsigned int cpu, irq_handler_t handler,
+			unsigned long irqflags, const char *name, void *dev_id);
+int pv_bind_ipi_to_irq(unsigned int cpu, irq_handler_t handler, unsigned long irqflags,
+		       const char *name, void *dev_id, u32 *port);
+
+/* platform.c: per-vCPU upcall vectors through the platform PCI device. */
+int pv_platform_init(void);
+void pv_platform_exit(void);
+
+/* time.c */
+u64 pv_clock_read(unsigned int cpu);
+int pv_time_init(void);
+void pv_time_exit(void);
+
+/* console.c */
+int pv_console_init(void);
+void pv_console_exit(void);
+
+/* shutdown.c */
+int pv_shutdown_init(void);
+void pv_shutdown_exit(void);
+
+/* selftest.c: IPI ping-pong between vCPU 0 and vCPU 1. */
+int pv_selftest_init(void);
+void pv_selftest_exit(void);
+
+#endif /* PVCORE_INTERNAL_H */
