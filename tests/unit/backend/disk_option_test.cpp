@@ -1,7 +1,10 @@
 // disk_option_test.cpp: --disk path[,ro][,queues=N][,direct=on|off] parsing.
+#include "blkback_options.hpp"
 #include "disk_option.hpp"
 
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 namespace pvisor::backend {
 namespace {
@@ -55,6 +58,51 @@ TEST(DiskOption, MalformedIsRefusedWithAMessage) {
         EXPECT_EQ(c.error(), Errc::invalid_argument) << bad;
         EXPECT_FALSE(why.empty()) << bad;
     }
+}
+
+Result<BlkbackOptions> parse_args(std::initializer_list<std::string_view> args,
+                                  std::string* why = nullptr) {
+    const std::vector<std::string_view> v(args);
+    return parse_blkback_options(v, why);
+}
+
+TEST(BlkbackOptions, ControlAndSeveralDisks) {
+    auto o =
+        parse_args({"--disk", "a.img,queues=2", "--control", "/run/pv.sock", "--disk", "b.img,ro"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o->control, "/run/pv.sock");
+    ASSERT_EQ(o->disks.size(), 2U);
+    EXPECT_EQ(o->disks[0].path, "a.img");
+    EXPECT_EQ(o->disks[0].queues, 2U);
+    EXPECT_TRUE(o->disks[1].read_only);
+}
+
+TEST(BlkbackOptions, MalformedCommandLinesAreRefused) {
+    std::string why;
+    EXPECT_EQ(parse_args({}, &why).error(), Errc::invalid_argument);
+    EXPECT_EQ(parse_args({"--disk", "a"}, &why).error(), Errc::invalid_argument);    // no control
+    EXPECT_EQ(parse_args({"--control", "s"}, &why).error(), Errc::invalid_argument); // no disk
+    EXPECT_EQ(parse_args({"--control", "s", "--disk"}, &why).error(), Errc::invalid_argument);
+    EXPECT_EQ(parse_args({"--control", "s", "--disk", ""}, &why).error(), Errc::invalid_argument);
+    EXPECT_EQ(parse_args({"--control", "s", "--control", "t", "--disk", "a"}, &why).error(),
+              Errc::invalid_argument);
+    EXPECT_EQ(parse_args({"--control", "s", "--disk", "a", "--disk", "a,ro"}, &why).error(),
+              Errc::invalid_argument);
+    EXPECT_EQ(parse_args({"--control", "s", "--disk", "a,queues=99"}, &why).error(),
+              Errc::invalid_argument);
+    EXPECT_NE(why.find("queues"), std::string::npos) << why;
+    EXPECT_EQ(parse_args({"--control", "s", "--disks", "a"}, &why).error(), Errc::invalid_argument);
+    EXPECT_NE(why.find("--disks"), std::string::npos) << why;
+    std::vector<std::string> names;
+    std::vector<std::string_view> many = {"--control", "s"};
+    for (int i = 0; i < 17; ++i)
+        names.push_back("d" + std::to_string(i));
+    for (const auto& n : names) {
+        many.push_back("--disk");
+        many.push_back(n);
+    }
+    EXPECT_EQ(parse_blkback_options(many, &why).error(), Errc::invalid_argument);
+    EXPECT_NE(why.find("too many"), std::string::npos) << why;
 }
 
 } // namespace
