@@ -53,8 +53,13 @@ static int pv_request_upcall(struct pci_dev *pdev, unsigned int vcpu)
 	err = irq_set_affinity(up->irq, cpumask_of(vcpu));
 	if (err)
 		return err;
-	return request_irq(up->irq, pv_upcall_isr, IRQF_NOBALANCING | IRQF_NO_THREAD, up->name,
-			   (void *)(unsigned long)vcpu);
+	err = request_irq(up->irq, pv_upcall_isr, IRQF_NOBALANCING | IRQF_NO_THREAD, up->name,
+			  (void *)(unsigned long)vcpu);
+	if (err)
+		return err;
+	if (!cpumask_test_cpu(vcpu, irq_get_effective_affinity_mask(up->irq)))
+		pr_warn("pvcore: upcall vector of vCPU %u does not target CPU %u\n", vcpu, vcpu);
+	return 0;
 }
 
 static int pv_platform_probe(struct pci_dev *pdev, const struct pci_device_id *id)

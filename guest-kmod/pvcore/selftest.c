@@ -40,7 +40,7 @@ static irqreturn_t pv_ping_interrupt(int irq, void *dev_id)
 {
 	if (smp_processor_id() != pv_ping.cpu)
 		atomic_inc(&pv_pp_wrong_cpu);
-	if (atomic_inc_return(&pv_ping.events) >= pv_pp_target)
+	if (atomic_inc_return(&pv_ping.events) >= READ_ONCE(pv_pp_target))
 		complete(&pv_pp_done);
 	else
 		pv_notify_port(pv_pong.port);

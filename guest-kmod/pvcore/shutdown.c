@@ -2,14 +2,14 @@
 /* shutdown.c: poweroff, reboot and panic reported to pvisor through SCHEDOP_shutdown. */
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
-#include <linux/pm.h>
+#include <linux/err.h>
 #include <linux/reboot.h>
 #include <pv/sched.h>
 
 #include "internal.h"
 #include "pvcore.h"
 
-static void (*pv_saved_power_off)(void);
+static struct sys_off_handler *pv_power_off_handler;
 
 /* Does not return on success: pvisor ends the domain with the reason's exit status. */
 static void pv_shutdown(u32 reason)
@@ -20,9 +20,10 @@ static void pv_shutdown(u32 reason)
 	pr_emerg("pvcore: SCHEDOP_shutdown(%u) returned %d\n", reason, err);
 }
 
-static void pv_power_off(void)
+static int pv_power_off(struct sys_off_data *data)
 {
 	pv_shutdown(SHUTDOWN_poweroff);
+	return NOTIFY_DONE;
 }
 
 static int pv_restart(struct notifier_block *nb, unsigned long mode, void *cmd)
@@ -55,15 +56,21 @@ int pv_shutdown_init(void)
 
 	if (err)
 		return err;
+	/* Ahead of firmware (ACPI) power-off: pvisor's poweroff is the one that ends the VM. */
+	pv_power_off_handler = register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
+							SYS_OFF_PRIO_FIRMWARE + 1,
+							pv_power_off, NULL);
+	if (IS_ERR(pv_power_off_handler)) {
+		unregister_restart_handler(&pv_restart_nb);
+		return PTR_ERR(pv_power_off_handler);
+	}
 	atomic_notifier_chain_register(&panic_notifier_list, &pv_panic_nb);
-	pv_saved_power_off = pm_power_off;
-	pm_power_off = pv_power_off;
 	return 0;
 }
 
 void pv_shutdown_exit(void)
 {
-	pm_power_off = pv_saved_power_off;
+	unregister_sys_off_handler(pv_power_off_handler);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &pv_panic_nb);
 	unregister_restart_handler(&pv_restart_nb);
 }

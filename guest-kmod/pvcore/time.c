@@ -96,8 +96,15 @@ static int pv_timer_cpu_online(unsigned int cpu)
 			return t->irq;
 		}
 	}
-	/* pvisor's periodic timer must not tick underneath the one-shot device. */
+	/*
+	 * pvisor's periodic timer must not tick underneath the one-shot device. The call also
+	 * refreshes this vCPU's time record, which must be live before the clock is trusted.
+	 */
 	pvcore_vcpu_op(VCPUOP_stop_periodic_timer, cpu, NULL);
+	if (!READ_ONCE(pv_vcpu_info(cpu)->time.tsc_to_system_mul)) {
+		pr_err("pvcore: vCPU %u has no time record\n", cpu);
+		return -EIO;
+	}
 	memset(ced, 0, sizeof(*ced));
 	ced->name = t->name;
 	ced->features = CLOCK_EVT_FEAT_ONESHOT;
