@@ -215,8 +215,9 @@ static int pv_alloc_port_irq(u32 port, unsigned int cpu, bool percpu, bool close
 	info->close_on_unbind = close_on_unbind;
 	irq_set_chip_and_handler_name(irq, &pv_evtchn_chip, handle_edge_irq, "event");
 	irq_set_chip_data(irq, info);
+	/* MOVE_PCNTXT: affinity goes straight to bind_vcpu, not deferred to an ack. */
 	irq_modify_status(irq, IRQ_NOREQUEST | IRQ_NOAUTOEN,
-			  IRQ_NOPROBE | (percpu ? IRQ_NO_BALANCING : 0));
+			  IRQ_NOPROBE | IRQ_MOVE_PCNTXT | (percpu ? IRQ_NO_BALANCING : 0));
 	pv_port_mask(port);
 	clear_bit(port, pv_pending_words());
 	set_bit(port, pv_cpu_ports[cpu]);
