@@ -25,6 +25,8 @@ const char* blk_invalid_name(BlkInvalid r) noexcept {
         return "read_only";
     case BlkInvalid::bad_grant:
         return "bad_grant";
+    case BlkInvalid::misaligned:
+        return "misaligned";
     case BlkInvalid::count_:
         break;
     }
@@ -148,6 +150,21 @@ void parse_discard(const blkif_request_discard& in, const BlkDiskLimits& lim, Bl
     r.nr_sectors = in.nr_sectors;
 }
 
+// With a logical sector larger than 512 bytes (O_DIRECT on a 4Kn device), every range and
+// every segment must cover whole logical sectors, or the host I/O would fail.
+bool aligned(const BlkRequest& r, std::uint32_t sector_size) {
+    const std::uint32_t per = sector_size >> BLKIF_SECTOR_SHIFT; // 1 or 8 (a power of two)
+    if (per <= 1)
+        return true;
+    if (r.sector % per != 0 || r.nr_sectors % per != 0)
+        return false;
+    for (std::uint32_t i = 0; i < r.nr_segments; ++i) {
+        if (r.seg[i].first_sect % per != 0 || (r.seg[i].last_sect + 1U) % per != 0)
+            return false;
+    }
+    return true;
+}
+
 // Range and read-only checks shared by every operation, on the parsed value.
 void check_parsed(const BlkDiskLimits& lim, BlkParse& out) {
     BlkRequest& r = std::get<BlkRequest>(out);
@@ -161,8 +178,12 @@ void check_parsed(const BlkDiskLimits& lim, BlkParse& out) {
         return;
     }
     if ((r.nr_segments > 0 || r.op == BlkOp::discard) &&
-        !in_disk(r.sector, r.nr_sectors, lim.capacity_sectors))
+        !in_disk(r.sector, r.nr_sectors, lim.capacity_sectors)) {
         out = reject(r.id, r.wire_op, BlkInvalid::out_of_range);
+        return;
+    }
+    if (!aligned(r, lim.sector_size))
+        out = reject(r.id, r.wire_op, BlkInvalid::misaligned);
 }
 
 } // namespace

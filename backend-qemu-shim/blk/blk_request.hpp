@@ -24,6 +24,7 @@ enum class BlkInvalid : std::uint8_t {
     bad_indirect,      // indirect_op not READ/WRITE, or an indirect frame's grant refused -> ERROR
     read_only,         // write, discard or flush-with-data on a read-only disk -> ERROR
     bad_grant,         // a data grant refused (reason counted by the grant table) -> ERROR
+    misaligned,        // not a whole number of the disk's logical sectors -> ERROR
     count_,
 };
 inline constexpr std::size_t kBlkInvalidCount = static_cast<std::size_t>(BlkInvalid::count_);
@@ -33,7 +34,8 @@ inline constexpr std::size_t kBlkInvalidCount = static_cast<std::size_t>(BlkInva
 
 // What the disk offers; the parser refuses anything outside it.
 struct BlkDiskLimits {
-    std::uint64_t capacity_sectors = 0; // 512-byte units
+    std::uint64_t capacity_sectors = 0;            // 512-byte units
+    std::uint32_t sector_size = BLKIF_SECTOR_SIZE; // logical sector (512 or 4096; sector-size key)
     bool read_only = false;
     bool flush = true;
     bool discard = true;
