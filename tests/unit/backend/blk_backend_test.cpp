@@ -1,5 +1,6 @@
 // blk_backend_test.cpp: hostile-frontend and data round-trip tests of the block backend.
 #include "blk_backend.hpp"
+#include "blk_features.hpp"
 #include "blk_test_util.hpp"
 #include "frontend_model.hpp"
 
@@ -529,6 +530,39 @@ TEST_F(BlkBackendTest, DirectIoRoundTripWhenTheFilesystemSupportsIt) {
         EXPECT_EQ(r.status, BLKIF_RSP_OKAY) << r.id;
     EXPECT_EQ(static_cast<unsigned char>(guest.host(gpa)[123]), 0xD1);
     EXPECT_EQ(be->disk().counters().io_errors.load(), 0U);
+}
+
+std::string key(const std::vector<std::pair<std::string, std::string>>& kv, const char* k) {
+    for (const auto& [name, value] : kv) {
+        if (name == k)
+            return value;
+    }
+    return "<missing>";
+}
+
+TEST_F(BlkBackendTest, BackendKeysFollowTheDiskLimits) {
+    BlkDiskConfig cfg;
+    cfg.path = img.path();
+    cfg.queues = 4;
+    auto rw = BlkDisk::open(cfg).value();
+    auto kv = blk_backend_keys(rw);
+    EXPECT_EQ(key(kv, "sectors"), "2048");
+    EXPECT_EQ(key(kv, "mode"), "w");
+    EXPECT_EQ(key(kv, "info"), "0");
+    EXPECT_EQ(key(kv, "feature-flush-cache"), "1");
+    EXPECT_EQ(key(kv, "feature-discard"), "1");
+    EXPECT_EQ(key(kv, "discard-granularity"), "512");
+    EXPECT_EQ(key(kv, "feature-max-indirect-segments"), "256");
+    EXPECT_EQ(key(kv, "multi-queue-max-queues"), "4");
+    EXPECT_EQ(key(kv, "max-ring-page-order"), "4");
+    cfg.read_only = true;
+    auto ro = BlkDisk::open(cfg).value();
+    kv = blk_backend_keys(ro);
+    EXPECT_EQ(key(kv, "mode"), "r");
+    EXPECT_EQ(key(kv, "info"), "4");
+    EXPECT_EQ(key(kv, "feature-flush-cache"), "0");
+    EXPECT_EQ(key(kv, "feature-discard"), "0");
+    EXPECT_EQ(key(kv, "discard-granularity"), "<missing>");
 }
 
 } // namespace
