@@ -3,6 +3,7 @@
 #include <linux/clockchips.h>
 #include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <asm/msr.h>
 #include <asm/pvclock.h>
@@ -26,6 +27,8 @@ struct pv_timer {
 
 static DEFINE_PER_CPU(struct pv_timer, pv_timers);
 static enum cpuhp_state pv_timer_hp_state;
+/* Set when some CPU's tick cannot be handed back: the module holds a reference to itself. */
+static bool pv_timer_pinned;
 
 /* pvisor system time (ns since domain creation) on vCPU @cpu, pvclock-style. */
 u64 pv_clock_read(unsigned int cpu)
@@ -78,11 +81,29 @@ static irqreturn_t pv_timer_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+static void pv_timer_register(struct pv_timer *t, unsigned int cpu)
+{
+	struct clock_event_device *ced = &t->ced;
+
+	memset(ced, 0, sizeof(*ced));
+	ced->name = t->name;
+	ced->features = CLOCK_EVT_FEAT_ONESHOT;
+	ced->rating = PV_CLOCKEVENT_RATING;
+	ced->cpumask = cpumask_of(cpu);
+	ced->irq = t->irq;
+	/* No owner: a tick device pins its owner, and pvcore unbinds on unload instead. */
+	ced->set_next_event = pv_timer_set_next_event;
+	ced->set_state_shutdown = pv_timer_shutdown;
+	ced->set_state_oneshot_stopped = pv_timer_shutdown;
+	clockevents_config_and_register(ced, NSEC_PER_SEC, PV_TIMER_MIN_DELTA_NS,
+					PV_TIMER_MAX_DELTA_NS);
+	t->registered = true;
+}
+
 /* Runs on @cpu itself (an AP hotplug state): the tick core picks devices per running CPU. */
 static int pv_timer_cpu_online(unsigned int cpu)
 {
 	struct pv_timer *t = per_cpu_ptr(&pv_timers, cpu);
-	struct clock_event_device *ced = &t->ced;
 
 	if (cpu >= pv_nr_vcpus)
 		return 0;
@@ -105,19 +126,21 @@ static int pv_timer_cpu_online(unsigned int cpu)
 		pr_err("pvcore: vCPU %u has no time record\n", cpu);
 		return -EIO;
 	}
-	memset(ced, 0, sizeof(*ced));
-	ced->name = t->name;
-	ced->features = CLOCK_EVT_FEAT_ONESHOT;
-	ced->rating = PV_CLOCKEVENT_RATING;
-	ced->cpumask = cpumask_of(cpu);
-	ced->irq = t->irq;
-	/* No owner: a tick device pins its owner, and pvcore unbinds on unload instead. */
-	ced->set_next_event = pv_timer_set_next_event;
-	ced->set_state_shutdown = pv_timer_shutdown;
-	ced->set_state_oneshot_stopped = pv_timer_shutdown;
-	clockevents_config_and_register(ced, NSEC_PER_SEC, PV_TIMER_MIN_DELTA_NS,
-					PV_TIMER_MAX_DELTA_NS);
-	t->registered = true;
+	pv_timer_register(t, cpu);
+	/*
+	 * Unloading hands each CPU's tick back to another device, and the clockevents core
+	 * cannot take ours away without one. Find out now: a CPU where the unbind fails keeps
+	 * the PV device, and the module pins itself (rmmod reports it in use) rather than
+	 * leave the tick core pointing into freed module memory later.
+	 */
+	if (clockevents_unbind_device(&t->ced, cpu)) {
+		pr_warn("pvcore: CPU %u has no other clockevent device: pvcore stays loaded\n", cpu);
+		if (!pv_timer_pinned)
+			__module_get(THIS_MODULE);
+		pv_timer_pinned = true;
+		return 0;
+	}
+	pv_timer_register(t, cpu);
 	return 0;
 }
 
