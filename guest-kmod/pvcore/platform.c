@@ -72,6 +72,8 @@ static int pv_platform_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	err = pcim_enable_device(pdev);
 	if (err)
 		return err;
+	/* MSI-X messages are bus-master writes: a VMM modelling the command register checks it. */
+	pci_set_master(pdev);
 	nvec = pci_msix_vec_count(pdev);
 	if (nvec < (int)pv_nr_vcpus) {
 		dev_err(&pdev->dev, "MSI-X table has %d entries, %u vCPUs\n", nvec, pv_nr_vcpus);
