@@ -218,8 +218,11 @@ static int pv_alloc_port_irq(u32 port, unsigned int cpu, bool percpu, bool close
 	/* MOVE_PCNTXT: affinity goes straight to bind_vcpu, not deferred to an ack. */
 	irq_modify_status(irq, IRQ_NOREQUEST | IRQ_NOAUTOEN,
 			  IRQ_NOPROBE | IRQ_MOVE_PCNTXT | (percpu ? IRQ_NO_BALANCING : 0));
+	/*
+	 * A pending bit stays: bind_interdomain leaves the new port pending on purpose, and
+	 * the unmask in request_irq() re-raises it so the first handler run sees it.
+	 */
 	pv_port_mask(port);
-	clear_bit(port, pv_pending_words());
 	set_bit(port, pv_cpu_ports[cpu]);
 	rcu_assign_pointer(pv_ports[port], info);
 	return irq;
