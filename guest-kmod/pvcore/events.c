@@ -203,7 +203,12 @@ static int pv_alloc_port_irq(u32 port, unsigned int cpu, bool percpu, bool close
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
-	irq = irq_alloc_desc(numa_node_id());
+	/*
+	 * No owner: request_irq() pins a descriptor's owner, and pvcore's own timer and IPI
+	 * irqs would then keep pvcore from ever unloading. Frontends that bind through pvcore
+	 * already hold pvcore through their symbol dependency.
+	 */
+	irq = __irq_alloc_descs(-1, 0, 1, numa_node_id(), NULL, NULL);
 	if (irq < 0) {
 		kfree(info);
 		return irq;
