@@ -85,7 +85,11 @@ static void pv_timer_register(struct pv_timer *t, unsigned int cpu)
 {
 	struct clock_event_device *ced = &t->ced;
 
-	memset(ced, 0, sizeof(*ced));
+	/*
+	 * No memset on re-registration: the timer handler may read event_handler at any time,
+	 * and registering resets the state the clockevents core keeps (per-CPU memory starts
+	 * zeroed at load).
+	 */
 	ced->name = t->name;
 	ced->features = CLOCK_EVT_FEAT_ONESHOT;
 	ced->rating = PV_CLOCKEVENT_RATING;
