@@ -138,7 +138,8 @@ static int pv_timer_cpu_online(unsigned int cpu)
 	 * leave the tick core pointing into freed module memory later.
 	 */
 	if (clockevents_unbind_device(&t->ced, cpu)) {
-		pr_warn("pvcore: CPU %u has no other clockevent device: pvcore stays loaded\n", cpu);
+		pr_warn("pvcore: CPU %u has no other clockevent device: pvcore stays loaded\n",
+			cpu);
 		if (!pv_timer_pinned)
 			__module_get(THIS_MODULE);
 		pv_timer_pinned = true;
