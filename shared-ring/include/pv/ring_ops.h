@@ -129,10 +129,12 @@ static inline int pv_front_ring_attach(struct pv_front_ring *r, void *shared, pv
     r->entries = PV_RING_CAST_(unsigned char *, shared) + PV_RING_HEADER_SIZE;
     r->entry_size = entry_size;
     r->size = pv_ring_entries(bytes, entry_size);
-    r->req_prod_pvt = r->sring->req_prod; /* the frontend's own index: trusted */
-    r->rsp_cons = r->sring->rsp_prod;
     r->broken = 0;
-    return r->size == 0U ? -1 : 0;
+    if (r->size == 0U)
+        return -1; /* not even the header and one entry: touch nothing */
+    r->req_prod_pvt = pv_idx_observe(&r->sring->req_prod); /* our own index: trusted */
+    r->rsp_cons = pv_idx_observe(&r->sring->rsp_prod);
+    return 0;
 }
 
 /* Frontend: request slots free to fill (S - requests not yet answered and consumed). */
@@ -169,7 +171,7 @@ static inline int pv_ring_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 e
 /*
  * Frontend: publishes the produced requests and says whether to notify the backend.
  * Ordering: slot writes -> release store of req_prod (the backend's acquire of req_prod
- * then sees the slots) -> full barrier -> read req_event. The full barrier pairs with the
+ * then sees the slots) -> full barrier (pv_idx_publish_mb) -> read req_event. The full barrier pairs with the
  * one in pv_back_final_check_for_requests: either we see its new req_event, or it sees our
  * req_prod on its re-read.
  */
@@ -178,8 +180,7 @@ static inline int pv_front_push_requests(struct pv_front_ring *r)
     pv_u32 old_prod = r->sring->req_prod; /* our own last publication */
     pv_u32 new_prod = r->req_prod_pvt;
 
-    pv_idx_publish(&r->sring->req_prod, new_prod);
-    pv_mb();
+    pv_idx_publish_mb(&r->sring->req_prod, new_prod);
     return pv_ring_need_notify(old_prod, new_prod, pv_idx_observe(&r->sring->req_event));
 }
 
@@ -237,8 +238,7 @@ static inline int pv_front_final_check_for_responses(struct pv_front_ring *r)
         return -1;
     if (n != 0U)
         return 1;
-    pv_idx_set(&r->sring->rsp_event, r->rsp_cons + 1U);
-    pv_mb();
+    pv_idx_set_mb(&r->sring->rsp_event, r->rsp_cons + 1U);
     if (pv_front_unconsumed_responses(r, &n) < 0)
         return -1;
     return n != 0U;
@@ -252,10 +252,12 @@ static inline int pv_back_ring_attach(struct pv_back_ring *r, void *shared, pv_u
     r->entries = PV_RING_CAST_(unsigned char *, shared) + PV_RING_HEADER_SIZE;
     r->entry_size = entry_size;
     r->size = pv_ring_entries(bytes, entry_size);
+    r->broken = 0;
+    if (r->size == 0U)
+        return -1; /* not even the header and one entry: touch nothing */
     r->rsp_prod_pvt = pv_idx_observe(&r->sring->rsp_prod);
     r->req_cons = r->rsp_prod_pvt;
-    r->broken = 0;
-    return r->size == 0U ? -1 : 0;
+    return 0;
 }
 
 /*
@@ -329,8 +331,7 @@ static inline int pv_back_push_responses(struct pv_back_ring *r)
     pv_u32 old_prod = r->sring->rsp_prod;
     pv_u32 new_prod = r->rsp_prod_pvt;
 
-    pv_idx_publish(&r->sring->rsp_prod, new_prod);
-    pv_mb();
+    pv_idx_publish_mb(&r->sring->rsp_prod, new_prod);
     return pv_ring_need_notify(old_prod, new_prod, pv_idx_observe(&r->sring->rsp_event));
 }
 
@@ -347,8 +348,7 @@ static inline int pv_back_final_check_for_requests(struct pv_back_ring *r)
         return -1;
     if (n != 0U)
         return 1;
-    pv_idx_set(&r->sring->req_event, r->req_cons + 1U);
-    pv_mb();
+    pv_idx_set_mb(&r->sring->req_event, r->req_cons + 1U);
     if (pv_back_unconsumed_requests(r, &n) < 0)
         return -1;
     return n != 0U;
