@@ -1,0 +1,114 @@
+// cli.cpp: `pvisor run` argument parsing and usage text.
+#include "cli.hpp"
+
+#include "guest_memory.hpp"
+#include "size_parse.hpp"
+
+#include <pv/pvisor.h>
+
+#include <charconv>
+
+namespace pvisor {
+namespace {
+
+Result<unsigned> parse_vcpus(const std::string& text, std::string& error) {
+    unsigned n = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, n);
+    if (ec != std::errc{} || ptr != end || text.empty() || n == 0) {
+        error = "--vcpus " + text + ": not a positive number";
+        return Errc::invalid_argument;
+    }
+    if (n > PV_MAX_VCPUS) {
+        error = "--vcpus " + text + ": more than pvisor's maximum of " +
+                std::to_string(PV_MAX_VCPUS);
+        return Errc::invalid_argument;
+    }
+    return n;
+}
+
+Result<std::uint64_t> parse_memory(const std::string& text, std::string& error) {
+    auto size = parse_size(text);
+    if (!size.ok()) {
+        error = "--memory " + text + ": " +
+                (size.error() == Errc::too_big ? "too large" : "not a size (e.g. 512M, 2G)");
+        return Errc::invalid_argument;
+    }
+    if (*size % kPageSize != 0) {
+        error = "--memory " + text + ": not a multiple of 4 KiB";
+        return Errc::invalid_argument;
+    }
+    return *size;
+}
+
+} // namespace
+
+Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::string& error) {
+    RunOptions opt;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help") {
+            opt.help = true;
+            return opt;
+        }
+        const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
+                                 a == "--memory" || a == "--vcpus" || a == "--console" ||
+                                 a == "--control";
+        if (!takes_value) {
+            error = a + ": unknown option (see pvisor run --help)";
+            return Errc::invalid_argument;
+        }
+        if (i + 1 >= args.size()) {
+            error = a + ": missing value";
+            return Errc::invalid_argument;
+        }
+        const std::string& v = args[++i];
+        if (a == "--kernel") {
+            opt.kernel = v;
+        } else if (a == "--initrd") {
+            opt.initrd = v;
+        } else if (a == "--cmdline") {
+            opt.cmdline = v;
+        } else if (a == "--control") {
+            opt.control_dir = v;
+        } else if (a == "--memory") {
+            PV_TRY_ASSIGN(bytes, parse_memory(v, error));
+            opt.memory_bytes = bytes;
+        } else if (a == "--vcpus") {
+            PV_TRY_ASSIGN(n, parse_vcpus(v, error));
+            opt.vcpus = n;
+        } else if (v == "pv" || v == "serial") {
+            opt.console = v == "pv" ? ConsoleKind::pv : ConsoleKind::serial;
+        } else {
+            error = "--console " + v + ": must be pv or serial";
+            return Errc::invalid_argument;
+        }
+    }
+    if (opt.kernel.empty()) {
+        error = "run: --kernel is required";
+        return Errc::invalid_argument;
+    }
+    return opt;
+}
+
+const char* main_usage() {
+    return "usage: pvisor run --kernel BZIMAGE [options]   boot a Linux guest on KVM\n"
+           "       pvisor store OP ...                     talk to a running guest's store\n"
+           "       pvisor version                          print the version\n"
+           "       pvisor --help | run --help\n";
+}
+
+const char* run_usage() {
+    return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
+           "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
+           "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
+           "  --vcpus N       virtual CPUs (default 1)\n"
+           "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
+           "                  ttyS0 output always goes to stdout\n"
+           "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
+           "                  SMP comes from the MP table\n"
+           "exit status: 0 poweroff, 1 error, 2 usage, 3 reboot, 4 triple fault,\n"
+           "             5 guest crash, 6 watchdog\n";
+}
+
+} // namespace pvisor

@@ -1,0 +1,42 @@
+// cli.hpp: the `pvisor run` options and their validation (no I/O beyond messages).
+#pragma once
+
+#include "result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pvisor {
+
+enum class ConsoleKind : std::uint8_t { pv, serial };
+
+struct RunOptions {
+    std::string kernel;
+    std::string initrd; // empty: none
+    std::string cmdline = "console=ttyS0 acpi=off";
+    std::uint64_t memory_bytes = 512ULL << 20;
+    unsigned vcpus = 1;
+    ConsoleKind console = ConsoleKind::pv;
+    std::string control_dir; // empty: the store's default
+    bool help = false;
+};
+
+// Exit statuses of `pvisor run` (docs/design.md).
+inline constexpr int kExitPoweroff = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitReboot = 3;
+inline constexpr int kExitTripleFault = 4;
+inline constexpr int kExitCrash = 5;
+inline constexpr int kExitWatchdog = 6;
+
+// Parses the arguments after "run". On failure `error` holds "<what>: <why>" (the caller
+// prefixes "pvisor: ") and the result is Errc::invalid_argument.
+[[nodiscard]] Result<RunOptions> parse_run_args(const std::vector<std::string>& args,
+                                                std::string& error);
+
+[[nodiscard]] const char* main_usage();
+[[nodiscard]] const char* run_usage();
+
+} // namespace pvisor

@@ -1,0 +1,258 @@
+// kvm_vm.cpp: VM creation, memory slots, irqchip/PIT, legacy port I/O and shutdown.
+#include "kvm_vm.hpp"
+
+#include "arch/x86_boot.hpp"
+#include "boot/bzimage.hpp"
+#include "cli.hpp"
+
+#include <pv/pvisor.h>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pvisor {
+namespace {
+
+constexpr std::uint64_t kTssAddr = 0xFFFBD000;
+constexpr std::uint64_t kIdentityMapAddr = 0xFFFBC000;
+constexpr unsigned kMaxCpuidEntries = 256;
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+Result<std::vector<kvm_cpuid_entry2>> query_supported_cpuid(int kvm) {
+    std::vector<std::uint8_t> buf(sizeof(kvm_cpuid2) + kMaxCpuidEntries * sizeof(kvm_cpuid_entry2));
+    auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
+    c->nent = kMaxCpuidEntries;
+    if (::ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
+        return Errc::system_error;
+    return std::vector<kvm_cpuid_entry2>(c->entries, c->entries + c->nent);
+}
+
+} // namespace
+
+Result<std::unique_ptr<Vm>> Vm::create(const VmConfig& config, std::string& why) {
+    UniqueFd kvm(::open(config.kvm_device.c_str(), O_RDWR | O_CLOEXEC));
+    if (!kvm.valid()) {
+        why = errno_text(config.kvm_device.c_str());
+        return Errc::not_found;
+    }
+    if (::ioctl(kvm.get(), KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+        why = config.kvm_device + ": unsupported KVM API version";
+        return Errc::not_supported;
+    }
+    const int max_vcpus = ::ioctl(kvm.get(), KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max_vcpus > 0 && config.vcpus > static_cast<unsigned>(max_vcpus)) {
+        why = "--vcpus " + std::to_string(config.vcpus) + ": more than KVM's maximum of " +
+              std::to_string(max_vcpus);
+        return Errc::invalid_argument;
+    }
+    UniqueFd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0));
+    if (!vm.valid()) {
+        why = errno_text("KVM_CREATE_VM");
+        return Errc::system_error;
+    }
+    auto mem = GuestMemory::create(config.memory_bytes, PV_SPECIAL_PAGES_GPA, PV_SPECIAL_PAGES_COUNT);
+    if (!mem.ok()) {
+        why = "--memory: cannot allocate guest RAM (" + std::string(errc_name(mem.error())) + ")";
+        return mem.error();
+    }
+    std::unique_ptr<Vm> self(new Vm(std::move(kvm), std::move(vm), std::move(*mem), config.vcpus));
+    PV_TRY(self->setup(why));
+    return self;
+}
+
+Status Vm::setup(std::string& why) {
+    std::uint32_t slot = 0;
+    for (const GuestRegion& r : m_mem.regions()) {
+        kvm_userspace_memory_region region{};
+        region.slot = slot++;
+        region.guest_phys_addr = r.gpa;
+        region.memory_size = r.size;
+        region.userspace_addr = reinterpret_cast<std::uint64_t>(r.host);
+        if (::ioctl(m_vm.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+            why = errno_text("KVM_SET_USER_MEMORY_REGION");
+            return Errc::system_error;
+        }
+    }
+    std::uint64_t identity = kIdentityMapAddr;
+    kvm_pit_config pit{};
+    pit.flags = KVM_PIT_SPEAKER_DUMMY;
+    if (::ioctl(m_vm.get(), KVM_SET_TSS_ADDR, kTssAddr) < 0 ||
+        ::ioctl(m_vm.get(), KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0 ||
+        ::ioctl(m_vm.get(), KVM_CREATE_IRQCHIP, 0) < 0 ||
+        ::ioctl(m_vm.get(), KVM_CREATE_PIT2, &pit) < 0) {
+        why = errno_text("KVM irqchip/PIT setup");
+        return Errc::system_error;
+    }
+    const int run_size = ::ioctl(m_kvm.get(), KVM_GET_VCPU_MMAP_SIZE, 0);
+    auto cpuid = query_supported_cpuid(m_kvm.get());
+    if (run_size <= 0 || !cpuid.ok()) {
+        why = errno_text("KVM_GET_SUPPORTED_CPUID");
+        return Errc::system_error;
+    }
+    m_run_size = static_cast<std::size_t>(run_size);
+    m_cpuid = std::move(*cpuid);
+    return {};
+}
+
+Vm::~Vm() {
+    for (auto& v : m_vcpus)
+        v->stop();
+}
+
+void Vm::attach_serial(int out_fd) {
+    m_serial = std::make_unique<Serial8250>(out_fd, [this](bool level) {
+        set_irq_line(Serial8250::kIrq, level);
+    });
+}
+
+Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp) {
+    for (unsigned i = 0; i < m_vcpu_count; ++i) {
+        PV_TRY_ASSIGN(v, Vcpu::create(*this, i));
+        const auto entries = vcpu_cpuid(m_cpuid, i, m_vcpu_count);
+        std::vector<std::uint8_t> buf(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
+        auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
+        c->nent = static_cast<std::uint32_t>(entries.size());
+        std::memcpy(c->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+        if (::ioctl(v->fd(), KVM_SET_CPUID2, c) < 0)
+            return Errc::system_error;
+        if (i == 0) {
+            kvm_sregs s{};
+            if (::ioctl(v->fd(), KVM_GET_SREGS, &s) < 0)
+                return Errc::system_error;
+            set_long_mode_sregs(s, kPml4Gpa, kGdtGpa);
+            kvm_regs r{};
+            r.rip = rip;
+            r.rsi = rsi;
+            r.rsp = rsp;
+            r.rflags = 2;
+            if (::ioctl(v->fd(), KVM_SET_SREGS, &s) < 0 || ::ioctl(v->fd(), KVM_SET_REGS, &r) < 0)
+                return Errc::system_error;
+        } else {
+            // APs wait for the guest's INIT/SIPI inside KVM.
+            kvm_mp_state mp{KVM_MP_STATE_UNINITIALIZED};
+            if (::ioctl(v->fd(), KVM_SET_MP_STATE, &mp) < 0)
+                return Errc::system_error;
+        }
+        m_vcpus.push_back(std::move(v));
+    }
+    return {};
+}
+
+int Vm::run() {
+    for (auto& v : m_vcpus) {
+        if (!v->start().ok()) {
+            stop_with(kExitError);
+            break;
+        }
+    }
+    std::unique_lock lock(m_mu);
+    m_cv.wait(lock, [this] { return m_exit_status.has_value(); });
+    const int status = *m_exit_status;
+    lock.unlock();
+    for (auto& v : m_vcpus)
+        v->stop();
+    return status;
+}
+
+void Vm::stop_with(int status) {
+    std::lock_guard lock(m_mu);
+    if (!m_exit_status)
+        m_exit_status = status;
+    m_cv.notify_all();
+}
+
+bool Vm::stopping() const {
+    std::lock_guard lock(m_mu);
+    return m_exit_status.has_value();
+}
+
+void Vm::set_irq_line(unsigned irq, bool level) {
+    kvm_irq_level l{};
+    l.irq = irq;
+    l.level = level ? 1 : 0;
+    (void)::ioctl(m_vm.get(), KVM_IRQ_LINE, &l);
+}
+
+void Vm::port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* data, unsigned size) {
+    if (port == PV_HCALL_PORT && !is_write && size == 4 && m_hooks != nullptr) {
+        kvm_regs r{};
+        std::int32_t ret = -38; // -ENOSYS if registers cannot be read
+        if (::ioctl(vcpu.fd(), KVM_GET_REGS, &r) == 0) {
+            HypercallRegs h;
+            h.nr = r.rax & 0xFFFFFFFFU;
+            h.args[0] = r.rdi;
+            h.args[1] = r.rsi;
+            h.args[2] = r.rdx;
+            h.args[3] = r.r10;
+            h.args[4] = r.r8;
+            ret = m_hooks->hypercall(vcpu, h);
+        }
+        std::memcpy(data, &ret, 4);
+        return;
+    }
+    if (port == PV_NOTIFY_PORT && is_write && size == 4 && m_hooks != nullptr) {
+        std::uint32_t evport = 0;
+        std::memcpy(&evport, data, 4);
+        m_hooks->notify(vcpu, evport);
+        return;
+    }
+    if (port >= Serial8250::kBase && port < Serial8250::kBase + 8 && m_serial && size == 1) {
+        const unsigned off = port - Serial8250::kBase;
+        if (is_write)
+            m_serial->write(off, data[0]);
+        else
+            data[0] = m_serial->read(off);
+        return;
+    }
+    if (port == 0x64 && is_write && data[0] == 0xFE) { // i8042 pulse reset line
+        stop_with(kExitReboot);
+        return;
+    }
+    if (!is_write) {
+        // Absent devices read as all ones; the i8042 status and CMOS read as 0 so that
+        // their drivers give up (or read a zero time) instead of spinning.
+        const bool zero = port == 0x64 || port == 0x60 || port == 0x71;
+        std::memset(data, zero ? 0 : 0xFF, size);
+    }
+}
+
+void Vm::raise_upcall(unsigned) {
+    // MSI-X upcalls need the platform PCI device, not implemented yet.
+}
+
+void Vm::request_shutdown(ShutdownReason reason) {
+    switch (reason) {
+    case ShutdownReason::poweroff: stop_with(kExitPoweroff); break;
+    case ShutdownReason::reboot: stop_with(kExitReboot); break;
+    case ShutdownReason::triple_fault: stop_with(kExitTripleFault); break;
+    case ShutdownReason::crash: stop_with(kExitCrash); break;
+    case ShutdownReason::watchdog: stop_with(kExitWatchdog); break;
+    }
+}
+
+Status Vm::notify_eventfd(std::uint32_t port, int eventfd, bool remove) {
+    kvm_ioeventfd io{};
+    io.datamatch = port;
+    io.addr = PV_NOTIFY_PORT;
+    io.len = 4;
+    io.fd = eventfd;
+    io.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
+               (remove ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0U);
+    if (::ioctl(m_vm.get(), KVM_IOEVENTFD, &io) < 0)
+        return errno == EEXIST ? Errc::exists : Errc::system_error;
+    return {};
+}
+
+Status Vm::add_notify_eventfd(std::uint32_t port, int eventfd) {
+    return notify_eventfd(port, eventfd, false);
+}
+
+Status Vm::remove_notify_eventfd(std::uint32_t port, int eventfd) {
+    return notify_eventfd(port, eventfd, true);
+}
+
+} // namespace pvisor

@@ -1,0 +1,87 @@
+// kvm_vm.hpp: the KVM virtual machine: /dev/kvm, guest memory slots, in-kernel irqchip and PIT,
+// vCPUs, legacy devices; implements Platform for the PV services.
+#pragma once
+
+#include "devices/serial8250.hpp"
+#include "guest_memory.hpp"
+#include "platform.hpp"
+#include "result.hpp"
+#include "unique_fd.hpp"
+#include "vcpu.hpp"
+
+#include <linux/kvm.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pvisor {
+
+struct VmConfig {
+    std::uint64_t memory_bytes = 0;
+    unsigned vcpus = 1;
+    std::string kvm_device = "/dev/kvm";
+};
+
+class Vm final : public Platform {
+  public:
+    // `why` gets "<what>: <why>" on failure.
+    static Result<std::unique_ptr<Vm>> create(const VmConfig& config, std::string& why);
+    ~Vm() override;
+
+    [[nodiscard]] int kvm_fd() const noexcept { return m_kvm.get(); }
+    [[nodiscard]] int vm_fd() const noexcept { return m_vm.get(); }
+    [[nodiscard]] std::size_t run_size() const noexcept { return m_run_size; }
+    [[nodiscard]] Vcpu& vcpu(unsigned i) { return *m_vcpus[i]; }
+    [[nodiscard]] const std::vector<kvm_cpuid_entry2>& supported_cpuid() const { return m_cpuid; }
+
+    void set_hooks(PvHooks* hooks) { m_hooks = hooks; }
+    [[nodiscard]] PvHooks* hooks() const { return m_hooks; }
+    void attach_serial(int out_fd);
+    [[nodiscard]] Serial8250* serial() { return m_serial.get(); }
+
+    // Creates the vCPUs with CPUID; vCPU 0 gets the long-mode boot state (rip, rsi).
+    [[nodiscard]] Status create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp);
+    // Runs all vCPUs until shutdown; returns the exit status.
+    int run();
+
+    // Port I/O not handled by KVM itself. `data` holds `size` bytes.
+    void port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* data, unsigned size);
+    void set_irq_line(unsigned irq, bool level);
+    // Stops the VM with this exit status (first caller wins).
+    void stop_with(int status);
+    [[nodiscard]] bool stopping() const;
+
+    // Platform
+    [[nodiscard]] const GuestMemory& memory() const override { return m_mem; }
+    [[nodiscard]] unsigned vcpu_count() const override { return m_vcpu_count; }
+    void raise_upcall(unsigned vcpu) override;
+    void request_shutdown(ShutdownReason reason) override;
+    [[nodiscard]] Status add_notify_eventfd(std::uint32_t port, int eventfd) override;
+    [[nodiscard]] Status remove_notify_eventfd(std::uint32_t port, int eventfd) override;
+
+  private:
+    Vm(UniqueFd kvm, UniqueFd vm, GuestMemory mem, unsigned vcpus)
+        : m_kvm(std::move(kvm)), m_vm(std::move(vm)), m_mem(std::move(mem)), m_vcpu_count(vcpus) {}
+    [[nodiscard]] Status setup(std::string& why);
+    [[nodiscard]] Status notify_eventfd(std::uint32_t port, int eventfd, bool remove);
+
+    UniqueFd m_kvm;
+    UniqueFd m_vm;
+    GuestMemory m_mem;
+    unsigned m_vcpu_count;
+    std::size_t m_run_size = 0;
+    std::vector<kvm_cpuid_entry2> m_cpuid;
+    std::vector<std::unique_ptr<Vcpu>> m_vcpus;
+    std::unique_ptr<Serial8250> m_serial;
+    PvHooks* m_hooks = nullptr;
+
+    mutable std::mutex m_mu;
+    std::condition_variable m_cv;
+    std::optional<int> m_exit_status;
+};
+
+} // namespace pvisor

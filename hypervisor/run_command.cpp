@@ -1,0 +1,145 @@
+// run_command.cpp: boots a bzImage in a fresh VM with the PV services attached.
+#include "run_command.hpp"
+
+#include "boot/bzimage.hpp"
+#include "boot/mptable.hpp"
+#include "arch/x86_boot.hpp"
+#include "kvm_vm.hpp"
+#include "pv_services.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace pvisor {
+namespace {
+
+constexpr std::uint64_t kKernel64Entry = 0x200; // 64-bit entry: load address + 0x200
+constexpr std::uint64_t kMaxImageBytes = 1ULL << 31;
+
+int fail(const std::string& what, const std::string& why) {
+    std::fprintf(stderr, "pvisor: %s: %s\n", what.c_str(), why.c_str());
+    return kExitError;
+}
+
+// Reads a whole regular file; `why` gets the reason on failure.
+Result<std::vector<std::uint8_t>> read_file(const std::string& path, std::string& why) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+        why = std::strerror(errno);
+        return Errc::not_found;
+    }
+    std::vector<std::uint8_t> data;
+    std::uint8_t buf[1 << 16];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            why = std::strerror(errno);
+            return Errc::io_error;
+        }
+        if (n == 0)
+            break;
+        data.insert(data.end(), buf, buf + n);
+        if (data.size() > kMaxImageBytes) {
+            why = "file too large";
+            return Errc::too_big;
+        }
+    }
+    return data;
+}
+
+// Copies stdin to the UART until `stop_fd` is signalled (only with --console serial).
+void serial_input_loop(Serial8250& serial, int stop_fd) {
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    std::uint8_t buf[256];
+    while (::poll(fds, 2, -1) >= 0 && (fds[1].revents & POLLIN) == 0) {
+        if ((fds[0].revents & (POLLIN | POLLHUP)) == 0)
+            continue;
+        const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n <= 0)
+            return;
+        serial.push_input(buf, static_cast<std::size_t>(n));
+    }
+}
+
+int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
+         const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
+    std::string why;
+    BootImages images{kernel, initrd, opt.cmdline};
+    if (!load_bzimage(vm.memory(), info, images, why).ok())
+        return fail("--memory", why.empty() ? "cannot load the kernel" : why);
+    const auto mp = build_mptable(static_cast<std::uint32_t>(kMpTableGpa), opt.vcpus);
+    if (!vm.memory().write(kMpTableGpa, mp.data(), mp.size()).ok() ||
+        !write_boot_tables(vm.memory(), kPml4Gpa, kGdtGpa).ok())
+        return fail("boot", "cannot write boot tables");
+    if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())
+        return fail("vcpus", std::strerror(errno));
+    vm.attach_serial(STDOUT_FILENO);
+
+    PvConfig pvc;
+    pvc.vcpus = opt.vcpus;
+    pvc.console_on_stdio = opt.console == ConsoleKind::pv;
+    auto pv = PvServices::create(vm, pvc);
+    if (!pv.ok())
+        return fail("pv services", std::string(errc_name(pv.error())));
+    vm.set_hooks(pv->get());
+    if (!(*pv)->start().ok())
+        return fail("pv services", "cannot start");
+
+    UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
+    std::thread input;
+    if (opt.console == ConsoleKind::serial)
+        input = std::thread(serial_input_loop, std::ref(*vm.serial()), stop_input.get());
+    const int status = vm.run();
+    const std::uint64_t one = 1;
+    (void)!::write(stop_input.get(), &one, sizeof one);
+    if (input.joinable())
+        input.join();
+    (*pv)->stop();
+    return status;
+}
+
+} // namespace
+
+int run_guest(const RunOptions& opt) {
+    std::string why;
+    auto kernel = read_file(opt.kernel, why);
+    if (!kernel.ok())
+        return fail(opt.kernel, why);
+    auto info = validate_bzimage(*kernel, why);
+    if (!info.ok())
+        return fail(opt.kernel, why);
+    std::vector<std::uint8_t> initrd;
+    if (!opt.initrd.empty()) {
+        auto r = read_file(opt.initrd, why);
+        if (!r.ok())
+            return fail(opt.initrd, why);
+        initrd = std::move(*r);
+    }
+    const std::uint64_t need = kKernelGpa + std::max<std::uint64_t>(kernel->size(), info->init_size) +
+                               initrd.size();
+    if (opt.memory_bytes < need)
+        return fail("--memory " + std::to_string(opt.memory_bytes >> 20) + "M",
+                    "memory too small for kernel and initrd");
+
+    VmConfig vc;
+    vc.memory_bytes = opt.memory_bytes;
+    vc.vcpus = opt.vcpus;
+    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
+        vc.kvm_device = dev;
+    auto vm = Vm::create(vc, why);
+    if (!vm.ok()) {
+        std::fprintf(stderr, "pvisor: %s\n", why.c_str());
+        return kExitError;
+    }
+    return boot(**vm, opt, *kernel, initrd, *info);
+}
+
+} // namespace pvisor

@@ -1,0 +1,147 @@
+// vcpu.cpp: vCPU creation, its thread and exit dispatch.
+#include "vcpu.hpp"
+
+#include "cli.hpp"
+#include "kvm_vm.hpp"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace pvisor {
+namespace {
+
+constexpr int kKickSignal = SIGUSR1;
+constexpr std::uint32_t kMsrTsc = 0x10;
+
+void install_kick_handler() {
+    static const bool installed = [] {
+        struct sigaction sa{};
+        sa.sa_handler = [](int) {};
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(kKickSignal, &sa, nullptr); // no SA_RESTART: KVM_RUN returns EINTR
+        return true;
+    }();
+    (void)installed;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Vcpu>> Vcpu::create(Vm& vm, unsigned id) {
+    std::unique_ptr<Vcpu> v(new Vcpu(vm, id));
+    v->m_fd = UniqueFd(::ioctl(vm.vm_fd(), KVM_CREATE_VCPU, static_cast<unsigned long>(id)));
+    if (!v->m_fd.valid())
+        return Errc::system_error;
+    void* run = ::mmap(nullptr, vm.run_size(), PROT_READ | PROT_WRITE, MAP_SHARED, v->m_fd.get(), 0);
+    if (run == MAP_FAILED)
+        return Errc::system_error;
+    v->m_run = Mapping(run, vm.run_size());
+    return v;
+}
+
+Vcpu::~Vcpu() { stop(); }
+
+Status Vcpu::start() {
+    install_kick_handler();
+    m_thread = std::thread([this] { thread_main(); });
+    return {};
+}
+
+void Vcpu::stop() {
+    if (!m_thread.joinable())
+        return;
+    m_stopping.store(true);
+    run_area().immediate_exit = 1;
+    ::pthread_kill(m_thread.native_handle(), kKickSignal);
+    m_thread.join();
+}
+
+void Vcpu::thread_main() {
+    while (!m_stopping.load() && run_once()) {
+    }
+}
+
+bool Vcpu::run_once() {
+    if (::ioctl(m_fd.get(), KVM_RUN, 0) < 0) {
+        if (errno == EINTR || errno == EAGAIN)
+            return !m_stopping.load();
+        std::fprintf(stderr, "pvisor: vcpu %u: KVM_RUN: %s\n", m_id, std::strerror(errno));
+        m_vm.stop_with(kExitError);
+        return false;
+    }
+    return handle_exit();
+}
+
+bool Vcpu::handle_io() {
+    kvm_run& r = run_area();
+    auto* data = reinterpret_cast<std::uint8_t*>(&r) + r.io.data_offset;
+    for (std::uint32_t i = 0; i < r.io.count; ++i)
+        m_vm.port_io(*this, r.io.port, r.io.direction == KVM_EXIT_IO_OUT, data + i * r.io.size,
+                     r.io.size);
+    return !m_vm.stopping();
+}
+
+bool Vcpu::handle_exit() {
+    kvm_run& r = run_area();
+    switch (r.exit_reason) {
+    case KVM_EXIT_IO:
+        return handle_io();
+    case KVM_EXIT_MMIO:
+        if (!r.mmio.is_write)
+            std::memset(r.mmio.data, 0xFF, sizeof r.mmio.data);
+        return true;
+    case KVM_EXIT_HLT:
+        return true;
+    case KVM_EXIT_INTR:
+        return !m_stopping.load();
+    case KVM_EXIT_SHUTDOWN:
+        m_vm.stop_with(kExitTripleFault);
+        return false;
+    case KVM_EXIT_SYSTEM_EVENT:
+        m_vm.stop_with(r.system_event.type == KVM_SYSTEM_EVENT_RESET ? kExitReboot : kExitPoweroff);
+        return false;
+    default: {
+        kvm_regs regs{};
+        (void)::ioctl(m_fd.get(), KVM_GET_REGS, &regs);
+        std::fprintf(stderr, "pvisor: vcpu %u: unhandled exit reason %u at rip %#llx\n", m_id,
+                     r.exit_reason, regs.rip);
+        m_vm.stop_with(kExitError);
+        return false;
+    }
+    }
+}
+
+unsigned Vcpu::cpl() const {
+    kvm_sregs s{};
+    if (::ioctl(m_fd.get(), KVM_GET_SREGS, &s) < 0)
+        return 3; // unknown: least privileged
+    return s.ss.dpl;
+}
+
+Result<std::uint64_t> Vcpu::translate_gva(std::uint64_t gva, bool write) {
+    kvm_translation t{};
+    t.linear_address = gva;
+    if (::ioctl(m_fd.get(), KVM_TRANSLATE, &t) < 0 || t.valid == 0 || (write && t.writeable == 0))
+        return Errc::bad_address;
+    return static_cast<std::uint64_t>(t.physical_address);
+}
+
+Result<std::uint64_t> Vcpu::guest_tsc() {
+    alignas(kvm_msrs) std::uint8_t buf[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)] = {};
+    auto* msrs = reinterpret_cast<kvm_msrs*>(buf);
+    msrs->nmsrs = 1;
+    msrs->entries[0].index = kMsrTsc;
+    if (::ioctl(m_fd.get(), KVM_GET_MSRS, msrs) != 1)
+        return Errc::system_error;
+    return static_cast<std::uint64_t>(msrs->entries[0].data);
+}
+
+std::uint64_t Vcpu::tsc_khz() const {
+    const int khz = ::ioctl(m_fd.get(), KVM_GET_TSC_KHZ, 0);
+    return khz > 0 ? static_cast<std::uint64_t>(khz) : 0;
+}
+
+} // namespace pvisor
