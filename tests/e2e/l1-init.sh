@@ -1,0 +1,32 @@
+#!/bin/busybox sh
+# l1-init.sh: /init of the emulated L1 machine (QEMU TCG, -cpu max) of the nested platform.
+# Loads KVM with AMD-V (kvm_amd: the emulated CPU has svm and npt), then runs one guest
+# scenario under the VMM named on the command line through run-l2.sh, and powers off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp
+
+arg() {
+    for word in $(cat /proc/cmdline); do
+        case $word in pvtest.$1=*) echo "${word#*=}" ;; esac
+    done
+}
+
+# Order matters: each module needs the symbols of the ones before it.
+for m in irqbypass kvm ccp kvm-amd; do
+    insmod "/kvm/$m.ko" || echo "PVTEST-L1-ERROR insmod $m"
+done
+[ -c /dev/kvm ] || echo "PVTEST-L1-ERROR no /dev/kvm"
+
+scenario=$(arg scenario)
+input=
+[ -f "/scenarios/$scenario.input" ] && input=/scenarios/$scenario.input
+echo "PVTEST-L1-READY scenario=$scenario"
+# pvtest.vmm is a comma-separated list: the boot benchmark runs both VMMs in one L1 boot.
+for vmm in $(arg vmm | tr , ' '); do
+    sh /run-l2.sh "$vmm" "/usr/bin/$vmm" /l2/vmlinuz /l2/initrd.cpio "$scenario" \
+        "$(arg vcpus)" $input
+done
+poweroff -f

@@ -1,0 +1,46 @@
+#!/bin/busybox sh
+# l2-init.sh: /init of the guest under test. Mounts the pseudo filesystems, loads the PV
+# modules when the VMM is pvisor, runs the scenario named on the kernel command line
+# (pvtest.scenario=NAME) and powers off. Every line the host reads starts with PVTEST-.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+echo PVTEST-INIT
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+arg() {
+    for word in $(cat /proc/cmdline); do
+        case $word in pvtest.$1=*) echo "${word#*=}" ;; esac
+    done
+}
+scenario=$(arg scenario)
+vmm=$(arg vmm)
+
+# The result line: status pass|fail; the host-side expectations read PVTEST-VALUE lines too.
+result() { echo "PVTEST-RESULT name=$scenario status=$1${2:+ detail=$2}"; }
+value() { echo "PVTEST-VALUE $1=$2"; }
+fail() { result fail "$1"; finish; }
+finish() {
+    sync
+    poweroff -f
+    # poweroff -f only returns if the platform has no power-off path: a reset ends the
+    # VMM too (QEMU runs with -no-reboot), and the host sees the status it reports.
+    reboot -f
+    sleep 30
+}
+
+if [ "$vmm" = pvisor ]; then
+    for ko in /modules/*.ko; do
+        [ -e "$ko" ] || continue
+        insmod "$ko" || fail "insmod-$(basename "$ko")"
+    done
+fi
+
+echo "PVTEST-START name=$scenario vmm=$vmm"
+if [ -f "/scenarios/$scenario.sh" ]; then
+    . "/scenarios/$scenario.sh"
+else
+    fail no-such-scenario
+fi
+finish

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""pvtest.py: the end-to-end runner. Boots one guest scenario under a VMM (pvisor, or QEMU
+microvm as the reference) on a KVM that can run Linux, and checks the outcome on the host.
+
+Platforms (same scenarios, same checks either way; env PVISOR_E2E_PLATFORM overrides):
+  direct  this host's /dev/kvm runs the guest (the CPU advertises vmx or svm);
+  nested  an emulated L1 machine (QEMU TCG, -cpu max, kvm_amd inside) runs it.
+The guest (L2) prints PVTEST-* lines on its console; run-l2.sh adds PVTEST-VMM-EXIT.
+"""
+import argparse
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# Host-side expectations per scenario. 'values' are PVTEST-VALUE lines the guest must print
+# (a callable gets the run context), 'output' a line that must appear on the console,
+# 'input' what is typed on the guest console after PVTEST-READY.
+SCENARIOS = {
+    'boot': {'vcpus': 1, 'values': {'uname': lambda ctx: ctx.kernel_version}},
+    'smp': {'vcpus': 4, 'values': {'cpus_online': lambda ctx: '0-3'}},
+    'console': {'vcpus': 1, 'input': 'echo PVTEST-ECHO $((6*7))\n', 'output': 'PVTEST-ECHO 42'},
+    'evtchn': {'vcpus': 2},
+    'bench': {'vcpus': 1},
+    'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
+}
+
+L1_QEMU_FIRMWARE = ['bios-microvm.bin', 'qboot.rom', 'linuxboot_dma.bin', 'kvmvapic.bin',
+                    'pvh.bin', 'multiboot_dma.bin', 'bios-256k.bin']
+KVM_MODULES = {
+    'irqbypass': 'kernel/virt/lib/irqbypass.ko',
+    'kvm': 'kernel/arch/x86/kvm/kvm.ko',
+    'ccp': 'kernel/drivers/crypto/ccp/ccp.ko',
+    'kvm-amd': 'kernel/arch/x86/kvm/kvm-amd.ko',
+}
+
+
+class Context:
+    def __init__(self, args):
+        self.build = Path(args.build_dir).resolve()
+        self.kernel_dir = Path(args.kernel_dir).resolve()
+        self.kernel_version = (self.kernel_dir / 'version').read_text().strip()
+        self.vmlinuz = self.kernel_dir / 'vmlinuz'
+        self.modules = [Path(m) for m in args.module if m]
+        self.vmms = args.vmm.split(',')  # several: one L1 boot runs each in turn
+        self.pvisor = Path(args.pvisor) if args.pvisor else None
+        self.work = self.build / 'e2e'
+        self.work.mkdir(parents=True, exist_ok=True)
+
+    def vmm_binary(self, vmm):
+        if vmm == 'qemu':
+            return Path(shutil.which('qemu-system-x86_64') or 'qemu-system-x86_64')
+        return self.pvisor
+
+
+def log(msg):
+    print(f'pvtest: {msg}', flush=True)
+
+
+def choose_platform():
+    forced = os.environ.get('PVISOR_E2E_PLATFORM', '')
+    if forced:
+        if forced not in ('direct', 'nested'):
+            sys.exit(f'pvtest: PVISOR_E2E_PLATFORM must be direct or nested, not {forced!r}')
+        return forced
+    flags = ''
+    for line in Path('/proc/cpuinfo').read_text().splitlines():
+        if line.startswith('flags'):
+            flags = line.split(':', 1)[1].split()
+            break
+    hw_virt = 'vmx' in flags or 'svm' in flags
+    return 'direct' if hw_virt and os.path.exists('/dev/kvm') else 'nested'
+
+
+# ---- initramfs images, cached by the digest of everything that goes into them ----
+
+def digest(items):
+    """items: (name in the image, source file) pairs; the key covers names and contents."""
+    h = hashlib.sha256()
+    for name, src in sorted(items, key=lambda i: i[0]):
+        h.update(name.encode() + b'\0')
+        h.update(Path(src).read_bytes())
+    return h.hexdigest()
+
+
+def make_cpio(image, items):
+    """Builds `image` (newc cpio) from items unless the cached key still matches."""
+    key = digest(items)
+    keyfile = image.with_suffix('.key')
+    if image.exists() and keyfile.exists() and keyfile.read_text() == key:
+        return image
+    log(f'building {image.name} ({len(items)} files)')
+    stage = image.with_suffix('.d')
+    shutil.rmtree(stage, ignore_errors=True)
+    for name, src in items:
+        dst = stage / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    for d in ('proc', 'sys', 'dev', 'tmp'):
+        (stage / d).mkdir(exist_ok=True)
+    files = subprocess.run(['find', '.', '-mindepth', '1'], cwd=stage, check=True,
+                           capture_output=True).stdout
+    tmp = image.with_suffix('.tmp')
+    with open(tmp, 'wb') as out:
+        subprocess.run(['cpio', '--quiet', '-o', '-H', 'newc'], cwd=stage, input=files,
+                       stdout=out, check=True)
+    tmp.replace(image)
+    keyfile.write_text(key)
+    shutil.rmtree(stage)
+    return image
+
+
+def busybox():
+    path = shutil.which('busybox')
+    ldd = subprocess.run(['ldd', path or '/nonexistent'], capture_output=True, text=True)
+    if not path or 'not a dynamic executable' not in ldd.stdout + ldd.stderr:
+        sys.exit('pvtest: a static busybox is needed (apt-get install busybox-static)')
+    return path
+
+
+def l2_initrd(ctx):
+    items = [('init', HERE / 'l2-init.sh'), ('bin/busybox', busybox())]
+    items += [(f'scenarios/{p.name}', p) for p in (HERE / 'scenarios').glob('*.sh')]
+    # Loaded only under pvisor (l2-init.sh), so one image serves every VMM.
+    items += [(f'modules/{m.name}', m) for m in ctx.modules]
+    return make_cpio(ctx.work / 'l2.cpio', items)
+
+
+def shared_libraries(binary):
+    """The loader and every library `binary` needs, at their own paths (for L1's rootfs)."""
+    out = subprocess.run(['ldd', str(binary)], capture_output=True, text=True).stdout
+    libs = []
+    for line in out.splitlines():
+        m = re.search(r'(/\S+) \(0x', line)
+        if m:
+            libs.append((m.group(1).lstrip('/'), Path(m.group(1)).resolve()))
+    return libs
+
+
+def vmm_items(ctx):
+    """Each VMM as /usr/bin/<kind> (QEMU finds its firmware in ../share/qemu) + its libs."""
+    items = []
+    for vmm in ctx.vmms:
+        binary = ctx.vmm_binary(vmm)
+        if binary is None or not binary.exists():
+            sys.exit(f'pvtest: no {vmm} binary to run (got {binary}); is it built?')
+        items.append((f'usr/bin/{vmm}', binary.resolve()))
+        items += shared_libraries(binary)
+    return list(dict(items).items())
+
+
+def l1_initrd(ctx, l2):
+    items = [('init', HERE / 'l1-init.sh'), ('run-l2.sh', HERE / 'run-l2.sh'),
+             ('bin/busybox', busybox()), ('l2/vmlinuz', ctx.vmlinuz.resolve()),
+             ('l2/initrd.cpio', l2)]
+    items += vmm_items(ctx)
+    moddir = ctx.kernel_dir / 'modules' / 'lib' / 'modules' / ctx.kernel_version
+    items += [(f'kvm/{name}.ko', moddir / rel) for name, rel in KVM_MODULES.items()]
+    if 'qemu' in ctx.vmms:
+        fw = Path('/usr/share/qemu')
+        items += [(f'usr/share/qemu/{f}', (fw / f).resolve()) for f in L1_QEMU_FIRMWARE
+                  if (fw / f).exists()]
+    inputs = ctx.work / 'inputs'
+    inputs.mkdir(exist_ok=True)
+    for name, spec in SCENARIOS.items():
+        if 'input' in spec:
+            (inputs / f'{name}.input').write_text(spec['input'])
+            items.append((f'scenarios/{name}.input', inputs / f'{name}.input'))
+    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}.cpio', items)
+
+
+# ---- running ----
+
+def launch_command(ctx, platform, scenario):
+    spec = SCENARIOS[scenario]
+    l2 = l2_initrd(ctx)
+    if platform == 'direct':
+        # The same run-l2.sh as inside L1, once per VMM, on this host's KVM.
+        script = []
+        for vmm in ctx.vmms:
+            cmd = ['sh', str(HERE / 'run-l2.sh'), vmm, str(ctx.vmm_binary(vmm)),
+                   str(ctx.vmlinuz), str(l2), scenario, str(spec['vcpus'])]
+            if 'input' in spec:
+                inp = ctx.work / f'{scenario}.input'
+                inp.write_text(spec['input'])
+                cmd.append(str(inp))
+            script.append(shlex.join(cmd))
+        return ['sh', '-c', '; '.join(script)]
+    l1 = l1_initrd(ctx, l2)
+    append = (f'console=ttyS0 panic=-1 quiet pvtest.vmm={",".join(ctx.vmms)} '
+              f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]}')
+    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
+            '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(ctx.vmlinuz),
+            '-initrd', str(l1), '-append', append]
+
+
+def run_bounded(cmd, logfile, timeout):
+    """Runs cmd in its own process group with the console in logfile; kills it on timeout.
+    Returns (exit status or None on timeout, seconds)."""
+    start = time.monotonic()
+    with open(logfile, 'wb') as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            status = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            status = None
+    return status, time.monotonic() - start
+
+
+def check(ctx, scenario, console, platform_status):
+    """Returns the list of failed expectations (empty: pass)."""
+    spec = SCENARIOS[scenario]
+    errors = []
+    if platform_status is None:
+        errors.append('timed out')
+    elif platform_status != 0:
+        errors.append(f'platform exited with {platform_status}')
+    results = re.findall(r'PVTEST-RESULT name=(\S+) status=(\S+)(.*)', console)
+    if len(results) != len(ctx.vmms):
+        errors.append(f'{len(results)} PVTEST-RESULT lines from the guest, '
+                      f'expected {len(ctx.vmms)}')
+    for name, status, detail in results:
+        if name != scenario or status != 'pass':
+            errors.append(f'guest says: {name} {status}{detail}')
+    exits = dict(re.findall(r'PVTEST-VMM-EXIT vmm=(\S+) status=(\S+)', console))
+    for vmm in ctx.vmms:
+        if vmm not in exits:
+            errors.append(f'{vmm} did not exit')
+        elif exits[vmm] != '0':
+            errors.append(f'{vmm} exit status {exits[vmm]}, expected 0')
+    values = dict(re.findall(r'PVTEST-VALUE (\w+)=(\S*)', console))
+    for key, want in spec.get('values', {}).items():
+        if values.get(key) != want(ctx):
+            errors.append(f'{key}: got {values.get(key)!r}, expected {want(ctx)!r}')
+    if 'output' in spec and not re.search(rf"^{re.escape(spec['output'])}$", console, re.M):
+        errors.append(f'console output {spec["output"]!r} missing')
+    return errors
+
+
+def guest_part(console):
+    """The console from the guest's first PVTEST line to the VMM's exit, kernel log dropped."""
+    start = console.find('PVTEST-START')
+    end = console.find('PVTEST-VMM-EXIT')
+    lines = console[start:end if end >= 0 else None].splitlines()
+    return '\n'.join(l for l in lines if l.strip() and not re.match(r'^\[ *\d+\.\d+\]', l))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--build-dir', required=True)
+    ap.add_argument('--kernel-dir', required=True, help='guest kernel cache (vmlinuz, version)')
+    ap.add_argument('--module', action='append', default=[], help='guest .ko to insmod')
+    ap.add_argument('--vmm', default='pvisor', help='pvisor, qemu or a list: qemu,pvisor')
+    ap.add_argument('--pvisor', default='', help='the pvisor binary')
+    ap.add_argument('--timeout', type=float, default=float(os.environ.get(
+        'PVISOR_E2E_TIMEOUT', '300')))
+    ap.add_argument('--show', action='store_true', help="print the guest's console")
+    ap.add_argument('scenario', choices=sorted(SCENARIOS))
+    args = ap.parse_args()
+
+    ctx = Context(args)
+    if not ctx.vmms or set(ctx.vmms) - {'pvisor', 'qemu'}:
+        sys.exit(f'pvtest: --vmm takes pvisor and/or qemu, not {args.vmm!r}')
+    platform = choose_platform()
+    cmd = launch_command(ctx, platform, args.scenario)
+    logfile = ctx.work / f'{args.scenario}-{"+".join(ctx.vmms)}.log'
+    log(f'{args.scenario} under {args.vmm}, platform {platform}, console in {logfile}')
+    status, secs = run_bounded(cmd, logfile, args.timeout)
+    console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
+    errors = check(ctx, args.scenario, console, status)
+    if args.show:
+        print(guest_part(console))
+    if errors:
+        print('---- last console lines ----')
+        print('\n'.join(console.splitlines()[-40:]))
+        print('----')
+        for e in errors:
+            log(f'FAIL: {e}')
+        return 1
+    log(f'PASS in {secs:.1f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/bin/sh
+# run-l2.sh: start the guest under test in the chosen VMM on this machine's /dev/kvm, type the
+# scenario's console input once the guest asks for it (PVTEST-READY), and report
+#   PVTEST-VMM-STATS vmm=K init_s=S hwm_kb=N   (launch to the guest's PVTEST-INIT; VmHWM)
+#   PVTEST-VMM-EXIT vmm=K status=N
+# Runs inside the L1 machine (busybox sh) or on the host (direct platform).
+#
+# usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
+set -u
+kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
+
+work=$(mktemp -d)
+mkfifo "$work/in"
+cmdline="panic=-1 quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
+case $kind in
+qemu)
+    # The stand-in and the benchmark's reference: QEMU microvm on the same KVM.
+    set -- "$bin" -enable-kvm -M microvm -cpu host -m 512 -smp "$vcpus" -nographic \
+        -no-reboot -nic none -kernel "$kernel" -initrd "$initrd" \
+        -append "console=ttyS0 $cmdline"
+    ;;
+pvisor)
+    set -- "$bin" run --kernel "$kernel" --initrd "$initrd" --cmdline "console=hvc0 $cmdline" \
+        --memory 512M --vcpus "$vcpus"
+    ;;
+*)
+    echo "run-l2.sh: unknown VMM kind '$kind'" >&2
+    exit 2
+    ;;
+esac
+
+now() { cut -d' ' -f1 /proc/uptime; }
+start=$(now)
+# The VMM reads its console input from a FIFO this script holds open (fd 3), so nothing
+# reaches the guest before it asks. tee streams the console to our output as it comes.
+( "$@" <"$work/in" 2>&1 &
+  echo $! >"$work/pid"
+  wait $!
+  echo $? >"$work/status" ) | tee "$work/out" &
+pipeline=$!
+exec 3>"$work/in"
+
+# Poll until the VMM exits: its VmHWM only grows, so the last reading is the peak.
+hwm=0 init= fed=
+while [ ! -f "$work/status" ]; do
+    pid=$(cat "$work/pid" 2>/dev/null)
+    h=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/${pid:-none}/status" 2>/dev/null)
+    [ -n "$h" ] && hwm=$h
+    if [ -z "$init" ] && grep -q PVTEST-INIT "$work/out"; then
+        init=$(echo "$start $(now)" | awk '{ printf "%.2f", $2 - $1 }')
+    fi
+    if [ -n "$input" ] && [ -z "$fed" ] && grep -q PVTEST-READY "$work/out"; then
+        cat "$input" >&3
+        fed=1
+    fi
+    sleep 0.05
+done
+wait $pipeline
+exec 3>&-
+echo "PVTEST-VMM-STATS vmm=$kind init_s=${init:-none} hwm_kb=$hwm"
+echo "PVTEST-VMM-EXIT vmm=$kind status=$(cat "$work/status")"
+rm -rf "$work"
