@@ -1,79 +1,50 @@
-// blk_back_ring.cpp: blkif back ring operations (Xen io/ring.h semantics).
-// TEMPORARY: written before shared-ring's freestanding ring logic (pv/ring.h) landed; to be
-// replaced by calls into it, keeping this class's interface.
+// blk_back_ring.cpp: blkif back ring operations, through shared-ring's ring logic (pv/ring_ops.h).
 #include "blk_back_ring.hpp"
-
-#include <atomic>
-#include <cstring>
 
 namespace pvisor::backend {
 
-namespace {
-
-constexpr std::size_t kReqProd = 0, kReqEvent = 4, kRspProd = 8, kRspEvent = 12;
-
-std::atomic_ref<std::uint32_t> index_at(std::byte* shared, std::size_t off) {
-    // SAFETY: the ring header's indices are aligned u32s in the pinned shared page.
-    return std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(shared + off));
-}
-
-} // namespace
-
 Result<BlkBackRing> BlkBackRing::attach(std::byte* shared, std::size_t bytes) {
-    if (shared == nullptr || bytes < 4096 || bytes % 4096 != 0)
+    if (shared == nullptr || bytes < PV_RING_PAGE_SIZE || bytes % PV_RING_PAGE_SIZE != 0 ||
+        bytes > PV_RING_BYTES(1U << PV_BLKIF_MAX_RING_PAGE_ORDER))
         return Errc::invalid_argument;
-    std::size_t n = (bytes - PV_BLKIF_RING_HEADER_SIZE) / PV_BLKIF_RING_ENTRY_SIZE;
-    std::uint32_t size = 1;
-    while (size * 2U <= n)
-        size *= 2;
-    BlkBackRing r(shared, size);
-    // The frontend initialised the shared indices; start where its producers stand.
-    r.m_req_cons = index_at(shared, kRspProd).load(std::memory_order_acquire);
-    r.m_rsp_prod_pvt = r.m_req_cons;
+    BlkBackRing r;
+    // The frontend initialised the shared indices; the backend resumes at its rsp_prod.
+    if (pv_back_ring_attach(&r.m_ring, shared, static_cast<pv_u32>(bytes),
+                            sizeof(union blkif_sring_entry)) != 0)
+        return Errc::invalid_argument;
+    r.m_published = r.m_ring.rsp_prod_pvt;
     return r;
 }
 
-Result<std::uint32_t> BlkBackRing::unconsumed() const {
-    // acquire: the slots up to req_prod are read only after req_prod (rmb).
-    const std::uint32_t prod = index_at(m_shared, kReqProd).load(std::memory_order_acquire);
-    if (prod - m_rsp_prod_pvt > m_size)
+Result<std::uint32_t> BlkBackRing::unconsumed() {
+    pv_u32 n = 0;
+    if (pv_back_unconsumed_requests(&m_ring, &n) < 0)
         return Errc::protocol_error;
-    return prod - m_req_cons;
+    return n;
 }
 
 void BlkBackRing::copy_request(blkif_request_any& out) {
-    const std::size_t slot = m_req_cons & (m_size - 1);
-    std::memcpy(&out, m_shared + PV_BLKIF_RING_HEADER_SIZE + slot * PV_BLKIF_RING_ENTRY_SIZE,
-                sizeof out);
-    ++m_req_cons;
+    // Precondition unconsumed() > 0: a 0 or -1 here would be our own bug.
+    [[maybe_unused]] const int got = pv_back_consume_request(&m_ring, &out, sizeof out);
+    assert(got == 1);
 }
 
 void BlkBackRing::put_response(const blkif_response& rsp) {
-    const std::size_t slot = m_rsp_prod_pvt & (m_size - 1);
-    std::memcpy(m_shared + PV_BLKIF_RING_HEADER_SIZE + slot * PV_BLKIF_RING_ENTRY_SIZE, &rsp,
-                sizeof rsp);
-    ++m_rsp_prod_pvt;
+    // One response per consumed request: the queue never answers more than it consumed.
+    [[maybe_unused]] const int ok = pv_back_produce_response(&m_ring, &rsp, sizeof rsp);
+    assert(ok == 0);
 }
 
 bool BlkBackRing::push_responses() {
-    auto prod = index_at(m_shared, kRspProd);
-    const std::uint32_t old = prod.load(std::memory_order_relaxed);
-    const std::uint32_t now = m_rsp_prod_pvt;
-    if (old == now)
-        return false;
-    prod.store(now, std::memory_order_release);          // wmb: responses visible before rsp_prod
-    std::atomic_thread_fence(std::memory_order_seq_cst); // mb: rsp_prod before reading rsp_event
-    const std::uint32_t event = index_at(m_shared, kRspEvent).load(std::memory_order_relaxed);
-    return static_cast<std::uint32_t>(now - event) < static_cast<std::uint32_t>(now - old);
+    if (m_published == m_ring.rsp_prod_pvt)
+        return false; // nothing new: no publication, no notification
+    m_published = m_ring.rsp_prod_pvt;
+    return pv_back_push_responses(&m_ring) != 0;
 }
 
 bool BlkBackRing::final_check_for_requests() {
-    auto prod = index_at(m_shared, kReqProd);
-    if (prod.load(std::memory_order_acquire) != m_req_cons)
-        return true;
-    index_at(m_shared, kReqEvent).store(m_req_cons + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst); // mb: req_event before re-reading req_prod
-    return prod.load(std::memory_order_acquire) != m_req_cons;
+    // A hostile index (-1) counts as work: the next unconsumed() reports it and breaks the ring.
+    return pv_back_final_check_for_requests(&m_ring) != 0;
 }
 
 } // namespace pvisor::backend

@@ -3,25 +3,28 @@
 
 #include "result.hpp"
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <pv/blkif.h>
+#include <pv/ring_ops.h>
 
 namespace pvisor::backend {
 
-// The back end of a shared ring (pv/ring.h layout) with blkif entries. This class is the
-// only code of the block backend that touches ring indices; all of it runs on the queue's
-// thread. Trust: the frontend controls req_prod, req_event and every request slot; each slot
-// is copied out once and req_prod is checked for overflow before any slot is read.
+// The back end of a shared ring (pv/ring.h layout) with blkif entries: a typed wrapper of
+// shared-ring's pv_back_* ring logic (pv/ring_ops.h), the only code of the block backend
+// that touches ring indices; all of it runs on the queue's thread. Trust: the frontend controls
+// req_prod, req_event and every request slot; each slot is copied out once and req_prod is checked
+// for overflow before any slot is read.
 class BlkBackRing {
   public:
     // shared: the ring pages (bytes long, a power-of-two number of pages), pinned by the caller.
     static Result<BlkBackRing> attach(std::byte* shared, std::size_t bytes);
 
-    [[nodiscard]] std::uint32_t size() const noexcept { return m_size; }
+    [[nodiscard]] std::uint32_t size() const noexcept { return m_ring.size; }
     // Requests published and not yet consumed, or Errc::protocol_error if req_prod ran
     // more than size() ahead of the responses (the ring is then broken).
-    [[nodiscard]] Result<std::uint32_t> unconsumed() const;
+    [[nodiscard]] Result<std::uint32_t> unconsumed();
     // Copies the next request out of shared memory (once) and consumes it.
     // Precondition: unconsumed() > 0.
     void copy_request(blkif_request_any& out);
@@ -34,12 +37,12 @@ class BlkBackRing {
     [[nodiscard]] bool final_check_for_requests();
 
   private:
-    BlkBackRing(std::byte* shared, std::uint32_t size) : m_shared(shared), m_size(size) {}
+    BlkBackRing() = default;
 
-    std::byte* m_shared; // SAFETY: pinned ring pages, guest-writable at any time
-    std::uint32_t m_size;
-    std::uint32_t m_req_cons = 0;
-    std::uint32_t m_rsp_prod_pvt = 0;
+    // SAFETY: m_ring.sring points into the pinned ring pages, guest-writable at any time;
+    // pv_back_* reads each index once per call and copies each slot once.
+    pv_back_ring m_ring{};
+    std::uint32_t m_published = 0; // rsp_prod as we last published it (private: trusted)
 };
 
 } // namespace pvisor::backend

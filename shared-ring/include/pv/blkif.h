@@ -3,6 +3,7 @@
 #define PV_BLKIF_H
 
 #include "abi_types.h"
+#include "ring.h"
 
 /*
  * Overview
@@ -193,21 +194,20 @@ PV_ASSERT_SIZE(struct blkif_response, 16);
 PV_ASSERT_OFFSET(struct blkif_response, operation, 8);
 PV_ASSERT_OFFSET(struct blkif_response, status, 10);
 
-/* A ring slot is the union of a request and a response (pv/ring.h: entry size). */
-union blkif_sring_entry {
-    union blkif_request_any req;
-    struct blkif_response rsp;
-};
+/* A ring slot is the union of a request and a response (pv/ring.h PV_RING_DECLARE). */
+PV_RING_DECLARE(blkif, union blkif_request_any, struct blkif_response);
 #define PV_BLKIF_RING_ENTRY_SIZE 112U
 PV_ASSERT_SIZE(union blkif_sring_entry, PV_BLKIF_RING_ENTRY_SIZE);
 /* Offset of the first entry in a shared ring page (pv/ring.h header). */
-#define PV_BLKIF_RING_HEADER_SIZE 64U
-/* Entries in a ring of 2^order pages: the largest power of two that fits. */
-#define PV_BLKIF_RING_SIZE_1PAGE 32U  /* (4096 - 64) / 112 = 36 -> 32 */
-#define PV_BLKIF_RING_SIZE_ORDER(o) (32U << (o)) /* (4096 << o) - 64 fits 32 << o entries */
-PV_STATIC_ASSERT(PV_BLKIF_RING_HEADER_SIZE + PV_BLKIF_RING_SIZE_1PAGE * 112U <= 4096U,
-                 "one-page blkif ring fits");
-PV_STATIC_ASSERT(PV_BLKIF_RING_HEADER_SIZE + 64U * 112U > 4096U, "32 is the largest");
+#define PV_BLKIF_RING_HEADER_SIZE PV_RING_HEADER_SIZE
+/* Entries in a ring of 2^order pages (pv/ring.h size rule): 32 << order. */
+#define PV_BLKIF_RING_SIZE_1PAGE PV_RING_SIZE(PV_RING_BYTES(1U), PV_BLKIF_RING_ENTRY_SIZE)
+#define PV_BLKIF_RING_SIZE_ORDER(o) (32U << (o))
+PV_STATIC_ASSERT(PV_BLKIF_RING_SIZE_1PAGE == 32U, "one-page blkif ring: 36 fit, 32 used");
+PV_STATIC_ASSERT(PV_RING_SIZE(PV_RING_BYTES(1U << PV_BLKIF_MAX_RING_PAGE_ORDER),
+                              PV_BLKIF_RING_ENTRY_SIZE) ==
+                     PV_BLKIF_RING_SIZE_ORDER(PV_BLKIF_MAX_RING_PAGE_ORDER),
+                 "largest blkif ring: 512 entries");
 
 /* --- info key bits (backend "info") ---------------------------------------------------- */
 #define VDISK_CDROM 0x1U

@@ -19,8 +19,6 @@ std::atomic_ref<std::uint16_t> u16_at(std::byte* p) {
     return std::atomic_ref<std::uint16_t>(*reinterpret_cast<std::uint16_t*>(p));
 }
 
-constexpr std::size_t kReqProd = 0, kReqEvent = 4, kRspProd = 8, kRspEvent = 12;
-
 } // namespace
 
 FakeGuest::FakeGuest()
@@ -80,54 +78,43 @@ bool FakeGuest::end_access(pv_grant_ref ref) {
     return true;
 }
 
-FrontRing::FrontRing(std::byte* page, std::uint32_t order)
-    : m_page(page), m_size(PV_BLKIF_RING_SIZE_ORDER(order)) {
-    std::memset(page, 0, kPageSize << order);
-    u32_at(page + kReqEvent).store(1);
-    u32_at(page + kRspEvent).store(1);
+FrontRing::FrontRing(std::byte* page, std::uint32_t order) {
+    const auto bytes = static_cast<pv_u32>(PV_RING_BYTES(1U << order));
+    pv_sring_init(page, bytes);
+    [[maybe_unused]] const int rc =
+        pv_front_ring_attach(&m_ring, page, bytes, sizeof(union blkif_sring_entry));
+    assert(rc == 0);
 }
 
 std::uint32_t FrontRing::free_slots() const {
-    return size() - (m_req_prod_pvt - m_rsp_cons);
+    return pv_front_free_slots(&m_ring);
 }
 
 void FrontRing::put(const blkif_request_any& req) {
-    const std::size_t slot = m_req_prod_pvt++ & (size() - 1);
-    std::memcpy(m_page + PV_BLKIF_RING_HEADER_SIZE + slot * PV_BLKIF_RING_ENTRY_SIZE, &req,
-                sizeof req);
+    [[maybe_unused]] const int rc = pv_front_produce(&m_ring, &req, sizeof req);
+    assert(rc == 0);
 }
 
 bool FrontRing::push() {
-    auto prod = u32_at(m_page + kReqProd);
-    const std::uint32_t old = prod.load(std::memory_order_relaxed);
-    const std::uint32_t now = m_req_prod_pvt;
-    prod.store(now, std::memory_order_release);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    const std::uint32_t event = u32_at(m_page + kReqEvent).load(std::memory_order_relaxed);
-    return static_cast<std::uint32_t>(now - event) < static_cast<std::uint32_t>(now - old);
+    return pv_front_push_requests(&m_ring) != 0;
 }
 
 std::vector<blkif_response> FrontRing::take_responses() {
     std::vector<blkif_response> out;
     for (;;) {
-        const std::uint32_t prod = u32_at(m_page + kRspProd).load(std::memory_order_acquire);
-        while (m_rsp_cons != prod) {
-            blkif_response r;
-            const std::size_t slot = m_rsp_cons++ & (size() - 1);
-            std::memcpy(&r, m_page + PV_BLKIF_RING_HEADER_SIZE + slot * PV_BLKIF_RING_ENTRY_SIZE,
-                        sizeof r);
+        blkif_response r;
+        int n = 0;
+        while ((n = pv_front_consume_response(&m_ring, &r, sizeof r)) == 1)
             out.push_back(r);
-        }
-        u32_at(m_page + kRspEvent).store(m_rsp_cons + 1, std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (u32_at(m_page + kRspProd).load(std::memory_order_acquire) == m_rsp_cons)
+        if (n < 0 || pv_front_final_check_for_responses(&m_ring) <= 0)
             return out;
     }
 }
 
 void FrontRing::set_req_prod(std::uint32_t v) {
-    m_req_prod_pvt = v;
-    u32_at(m_page + kReqProd).store(v, std::memory_order_release);
+    // Hostile: publishes an index the ring logic would never produce.
+    m_ring.req_prod_pvt = v;
+    u32_at(reinterpret_cast<std::byte*>(m_ring.sring)).store(v, std::memory_order_release);
 }
 
 } // namespace pvisor::backend::testing

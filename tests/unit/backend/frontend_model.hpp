@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <pv/blkif.h>
 #include <pv/grant_table.h>
+#include <pv/ring_ops.h>
 #include <vector>
 
 namespace pvisor::backend::testing {
@@ -44,12 +45,12 @@ class FakeGuest {
 };
 
 // The frontend's end of one blkif ring (2^order contiguous pages) living in the fake guest.
-// TEMPORARY index handling until shared-ring's ring logic (pv/ring.h) lands.
+// A thin wrapper of shared-ring's pv_front_* ring logic, plus hostile index writes.
 class FrontRing {
   public:
     // Initialises the shared page (producers 0, events 1), as only the frontend does.
     explicit FrontRing(std::byte* page, std::uint32_t order = 0);
-    [[nodiscard]] std::uint32_t size() const { return m_size; }
+    [[nodiscard]] std::uint32_t size() const { return m_ring.size; }
     [[nodiscard]] std::uint32_t free_slots() const;
     // Copies a request into the next private slot.
     void put(const blkif_request_any& req);
@@ -59,13 +60,10 @@ class FrontRing {
     std::vector<blkif_response> take_responses();
     // Hostile: publishes an arbitrary req_prod.
     void set_req_prod(std::uint32_t v);
-    [[nodiscard]] std::uint32_t rsp_cons() const { return m_rsp_cons; }
+    [[nodiscard]] std::uint32_t rsp_cons() const { return m_ring.rsp_cons; }
 
   private:
-    std::byte* m_page;
-    std::uint32_t m_size;
-    std::uint32_t m_req_prod_pvt = 0;
-    std::uint32_t m_rsp_cons = 0;
+    pv_front_ring m_ring{};
 };
 
 } // namespace pvisor::backend::testing
