@@ -1,6 +1,7 @@
 // kvm_vm.cpp: VM creation, memory slots, irqchip/PIT, legacy port I/O and shutdown.
 #include "kvm_vm.hpp"
 
+#include "arch/kvm_abi.hpp"
 #include "arch/x86_boot.hpp"
 #include "boot/bzimage.hpp"
 #include "cli.hpp"
@@ -23,12 +24,10 @@ constexpr unsigned kMaxCpuidEntries = 256;
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 Result<std::vector<kvm_cpuid_entry2>> query_supported_cpuid(int kvm) {
-    std::vector<std::uint8_t> buf(sizeof(kvm_cpuid2) + kMaxCpuidEntries * sizeof(kvm_cpuid_entry2));
-    auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
-    c->nent = kMaxCpuidEntries;
-    if (::ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) < 0)
+    kvm::FlexBuffer<kvm_cpuid_entry2> buf(kMaxCpuidEntries);
+    if (::ioctl(kvm, kvm::kGetSupportedCpuid, buf.data()) < 0)
         return Errc::system_error;
-    return std::vector<kvm_cpuid_entry2>(c->entries, c->entries + c->nent);
+    return std::vector<kvm_cpuid_entry2>(buf.entries(), buf.entries() + buf.count());
 }
 
 } // namespace
@@ -113,11 +112,9 @@ Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp)
     for (unsigned i = 0; i < m_vcpu_count; ++i) {
         PV_TRY_ASSIGN(v, Vcpu::create(*this, i));
         const auto entries = vcpu_cpuid(m_cpuid, i, m_vcpu_count);
-        std::vector<std::uint8_t> buf(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
-        auto* c = reinterpret_cast<kvm_cpuid2*>(buf.data());
-        c->nent = static_cast<std::uint32_t>(entries.size());
-        std::memcpy(c->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
-        if (::ioctl(v->fd(), KVM_SET_CPUID2, c) < 0)
+        kvm::FlexBuffer<kvm_cpuid_entry2> buf(entries.size());
+        std::memcpy(buf.entries(), entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+        if (::ioctl(v->fd(), kvm::kSetCpuid2, buf.data()) < 0)
             return Errc::system_error;
         if (i == 0) {
             kvm_sregs s{};

@@ -1,6 +1,7 @@
 // vcpu.cpp: vCPU creation, its thread and exit dispatch.
 #include "vcpu.hpp"
 
+#include "arch/kvm_abi.hpp"
 #include "cli.hpp"
 #include "kvm_vm.hpp"
 
@@ -130,13 +131,12 @@ Result<std::uint64_t> Vcpu::translate_gva(std::uint64_t gva, bool write) {
 }
 
 Result<std::uint64_t> Vcpu::guest_tsc() {
-    alignas(kvm_msrs) std::uint8_t buf[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)] = {};
-    auto* msrs = reinterpret_cast<kvm_msrs*>(buf);
-    msrs->nmsrs = 1;
-    msrs->entries[0].index = kMsrTsc;
-    if (::ioctl(m_fd.get(), KVM_GET_MSRS, msrs) != 1)
+    kvm::FlexBuffer<kvm_msr_entry> msrs(1);
+    msrs.entries()[0] = kvm_msr_entry{};
+    msrs.entries()[0].index = kMsrTsc;
+    if (::ioctl(m_fd.get(), kvm::kGetMsrs, msrs.data()) != 1)
         return Errc::system_error;
-    return static_cast<std::uint64_t>(msrs->entries[0].data);
+    return static_cast<std::uint64_t>(msrs.entries()[0].data);
 }
 
 std::uint64_t Vcpu::tsc_khz() const {
