@@ -35,6 +35,12 @@ if [ "$vmm" = pvisor ]; then
         [ -e "$ko" ] || continue
         insmod "$ko" || fail "insmod-$(basename "$ko")"
     done
+    # From here on the scenario talks through the PV console (what pvisor's stdin feeds).
+    if [ -c /dev/hvc0 ]; then
+        exec </dev/hvc0 >/dev/hvc0 2>&1
+    else
+        fail no-hvc0
+    fi
 fi
 
 echo "PVTEST-START name=$scenario vmm=$vmm"

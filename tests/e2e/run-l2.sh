@@ -20,8 +20,10 @@ qemu)
         -append "console=ttyS0 $cmdline"
     ;;
 pvisor)
-    set -- "$bin" run --kernel "$kernel" --initrd "$initrd" --cmdline "console=hvc0 $cmdline" \
-        --memory 512M --vcpus "$vcpus"
+    # ttyS0 carries the boot until pvcore registers hvc0; stdin goes to hvc0 (--console pv).
+    set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
+        --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
+        --vcpus "$vcpus" --console pv
     ;;
 *)
     echo "run-l2.sh: unknown VMM kind '$kind'" >&2
@@ -44,7 +46,7 @@ exec 3>"$work/in"
 hwm=0 init= fed=
 while [ ! -f "$work/status" ]; do
     pid=$(cat "$work/pid" 2>/dev/null)
-    h=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/${pid:-none}/status" 2>/dev/null)
+    h=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/${pid:-none}/status" 2>/dev/null)
     [ -n "$h" ] && hwm=$h
     if [ -z "$init" ] && grep -q PVTEST-INIT "$work/out"; then
         init=$(echo "$start $(now)" | awk '{ printf "%.2f", $2 - $1 }')
