@@ -123,8 +123,15 @@ void frontend(Shared *s, std::uint64_t total)
     pv_front_ring_attach(&r, s->page.data(), kBytes, 8U);
     std::uint64_t sent = 0;
     std::uint64_t got = 0;
+    std::uint32_t lcg = 1;
     while (got < total && s->failed.load() == 0) {
-        while (sent < total && pv_front_produce(&r, &sent, sizeof(sent)) == 0) {
+        // Alternate 4096-message epochs: streaming (fill the ring, reap as responses come)
+        // and ping-pong (a random batch of 1..64, then wait for all of it), where both
+        // threads go to sleep around every batch and a lost wake-up would hang.
+        const bool ping_pong = ((sent >> 12) & 1U) != 0;
+        lcg = lcg * 1103515245U + 12345U;
+        const std::uint64_t limit = ping_pong ? sent + 1U + ((lcg >> 16) % 64U) : total;
+        while (sent < total && sent < limit && pv_front_produce(&r, &sent, sizeof(sent)) == 0) {
             ++sent;
         }
         if (pv_front_push_requests(&r)) {
@@ -134,11 +141,18 @@ void frontend(Shared *s, std::uint64_t total)
         if (!drain(s, &r, &got)) {
             return;
         }
-        // Nothing left to produce (ring full or all sent): sleep until a response.
-        const bool blocked = pv_front_free_slots(&r) == 0 || sent == total;
-        if (got < total && blocked && pv_front_final_check_for_responses(&r) == 0) {
+        // Nothing left to produce now (ring full, all sent, or ping-pong batch out): sleep
+        // until a response.
+        const bool blocked = pv_front_free_slots(&r) == 0 || sent == total || ping_pong;
+        while (got < sent && blocked && pv_front_final_check_for_responses(&r) == 0) {
             ++s->front_sleeps;
             sleep_on(s->rsp_efd);
+            if (!drain(s, &r, &got)) {
+                return;
+            }
+            if (!ping_pong || got == sent) {
+                break;
+            }
         }
     }
     std::uint64_t stop = kStop;
