@@ -1,6 +1,7 @@
 // store_service.cpp: epoll loop serving the guest ring and host socket clients.
 #include "store_service.hpp"
 
+#include "pv/pvisor.h"
 #include "store_protocol.hpp"
 
 #include <cerrno>
@@ -31,6 +32,10 @@ void drain_eventfd(int fd) {
 }
 
 } // namespace
+
+Result<std::span<std::byte>> store_ring_page(const GuestMemory& memory) {
+    return memory.translate(PV_SPECIAL_PAGES_GPA + PV_SPECIAL_PAGE_STORE * kPageSize, kPageSize);
+}
 
 struct StoreService::Client {
     UniqueFd fd;

@@ -1,6 +1,7 @@
 // store_service.hpp: the store's thread: guest ring + unix socket clients, driven by epoll.
 #pragma once
 
+#include "guest_memory.hpp"
 #include "pv/xen.h"
 #include "result.hpp"
 #include "store.hpp"
@@ -38,6 +39,10 @@ struct StoreConfig {
     int guest_notify_fd = -1;
     StoreLimits limits;
 };
+
+// The guest's store page (PV_SPECIAL_PAGE_STORE of the special pages, pv/pvisor.h) as a host
+// span for StoreConfig::ring_page; it lives as long as `memory`.
+[[nodiscard]] Result<std::span<std::byte>> store_ring_page(const GuestMemory& memory);
 
 struct StoreServiceStats {
     StoreCounters store;

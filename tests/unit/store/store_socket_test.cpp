@@ -1,4 +1,5 @@
 // store_socket_test.cpp: StoreService end to end: unix socket clients, the CLI, the guest ring.
+#include "pv/pvisor.h"
 #include "store_cli.hpp"
 #include "store_client.hpp"
 #include "store_protocol.hpp"
@@ -316,6 +317,32 @@ TEST_F(StoreSocketTest, CliWatchPrintsEventsUntilCount) {
     writer.join();
     EXPECT_EQ(rc, 0);
     EXPECT_EQ(out, "/w\n/w/child\n");
+}
+
+} // namespace
+} // namespace pvisor::store
+
+namespace pvisor::store {
+namespace {
+
+TEST(StoreRingPage, ComesFromTheSpecialPagesOfGuestMemory) {
+    auto mem = GuestMemory::create(16 << 20, PV_SPECIAL_PAGES_GPA, PV_SPECIAL_PAGES_COUNT);
+    ASSERT_TRUE(mem.ok());
+    auto page = store_ring_page(*mem);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->size(), kPageSize);
+    StoreConfig cfg;
+    cfg.ring_page = *page;
+    cfg.store_evtchn = 9;
+    auto svc = StoreService::create(std::move(cfg));
+    ASSERT_TRUE(svc.ok());
+    auto port = mem->read_obj<std::uint32_t>(PV_SPECIAL_PAGES_GPA +
+                                             offsetof(xenstore_domain_interface, evtchn_port));
+    ASSERT_TRUE(port.ok());
+    EXPECT_EQ(*port, 9U);
+    auto none = GuestMemory::create(16 << 20);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(store_ring_page(*none).ok());
 }
 
 } // namespace
