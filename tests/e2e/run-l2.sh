@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-l2.sh: start the guest under test in the chosen VMM on this machine's /dev/kvm, type the
 # scenario's console input once the guest asks for it (PVTEST-READY), and report
+#   PVTEST-VMM-INIT vmm=K init_s=S hwm_kb=N    (when the guest's PVTEST-INIT appears)
 #   PVTEST-VMM-STATS vmm=K init_s=S hwm_kb=N   (launch to the guest's PVTEST-INIT; VmHWM)
 #   PVTEST-VMM-EXIT vmm=K status=N
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
@@ -50,6 +51,8 @@ while [ ! -f "$work/status" ]; do
     [ -n "$h" ] && hwm=$h
     if [ -z "$init" ] && grep -q PVTEST-INIT "$work/out"; then
         init=$(echo "$start $(now)" | awk '{ printf "%.2f", $2 - $1 }')
+        # Also now, for a VMM that reaches init but never exits.
+        echo "PVTEST-VMM-INIT vmm=$kind init_s=$init hwm_kb=$hwm"
     fi
     if [ -n "$input" ] && [ -z "$fed" ] && grep -q PVTEST-READY "$work/out"; then
         cat "$input" >&3
