@@ -10,21 +10,18 @@
 //   RingStream/B      keep the ring busy: push every B requests, reap responses as they come.
 //   EventfdPerMsg*/B  the same ring, but one eventfd write per message each way (no hold-off).
 //   PipeRoundTrip/B   B messages written in one write() on a pipe, echoed on another pipe.
-#include <benchmark/benchmark.h>
+#include "unique_fd.hpp"
 
+#include <benchmark/benchmark.h>
+#include <cstdint>
+#include <cstdlib>
 #include <fcntl.h>
+#include <pv/ring_ops.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cstdint>
-#include <cstdlib>
 #include <vector>
-
-#include <pv/ring_ops.h>
-
-#include "unique_fd.hpp"
 
 namespace {
 
@@ -42,8 +39,7 @@ constexpr pv_u32 kEntry = sizeof(Msg);
 constexpr std::size_t kStatsOffset = kRingBytes; // the child's kick count, after the ring
 constexpr std::size_t kMapBytes = kRingBytes + 4096U;
 
-void kick(int efd, std::uint64_t *count)
-{
+void kick(int efd, std::uint64_t* count) {
     const std::uint64_t one = 1;
     if (::write(efd, &one, sizeof(one)) != sizeof(one)) {
         std::abort();
@@ -51,8 +47,7 @@ void kick(int efd, std::uint64_t *count)
     ++*count;
 }
 
-void wait_kick(int efd)
-{
+void wait_kick(int efd) {
     std::uint64_t v = 0;
     if (::read(efd, &v, sizeof(v)) != sizeof(v)) {
         std::abort();
@@ -60,12 +55,11 @@ void wait_kick(int efd)
 }
 
 // Child side of the ring: echo until the stop message; kick per decision or always.
-[[noreturn]] void ring_echo(void *shared, int req_efd, int rsp_efd, bool always)
-{
+[[noreturn]] void ring_echo(void* shared, int req_efd, int rsp_efd, bool always) {
     pv_back_ring r{};
     pv_back_ring_attach(&r, shared, kRingBytes, kEntry);
     std::uint64_t kicks = 0;
-    auto *stats = static_cast<std::uint64_t *>(shared) + kStatsOffset / 8U;
+    auto* stats = static_cast<std::uint64_t*>(shared) + kStatsOffset / 8U;
     for (;;) {
         Msg m{};
         bool stop = false;
@@ -94,8 +88,7 @@ void wait_kick(int efd)
 }
 
 // Child side of the pipe baseline: echo bytes until EOF.
-[[noreturn]] void pipe_echo(int in, int out)
-{
+[[noreturn]] void pipe_echo(int in, int out) {
     std::vector<unsigned char> buf(64 * 1024);
     for (;;) {
         const ssize_t n = ::read(in, buf.data(), buf.size());
@@ -108,13 +101,12 @@ void wait_kick(int efd)
 // The frontend process's end of a ring shared with a forked echo child.
 class RingPeer {
   public:
-    explicit RingPeer(bool always) : m_always(always)
-    {
+    explicit RingPeer(bool always) : m_always(always) {
         m_mem = UniqueFd(::memfd_create("pv-ring-bench", MFD_CLOEXEC));
         if (!m_mem.valid() || ::ftruncate(m_mem.get(), kMapBytes) != 0) {
             std::abort();
         }
-        void *p = ::mmap(nullptr, kMapBytes, PROT_READ | PROT_WRITE, MAP_SHARED, m_mem.get(), 0);
+        void* p = ::mmap(nullptr, kMapBytes, PROT_READ | PROT_WRITE, MAP_SHARED, m_mem.get(), 0);
         if (p == MAP_FAILED) {
             std::abort();
         }
@@ -128,18 +120,16 @@ class RingPeer {
             ring_echo(p, m_req.get(), m_rsp.get(), m_always);
         }
     }
-    RingPeer(const RingPeer &) = delete;
-    RingPeer &operator=(const RingPeer &) = delete;
+    RingPeer(const RingPeer&) = delete;
+    RingPeer& operator=(const RingPeer&) = delete;
     ~RingPeer() { stop(); }
 
     // Produces one request; false if the ring is full.
-    bool produce(std::uint64_t seq)
-    {
+    bool produce(std::uint64_t seq) {
         const Msg m{seq, seq * 3U};
         return pv_front_produce(&m_ring, &m, sizeof(m)) == 0;
     }
-    void push(pv_u32 produced)
-    {
+    void push(pv_u32 produced) {
         const int notify = pv_front_push_requests(&m_ring);
         if (m_always) {
             for (pv_u32 i = 0; i < produced; ++i) {
@@ -150,8 +140,7 @@ class RingPeer {
         }
     }
     // Reaps available responses (checking their order); sleeps first if `block` and none.
-    pv_u32 reap(bool block)
-    {
+    pv_u32 reap(bool block) {
         pv_u32 n = 0;
         for (;;) {
             Msg m{};
@@ -171,8 +160,7 @@ class RingPeer {
     }
     pv_u32 free_slots() const { return pv_front_free_slots(&m_ring); }
     // Stops the child; returns the eventfd writes of both processes.
-    std::uint64_t stop()
-    {
+    std::uint64_t stop() {
         if (m_child > 0) {
             while (!produce(kStop)) {
                 reap(true);
@@ -180,8 +168,8 @@ class RingPeer {
             push(1);
             ::waitpid(m_child, nullptr, 0);
             m_child = -1;
-            m_kicks += __atomic_load_n(
-                static_cast<std::uint64_t *>(m_map.get()) + kStatsOffset / 8U, __ATOMIC_ACQUIRE);
+            m_kicks += __atomic_load_n(static_cast<std::uint64_t*>(m_map.get()) + kStatsOffset / 8U,
+                                       __ATOMIC_ACQUIRE);
         }
         return m_kicks;
     }
@@ -198,15 +186,13 @@ class RingPeer {
     std::uint64_t m_next_rsp = 0;
 };
 
-void report(benchmark::State &state, std::uint64_t msgs, std::uint64_t kicks)
-{
-    state.counters["msgs/s"] = benchmark::Counter(static_cast<double>(msgs),
-                                                  benchmark::Counter::kIsRate);
+void report(benchmark::State& state, std::uint64_t msgs, std::uint64_t kicks) {
+    state.counters["msgs/s"] =
+        benchmark::Counter(static_cast<double>(msgs), benchmark::Counter::kIsRate);
     state.counters["notif/msg"] = static_cast<double>(kicks) / static_cast<double>(msgs);
 }
 
-void ring_round_trip(benchmark::State &state, bool always)
-{
+void ring_round_trip(benchmark::State& state, bool always) {
     const auto batch = static_cast<pv_u32>(state.range(0));
     RingPeer peer(always);
     std::uint64_t seq = 0;
@@ -222,8 +208,7 @@ void ring_round_trip(benchmark::State &state, bool always)
     report(state, seq, peer.stop());
 }
 
-void ring_stream(benchmark::State &state, bool always)
-{
+void ring_stream(benchmark::State& state, bool always) {
     const auto batch = static_cast<pv_u32>(state.range(0));
     RingPeer peer(always);
     std::uint64_t seq = 0;
@@ -240,13 +225,20 @@ void ring_stream(benchmark::State &state, bool always)
     report(state, seq, peer.stop());
 }
 
-void BM_RingRoundTrip(benchmark::State &state) { ring_round_trip(state, false); }
-void BM_EventfdPerMsgRoundTrip(benchmark::State &state) { ring_round_trip(state, true); }
-void BM_RingStream(benchmark::State &state) { ring_stream(state, false); }
-void BM_EventfdPerMsgStream(benchmark::State &state) { ring_stream(state, true); }
+void BM_RingRoundTrip(benchmark::State& state) {
+    ring_round_trip(state, false);
+}
+void BM_EventfdPerMsgRoundTrip(benchmark::State& state) {
+    ring_round_trip(state, true);
+}
+void BM_RingStream(benchmark::State& state) {
+    ring_stream(state, false);
+}
+void BM_EventfdPerMsgStream(benchmark::State& state) {
+    ring_stream(state, true);
+}
 
-void BM_PipeRoundTrip(benchmark::State &state)
-{
+void BM_PipeRoundTrip(benchmark::State& state) {
     const auto batch = static_cast<std::size_t>(state.range(0));
     int to_child[2];
     int from_child[2];
@@ -268,7 +260,7 @@ void BM_PipeRoundTrip(benchmark::State &state)
     std::uint64_t seq = 0;
     std::uint64_t syscalls = 0;
     for (auto _ : state) {
-        for (Msg &m : out) {
+        for (Msg& m : out) {
             m = Msg{seq, seq * 3U};
             ++seq;
         }
@@ -277,8 +269,8 @@ void BM_PipeRoundTrip(benchmark::State &state)
             std::abort();
         }
         for (std::size_t got = 0; got < bytes;) {
-            const ssize_t n = ::read(r.get(), reinterpret_cast<unsigned char *>(in.data()) + got,
-                                     bytes - got);
+            const ssize_t n =
+                ::read(r.get(), reinterpret_cast<unsigned char*>(in.data()) + got, bytes - got);
             if (n <= 0) {
                 std::abort();
             }

@@ -89,19 +89,17 @@ PV_ASSERT_OFFSET(struct pv_sring_hdr, pvt, 16);
 PV_ASSERT_OFFSET(struct pv_sring_hdr, pad, 20);
 
 /* Largest power of two <= x, for constant x < 2^32 (0 for 0). */
-#define PV_RING_RD2_(x) (((x) & 0x2U) ? 0x2U : ((x) & 0x1U))
-#define PV_RING_RD4_(x) (((x) & 0xcU) ? (PV_RING_RD2_((x) >> 2) << 2) : PV_RING_RD2_(x))
-#define PV_RING_RD8_(x) (((x) & 0xf0U) ? (PV_RING_RD4_((x) >> 4) << 4) : PV_RING_RD4_(x))
-#define PV_RING_RD16_(x) (((x) & 0xff00U) ? (PV_RING_RD8_((x) >> 8) << 8) : PV_RING_RD8_(x))
-#define PV_RING_RD32(x)                                                                          \
-    (((x) & 0xffff0000U) ? (PV_RING_RD16_((x) >> 16) << 16) : PV_RING_RD16_(x))
+#define PV_RING_RD2_(x) (((x)&0x2U) ? 0x2U : ((x)&0x1U))
+#define PV_RING_RD4_(x) (((x)&0xcU) ? (PV_RING_RD2_((x) >> 2) << 2) : PV_RING_RD2_(x))
+#define PV_RING_RD8_(x) (((x)&0xf0U) ? (PV_RING_RD4_((x) >> 4) << 4) : PV_RING_RD4_(x))
+#define PV_RING_RD16_(x) (((x)&0xff00U) ? (PV_RING_RD8_((x) >> 8) << 8) : PV_RING_RD8_(x))
+#define PV_RING_RD32(x) (((x)&0xffff0000U) ? (PV_RING_RD16_((x) >> 16) << 16) : PV_RING_RD16_(x))
 
 /* Entries of a ring of `bytes` bytes (header included) with entries of `entry` bytes
  * (unsigned constant expressions). */
-#define PV_RING_SIZE(bytes, entry)                                                               \
-    PV_RING_RD32(((bytes) - PV_RING_HEADER_SIZE) / (entry))
+#define PV_RING_SIZE(bytes, entry) PV_RING_RD32(((bytes)-PV_RING_HEADER_SIZE) / (entry))
 /* Bytes of a ring of `pages` pages. */
-#define PV_RING_BYTES(pages) ((pages) * PV_RING_PAGE_SIZE)
+#define PV_RING_BYTES(pages) ((pages)*PV_RING_PAGE_SIZE)
 
 /*
  * Declares a protocol's entry type `union <name>_sring_entry` (request and response sharing
@@ -110,10 +108,10 @@ PV_ASSERT_OFFSET(struct pv_sring_hdr, pad, 20);
  *     #define BLKIF_RING_SIZE(pages) \
  *         PV_RING_SIZE(PV_RING_BYTES(pages), sizeof(union blkif_sring_entry))
  */
-#define PV_RING_DECLARE(name, req_type, rsp_type)                                                \
-    union name##_sring_entry {                                                                   \
-        req_type req;                                                                            \
-        rsp_type rsp;                                                                            \
+#define PV_RING_DECLARE(name, req_type, rsp_type)                                                  \
+    union name##_sring_entry {                                                                     \
+        req_type req;                                                                              \
+        rsp_type rsp;                                                                              \
     }
 
 /* Sanity of the size rule on the two common cases (112-byte blkif entries, 1 and 16 pages). */

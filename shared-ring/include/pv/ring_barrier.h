@@ -21,31 +21,27 @@
  * same code as the kernel's: plain moves, and one xchg per *_mb.
  */
 #if defined(__KERNEL__)
-#include <linux/compiler.h>
 #include <asm/barrier.h>
+#include <linux/compiler.h>
 #include <linux/string.h>
 
-static inline void pv_idx_publish(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_publish(pv_u32* p, pv_u32 v) {
     virt_wmb();
     WRITE_ONCE(*p, v);
 }
 
-static inline void pv_idx_publish_mb(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_publish_mb(pv_u32* p, pv_u32 v) {
     virt_wmb();
     WRITE_ONCE(*p, v);
     virt_mb();
 }
 
-static inline void pv_idx_set_mb(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_set_mb(pv_u32* p, pv_u32 v) {
     WRITE_ONCE(*p, v);
     virt_mb();
 }
 
-static inline pv_u32 pv_idx_observe(const pv_u32 *p)
-{
+static inline pv_u32 pv_idx_observe(const pv_u32* p) {
     pv_u32 v = READ_ONCE(*p);
 
     virt_rmb();
@@ -56,23 +52,19 @@ static inline pv_u32 pv_idx_observe(const pv_u32 *p)
 
 #else /* userspace */
 
-static inline void pv_idx_publish(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_publish(pv_u32* p, pv_u32 v) {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline void pv_idx_publish_mb(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_publish_mb(pv_u32* p, pv_u32 v) {
     __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 }
 
-static inline void pv_idx_set_mb(pv_u32 *p, pv_u32 v)
-{
+static inline void pv_idx_set_mb(pv_u32* p, pv_u32 v) {
     __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 }
 
-static inline pv_u32 pv_idx_observe(const pv_u32 *p)
-{
+static inline pv_u32 pv_idx_observe(const pv_u32* p) {
     return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 

@@ -1,4 +1,5 @@
-/* pv/ring_ops.h: the shared ring logic, once, for the guest kernel modules and the host backends. */
+/* pv/ring_ops.h: the shared ring logic, once, for the guest kernel modules and the host backends.
+ */
 #ifndef PV_RING_OPS_H
 #define PV_RING_OPS_H
 
@@ -50,8 +51,8 @@
 
 /* Frontend view: produces requests, consumes responses. */
 struct pv_front_ring {
-    struct pv_sring_hdr *sring;
-    unsigned char *entries; /* sring + PV_RING_HEADER_SIZE */
+    struct pv_sring_hdr* sring;
+    unsigned char* entries; /* sring + PV_RING_HEADER_SIZE */
     pv_u32 entry_size;
     pv_u32 size;         /* S, a power of two */
     pv_u32 req_prod_pvt; /* next request slot to fill; published by pv_front_push_requests */
@@ -61,8 +62,8 @@ struct pv_front_ring {
 
 /* Backend view: consumes requests, produces responses. */
 struct pv_back_ring {
-    struct pv_sring_hdr *sring;
-    unsigned char *entries;
+    struct pv_sring_hdr* sring;
+    unsigned char* entries;
     pv_u32 entry_size;
     pv_u32 size;
     pv_u32 rsp_prod_pvt; /* next response slot to fill; published by pv_back_push_responses */
@@ -72,8 +73,7 @@ struct pv_back_ring {
 
 /* Entries in `bytes` bytes with `entry_size`-byte entries (the largest power of two that
  * fits), 0 if not even one fits. Run-time twin of PV_RING_SIZE. */
-static inline pv_u32 pv_ring_entries(pv_u32 bytes, pv_u32 entry_size)
-{
+static inline pv_u32 pv_ring_entries(pv_u32 bytes, pv_u32 entry_size) {
     pv_u32 fit;
     pv_u32 size = 1U;
 
@@ -86,14 +86,12 @@ static inline pv_u32 pv_ring_entries(pv_u32 bytes, pv_u32 entry_size)
 }
 
 /* Address of the slot of free-running index idx (masked: never outside the ring). */
-static inline unsigned char *pv_ring_slot_(unsigned char *entries, pv_u32 size, pv_u32 entry_size,
-                                           pv_u32 idx)
-{
+static inline unsigned char* pv_ring_slot_(unsigned char* entries, pv_u32 size, pv_u32 entry_size,
+                                           pv_u32 idx) {
     return entries + (idx & (size - 1U)) * entry_size;
 }
 
-static inline pv_u32 pv_ring_min_(pv_u32 a, pv_u32 b)
-{
+static inline pv_u32 pv_ring_min_(pv_u32 a, pv_u32 b) {
     return a < b ? a : b;
 }
 
@@ -102,10 +100,9 @@ static inline pv_u32 pv_ring_min_(pv_u32 a, pv_u32 b)
  * `start` (0 in production; tests start near 2^32 to exercise wrap-around). Plain stores:
  * the grant and the store write that publish the ring come later and order them.
  */
-static inline void pv_sring_init_at(void *shared, pv_u32 bytes, pv_u32 start)
-{
-    struct pv_sring_hdr *s = PV_RING_CAST_(struct pv_sring_hdr *, shared);
-    unsigned char *b = PV_RING_CAST_(unsigned char *, shared);
+static inline void pv_sring_init_at(void* shared, pv_u32 bytes, pv_u32 start) {
+    struct pv_sring_hdr* s = PV_RING_CAST_(struct pv_sring_hdr*, shared);
+    unsigned char* b = PV_RING_CAST_(unsigned char*, shared);
     pv_u32 i;
 
     for (i = 0U; i < bytes; i++)
@@ -116,17 +113,15 @@ static inline void pv_sring_init_at(void *shared, pv_u32 bytes, pv_u32 start)
     s->rsp_event = start + 1U;
 }
 
-static inline void pv_sring_init(void *shared, pv_u32 bytes)
-{
+static inline void pv_sring_init(void* shared, pv_u32 bytes) {
     pv_sring_init_at(shared, bytes, 0U);
 }
 
 /* Frontend: attaches its private view to an initialised ring. 0, or -1 if no entry fits. */
-static inline int pv_front_ring_attach(struct pv_front_ring *r, void *shared, pv_u32 bytes,
-                                       pv_u32 entry_size)
-{
-    r->sring = PV_RING_CAST_(struct pv_sring_hdr *, shared);
-    r->entries = PV_RING_CAST_(unsigned char *, shared) + PV_RING_HEADER_SIZE;
+static inline int pv_front_ring_attach(struct pv_front_ring* r, void* shared, pv_u32 bytes,
+                                       pv_u32 entry_size) {
+    r->sring = PV_RING_CAST_(struct pv_sring_hdr*, shared);
+    r->entries = PV_RING_CAST_(unsigned char*, shared) + PV_RING_HEADER_SIZE;
     r->entry_size = entry_size;
     r->size = pv_ring_entries(bytes, entry_size);
     r->broken = 0;
@@ -138,8 +133,7 @@ static inline int pv_front_ring_attach(struct pv_front_ring *r, void *shared, pv
 }
 
 /* Frontend: request slots free to fill (S - requests not yet answered and consumed). */
-static inline pv_u32 pv_front_free_slots(const struct pv_front_ring *r)
-{
+static inline pv_u32 pv_front_free_slots(const struct pv_front_ring* r) {
     return r->size - (r->req_prod_pvt - r->rsp_cons);
 }
 
@@ -147,9 +141,8 @@ static inline pv_u32 pv_front_free_slots(const struct pv_front_ring *r)
  * Frontend: copies `len` bytes (at most one entry) of a request into the next free slot,
  * privately: the backend sees it only after pv_front_push_requests. 0, or -1 if full.
  */
-static inline int pv_front_produce(struct pv_front_ring *r, const void *req, pv_u32 len)
-{
-    unsigned char *slot;
+static inline int pv_front_produce(struct pv_front_ring* r, const void* req, pv_u32 len) {
+    unsigned char* slot;
 
     if (pv_front_free_slots(r) == 0U)
         return -1;
@@ -163,20 +156,18 @@ static inline int pv_front_produce(struct pv_front_ring *r, const void *req, pv_
  * Notify rule shared by both directions: the peer asked to be woken at index `event`;
  * this push moved the producer index from old to new. True iff event is in (old, new].
  */
-static inline int pv_ring_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 event)
-{
+static inline int pv_ring_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 event) {
     return (new_prod - event) < (new_prod - old_prod);
 }
 
 /*
  * Frontend: publishes the produced requests and says whether to notify the backend.
  * Ordering: slot writes -> release store of req_prod (the backend's acquire of req_prod
- * then sees the slots) -> full barrier (pv_idx_publish_mb) -> read req_event. The full barrier pairs with the
- * one in pv_back_final_check_for_requests: either we see its new req_event, or it sees our
- * req_prod on its re-read.
+ * then sees the slots) -> full barrier (pv_idx_publish_mb) -> read req_event. The full barrier
+ * pairs with the one in pv_back_final_check_for_requests: either we see its new req_event, or it
+ * sees our req_prod on its re-read.
  */
-static inline int pv_front_push_requests(struct pv_front_ring *r)
-{
+static inline int pv_front_push_requests(struct pv_front_ring* r) {
     pv_u32 old_prod = r->sring->req_prod; /* our own last publication */
     pv_u32 new_prod = r->req_prod_pvt;
 
@@ -189,8 +180,7 @@ static inline int pv_front_push_requests(struct pv_front_ring *r)
  * claims more responses than requests are outstanding. Acquire on rsp_prod: the response
  * slots below it are complete.
  */
-static inline int pv_front_unconsumed_responses(struct pv_front_ring *r, pv_u32 *count)
-{
+static inline int pv_front_unconsumed_responses(struct pv_front_ring* r, pv_u32* count) {
     pv_u32 prod;
 
     *count = 0U;
@@ -210,10 +200,9 @@ static inline int pv_front_unconsumed_responses(struct pv_front_ring *r, pv_u32 
  * 1 if one was copied, 0 if none is published, -1 if the backend is hostile. The slot is
  * read once, after the acquire of rsp_prod; the copy is what the caller validates.
  */
-static inline int pv_front_consume_response(struct pv_front_ring *r, void *rsp, pv_u32 len)
-{
+static inline int pv_front_consume_response(struct pv_front_ring* r, void* rsp, pv_u32 len) {
     pv_u32 n;
-    const unsigned char *slot;
+    const unsigned char* slot;
 
     if (pv_front_unconsumed_responses(r, &n) < 0)
         return -1;
@@ -230,8 +219,7 @@ static inline int pv_front_consume_response(struct pv_front_ring *r, void *rsp, 
  * until the backend's notification, -1 if the backend is hostile. When none are pending it
  * sets rsp_event = rsp_cons + 1, full barrier, and looks again (pv/ring.h ordering rule 3).
  */
-static inline int pv_front_final_check_for_responses(struct pv_front_ring *r)
-{
+static inline int pv_front_final_check_for_responses(struct pv_front_ring* r) {
     pv_u32 n;
 
     if (pv_front_unconsumed_responses(r, &n) < 0)
@@ -245,11 +233,10 @@ static inline int pv_front_final_check_for_responses(struct pv_front_ring *r)
 }
 
 /* Backend: attaches to a ring the frontend initialised, resuming at its rsp_prod. */
-static inline int pv_back_ring_attach(struct pv_back_ring *r, void *shared, pv_u32 bytes,
-                                      pv_u32 entry_size)
-{
-    r->sring = PV_RING_CAST_(struct pv_sring_hdr *, shared);
-    r->entries = PV_RING_CAST_(unsigned char *, shared) + PV_RING_HEADER_SIZE;
+static inline int pv_back_ring_attach(struct pv_back_ring* r, void* shared, pv_u32 bytes,
+                                      pv_u32 entry_size) {
+    r->sring = PV_RING_CAST_(struct pv_sring_hdr*, shared);
+    r->entries = PV_RING_CAST_(unsigned char*, shared) + PV_RING_HEADER_SIZE;
     r->entry_size = entry_size;
     r->size = pv_ring_entries(bytes, entry_size);
     r->broken = 0;
@@ -266,8 +253,7 @@ static inline int pv_back_ring_attach(struct pv_back_ring *r, void *shared, pv_u
  * req_cons (it moved backwards). Acquire on req_prod: the request slots below it are
  * complete. Invariant kept by this file: rsp_prod_pvt <= req_cons <= rsp_prod_pvt + S.
  */
-static inline int pv_back_unconsumed_requests(struct pv_back_ring *r, pv_u32 *count)
-{
+static inline int pv_back_unconsumed_requests(struct pv_back_ring* r, pv_u32* count) {
     pv_u32 prod;
     pv_u32 ahead;
 
@@ -289,10 +275,9 @@ static inline int pv_back_unconsumed_requests(struct pv_back_ring *r, pv_u32 *co
  * it. 1 if one was copied, 0 if none is pending, -1 if the frontend is hostile. Each slot is
  * read exactly once (Xen RING_COPY_REQUEST): validate only the private copy.
  */
-static inline int pv_back_consume_request(struct pv_back_ring *r, void *req, pv_u32 len)
-{
+static inline int pv_back_consume_request(struct pv_back_ring* r, void* req, pv_u32 len) {
     pv_u32 n;
-    const unsigned char *slot;
+    const unsigned char* slot;
 
     if (pv_back_unconsumed_requests(r, &n) < 0)
         return -1;
@@ -308,9 +293,8 @@ static inline int pv_back_consume_request(struct pv_back_ring *r, void *req, pv_
  * Backend: writes the next response (at most one entry) privately. -1 if no consumed
  * request is waiting for one (a response would overwrite an unread request slot).
  */
-static inline int pv_back_produce_response(struct pv_back_ring *r, const void *rsp, pv_u32 len)
-{
-    unsigned char *slot;
+static inline int pv_back_produce_response(struct pv_back_ring* r, const void* rsp, pv_u32 len) {
+    unsigned char* slot;
 
     if (r->rsp_prod_pvt == r->req_cons)
         return -1;
@@ -326,8 +310,7 @@ static inline int pv_back_produce_response(struct pv_back_ring *r, const void *r
  * own last publication, re-read from the page; the frontend cannot make this overflow
  * anything, at worst it suppresses or adds its own notifications.
  */
-static inline int pv_back_push_responses(struct pv_back_ring *r)
-{
+static inline int pv_back_push_responses(struct pv_back_ring* r) {
     pv_u32 old_prod = r->sring->rsp_prod;
     pv_u32 new_prod = r->rsp_prod_pvt;
 
@@ -340,8 +323,7 @@ static inline int pv_back_push_responses(struct pv_back_ring *r)
  * wait, -1 if the frontend is hostile. Sets req_event = req_cons + 1, full barrier, looks
  * again (pv/ring.h ordering rule 3; pairs with pv_front_push_requests).
  */
-static inline int pv_back_final_check_for_requests(struct pv_back_ring *r)
-{
+static inline int pv_back_final_check_for_requests(struct pv_back_ring* r) {
     pv_u32 n;
 
     if (pv_back_unconsumed_requests(r, &n) < 0)

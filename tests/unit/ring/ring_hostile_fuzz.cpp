@@ -1,4 +1,5 @@
-// ring_hostile_fuzz.cpp: libFuzzer target: the backend's ring logic against a frontend the input plays.
+// ring_hostile_fuzz.cpp: libFuzzer target: the backend's ring logic against a frontend the input
+// plays.
 //
 // The input is a script of operations: the hostile side writes any shared index or slot
 // byte, the backend consumes, answers, pushes and final-checks. Checked after every step:
@@ -9,21 +10,19 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
-
 #include <pv/ring_ops.h>
+#include <vector>
 
 namespace {
 
 struct Script {
-    const std::uint8_t *data;
+    const std::uint8_t* data;
     std::size_t size;
     std::size_t pos = 0;
 
     bool more() const { return pos < size; }
     std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
-    pv_u32 u32()
-    {
+    pv_u32 u32() {
         pv_u32 v = 0;
         for (int i = 0; i < 4; ++i) {
             v = (v << 8) | byte();
@@ -32,23 +31,20 @@ struct Script {
     }
 };
 
-void check(bool ok)
-{
+void check(bool ok) {
     if (!ok) {
         std::abort();
     }
 }
 
 // What the backend must conclude about the current req_prod, computed independently.
-bool hostile_prod(const pv_back_ring &r, pv_u32 prod)
-{
+bool hostile_prod(const pv_back_ring& r, pv_u32 prod) {
     const std::uint64_t ahead = static_cast<pv_u32>(prod - r.rsp_prod_pvt);
     const std::uint64_t consumed = static_cast<pv_u32>(r.req_cons - r.rsp_prod_pvt);
     return ahead > r.size || ahead < consumed;
 }
 
-void step(Script *in, pv_back_ring *r, std::uint8_t *ring, pv_u32 bytes)
-{
+void step(Script* in, pv_back_ring* r, std::uint8_t* ring, pv_u32 bytes) {
     std::uint8_t copy[256];
     switch (in->byte() % 8) {
     case 0: // the frontend moves req_prod anywhere, mostly near the backend's indices
@@ -101,8 +97,7 @@ void step(Script *in, pv_back_ring *r, std::uint8_t *ring, pv_u32 bytes)
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
-{
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const pv_u32 kEntrySizes[] = {8, 16, 64, 112, 200, 4032};
     Script in{data, size};
     const pv_u32 pages = 1U + in.byte() % 4U;

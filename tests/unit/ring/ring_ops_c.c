@@ -3,20 +3,19 @@
 
 #include <pv/ring_ops.h>
 
-int pv_ring_c_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 event)
-{
+int pv_ring_c_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 event) {
     return pv_ring_need_notify(old_prod, new_prod, event);
 }
 
 /* Sends `count` sequence numbers front -> back -> front in bursts filling the ring. */
-long pv_ring_c_roundtrip(void *page, pv_u32 bytes, pv_u32 start, pv_u32 count)
-{
+long pv_ring_c_roundtrip(void* page, pv_u32 bytes, pv_u32 start, pv_u32 count) {
     struct pv_front_ring f;
     struct pv_back_ring b;
     pv_u32 sent = 0U, served = 0U, done = 0U, v;
 
     pv_sring_init_at(page, bytes, start);
-    if (pv_front_ring_attach(&f, page, bytes, 8U) < 0 || pv_back_ring_attach(&b, page, bytes, 8U) < 0)
+    if (pv_front_ring_attach(&f, page, bytes, 8U) < 0 ||
+        pv_back_ring_attach(&b, page, bytes, 8U) < 0)
         return -1;
     while (done < count) {
         while (sent < count && pv_front_produce(&f, &sent, sizeof(sent)) == 0)

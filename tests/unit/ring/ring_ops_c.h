@@ -10,7 +10,7 @@ extern "C" {
 
 int pv_ring_c_need_notify(pv_u32 old_prod, pv_u32 new_prod, pv_u32 event);
 /* Returns the final rsp_cons, or < 0 on a lost, reordered or refused message. */
-long pv_ring_c_roundtrip(void *page, pv_u32 bytes, pv_u32 start, pv_u32 count);
+long pv_ring_c_roundtrip(void* page, pv_u32 bytes, pv_u32 start, pv_u32 count);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,12 @@
-// ring_properties_test.cpp: pv/ring_ops.h properties: sizes, wrap-around, full/empty, notify, hostile peers.
-#include <gtest/gtest.h>
+// ring_properties_test.cpp: pv/ring_ops.h properties: sizes, wrap-around, full/empty, notify,
+// hostile peers.
+#include "ring_ops_c.h"
 
 #include <array>
 #include <cstdint>
-#include <vector>
-
+#include <gtest/gtest.h>
 #include <pv/ring_ops.h>
-
-#include "ring_ops_c.h"
+#include <vector>
 
 namespace {
 
@@ -17,13 +16,12 @@ constexpr pv_u32 kNearWrap = 0xFFFFFFF0U;
 // A ring of `pages` pages with one frontend and one backend view on it.
 struct RingPair {
     explicit RingPair(pv_u32 pages, pv_u32 start = 0, pv_u32 entry = kEntry)
-        : mem(PV_RING_BYTES(pages) / 8U), bytes(PV_RING_BYTES(pages))
-    {
+        : mem(PV_RING_BYTES(pages) / 8U), bytes(PV_RING_BYTES(pages)) {
         pv_sring_init_at(mem.data(), bytes, start);
         EXPECT_EQ(pv_front_ring_attach(&front, mem.data(), bytes, entry), 0);
         EXPECT_EQ(pv_back_ring_attach(&back, mem.data(), bytes, entry), 0);
     }
-    pv_sring_hdr *hdr() { return front.sring; }
+    pv_sring_hdr* hdr() { return front.sring; }
 
     std::vector<std::uint64_t> mem; // 8-byte aligned backing for the shared pages
     pv_u32 bytes;
@@ -31,8 +29,7 @@ struct RingPair {
     pv_back_ring back{};
 };
 
-pv_u32 produce_n(pv_front_ring *f, pv_u32 first, pv_u32 n)
-{
+pv_u32 produce_n(pv_front_ring* f, pv_u32 first, pv_u32 n) {
     pv_u32 made = 0;
     for (pv_u32 v = first; made < n && pv_front_produce(f, &v, sizeof(v)) == 0; ++v) {
         ++made;
@@ -40,8 +37,7 @@ pv_u32 produce_n(pv_front_ring *f, pv_u32 first, pv_u32 n)
     return made;
 }
 
-TEST(RingSize, LargestPowerOfTwoThatFits)
-{
+TEST(RingSize, LargestPowerOfTwoThatFits) {
     EXPECT_EQ(pv_ring_entries(4096, 112), 32U);
     EXPECT_EQ(pv_ring_entries(4096 * 16, 112), 512U);
     EXPECT_EQ(pv_ring_entries(4096, 64), 32U);
@@ -63,8 +59,7 @@ TEST(RingSize, LargestPowerOfTwoThatFits)
     EXPECT_EQ(pv_front_ring_attach(&f, tiny.data(), sizeof(tiny), kEntry), -1);
 }
 
-TEST(RingInit, FrontendInitialisesHeader)
-{
+TEST(RingInit, FrontendInitialisesHeader) {
     RingPair r(1);
     EXPECT_EQ(r.hdr()->req_prod, 0U);
     EXPECT_EQ(r.hdr()->rsp_prod, 0U);
@@ -74,8 +69,7 @@ TEST(RingInit, FrontendInitialisesHeader)
     EXPECT_EQ(pv_front_free_slots(&r.front), 32U);
 }
 
-TEST(RingEmptyFull, EmptyRingHasNoWork)
-{
+TEST(RingEmptyFull, EmptyRingHasNoWork) {
     RingPair r(1);
     pv_u32 v = 0;
     pv_u32 n = 99;
@@ -88,8 +82,7 @@ TEST(RingEmptyFull, EmptyRingHasNoWork)
     EXPECT_EQ(pv_back_produce_response(&r.back, &v, sizeof(v)), -1); // nothing to answer
 }
 
-TEST(RingEmptyFull, FullRingRefusesAndDrains)
-{
+TEST(RingEmptyFull, FullRingRefusesAndDrains) {
     RingPair r(1);
     EXPECT_EQ(produce_n(&r.front, 0, 100), 32U);
     EXPECT_EQ(pv_front_free_slots(&r.front), 0U);
@@ -117,8 +110,7 @@ TEST(RingEmptyFull, FullRingRefusesAndDrains)
     EXPECT_EQ(pv_front_free_slots(&r.front), 32U);
 }
 
-TEST(RingWrap, IndicesCrossTwoToThe32)
-{
+TEST(RingWrap, IndicesCrossTwoToThe32) {
     RingPair r(1, kNearWrap);
     pv_u32 next = 0;
     pv_u32 got = 0;
@@ -141,8 +133,7 @@ TEST(RingWrap, IndicesCrossTwoToThe32)
     EXPECT_FALSE(r.front.broken);
 }
 
-TEST(RingWrap, CCompiledLogicAcrossWrap)
-{
+TEST(RingWrap, CCompiledLogicAcrossWrap) {
     std::vector<std::uint64_t> mem(512);
     EXPECT_EQ(pv_ring_c_roundtrip(mem.data(), 4096, kNearWrap, 100000),
               static_cast<long>(static_cast<pv_u32>(kNearWrap + 100000U)));
@@ -156,39 +147,37 @@ struct NotifyCase {
     int notify;
 };
 
-TEST(RingNotify, DecisionTable)
-{
+TEST(RingNotify, DecisionTable) {
     const NotifyCase cases[] = {
-        {0, 1, 1, 1},                            // peer waits for the first entry
-        {0, 1, 2, 0},                            // peer waits further on
-        {0, 5, 3, 1},                            // event inside (old, new]
-        {0, 5, 5, 1},                            // event == new
-        {0, 5, 0, 0},                            // event == old: already passed
-        {0, 5, 6, 0},                            // beyond new
-        {5, 5, 5, 0},                            // empty push never notifies
+        {0, 1, 1, 1}, // peer waits for the first entry
+        {0, 1, 2, 0}, // peer waits further on
+        {0, 5, 3, 1}, // event inside (old, new]
+        {0, 5, 5, 1}, // event == new
+        {0, 5, 0, 0}, // event == old: already passed
+        {0, 5, 6, 0}, // beyond new
+        {5, 5, 5, 0}, // empty push never notifies
         {5, 5, 6, 0},
-        {0xFFFFFFFEU, 2, 0xFFFFFFFFU, 1},        // range crosses 2^32
+        {0xFFFFFFFEU, 2, 0xFFFFFFFFU, 1}, // range crosses 2^32
         {0xFFFFFFFEU, 2, 0, 1},
         {0xFFFFFFFEU, 2, 2, 1},
         {0xFFFFFFFEU, 2, 3, 0},
         {0xFFFFFFFEU, 2, 0xFFFFFFFEU, 0},
-        {10, 20, 0x80000000U, 0},                // stale / far-away event index
+        {10, 20, 0x80000000U, 0}, // stale / far-away event index
     };
-    for (const NotifyCase &c : cases) {
+    for (const NotifyCase& c : cases) {
         EXPECT_EQ(pv_ring_need_notify(c.old_prod, c.new_prod, c.event), c.notify)
             << c.old_prod << " -> " << c.new_prod << " event " << c.event;
         EXPECT_EQ(pv_ring_c_need_notify(c.old_prod, c.new_prod, c.event), c.notify);
     }
 }
 
-TEST(RingNotify, HoldOffUntilConsumerAsksAgain)
-{
+TEST(RingNotify, HoldOffUntilConsumerAsksAgain) {
     RingPair r(1, kNearWrap);
     pv_u32 v = 0;
     EXPECT_EQ(produce_n(&r.front, 0, 1), 1U);
     EXPECT_EQ(pv_front_push_requests(&r.front), 1); // req_event = start + 1
     EXPECT_EQ(produce_n(&r.front, 1, 3), 3U);
-    EXPECT_EQ(pv_front_push_requests(&r.front), 0); // backend has not re-armed
+    EXPECT_EQ(pv_front_push_requests(&r.front), 0);          // backend has not re-armed
     EXPECT_EQ(pv_back_final_check_for_requests(&r.back), 1); // work pending: no re-arm
     while (pv_back_consume_request(&r.back, &v, sizeof(v)) == 1) {
         pv_back_produce_response(&r.back, &v, sizeof(v));
@@ -203,8 +192,7 @@ TEST(RingNotify, HoldOffUntilConsumerAsksAgain)
     EXPECT_EQ(pv_back_push_responses(&r.back), 0);
 }
 
-TEST(RingHostile, ProducerPastTheRingBreaksIt)
-{
+TEST(RingHostile, ProducerPastTheRingBreaksIt) {
     RingPair r(1);
     pv_u32 v = 0;
     pv_u32 n = 0;
@@ -219,8 +207,7 @@ TEST(RingHostile, ProducerPastTheRingBreaksIt)
     EXPECT_EQ(pv_back_final_check_for_requests(&r.back), -1);
 }
 
-TEST(RingHostile, ProducerGoingBackwardsBreaksIt)
-{
+TEST(RingHostile, ProducerGoingBackwardsBreaksIt) {
     RingPair r(1, kNearWrap);
     pv_u32 v = 0;
     r.hdr()->req_prod = kNearWrap + 20U;
@@ -235,8 +222,7 @@ TEST(RingHostile, ProducerGoingBackwardsBreaksIt)
     EXPECT_TRUE(r.back.broken);
 }
 
-TEST(RingHostile, BackendAnsweringUnaskedBreaksFrontend)
-{
+TEST(RingHostile, BackendAnsweringUnaskedBreaksFrontend) {
     RingPair r(1);
     pv_u32 v = 0;
     EXPECT_EQ(produce_n(&r.front, 0, 3), 3U);
@@ -251,8 +237,7 @@ TEST(RingHostile, BackendAnsweringUnaskedBreaksFrontend)
     EXPECT_EQ(pv_front_final_check_for_responses(&r.front), -1);
 }
 
-TEST(RingCopy, ConsumerGetsAPrivateCopyClampedToTheEntry)
-{
+TEST(RingCopy, ConsumerGetsAPrivateCopyClampedToTheEntry) {
     RingPair r(1, 0, 16);
     std::array<unsigned char, 16> req{};
     req.fill(0xAB);
@@ -266,8 +251,7 @@ TEST(RingCopy, ConsumerGetsAPrivateCopyClampedToTheEntry)
     EXPECT_EQ(out[16], 0x00); // only one entry copied
 }
 
-TEST(RingMultiPage, SixteenPagesHold512)
-{
+TEST(RingMultiPage, SixteenPagesHold512) {
     RingPair r(16);
     EXPECT_EQ(r.front.size, 512U);
     EXPECT_EQ(produce_n(&r.front, 0, 1000), 512U);
@@ -280,8 +264,7 @@ TEST(RingMultiPage, SixteenPagesHold512)
     EXPECT_EQ(pv_back_consume_request(&r.back, &v, sizeof(v)), 0);
 }
 
-TEST(RingAttach, RestartedBackendResumesAtRspProd)
-{
+TEST(RingAttach, RestartedBackendResumesAtRspProd) {
     RingPair r(1);
     EXPECT_EQ(produce_n(&r.front, 0, 5), 5U);
     pv_front_push_requests(&r.front);

@@ -5,9 +5,6 @@
 // and signal the peer only when the push says so: a wrong barrier or a wrong notify
 // decision shows up as a TSan report, a sequence error, or a hang that the watchdog turns
 // into a failure. Usage: ring_tsan_stress [messages] (default 10,000,000).
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,10 +12,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <thread>
-#include <vector>
-
 #include <pv/ring_ops.h>
+#include <sys/eventfd.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -38,24 +36,21 @@ struct Shared {
     std::uint64_t front_sleeps = 0;
 };
 
-void kick(int efd)
-{
+void kick(int efd) {
     const std::uint64_t one = 1;
     if (write(efd, &one, sizeof(one)) != sizeof(one)) {
         std::abort();
     }
 }
 
-void sleep_on(int efd)
-{
+void sleep_on(int efd) {
     std::uint64_t value = 0;
     if (read(efd, &value, sizeof(value)) != sizeof(value)) {
         std::abort();
     }
 }
 
-void fail(Shared *s, const char *what, std::uint64_t a, std::uint64_t b)
-{
+void fail(Shared* s, const char* what, std::uint64_t a, std::uint64_t b) {
     std::fprintf(stderr, "ring_stress: %s (%llu vs %llu)\n", what,
                  static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
     s->failed.store(1);
@@ -63,8 +58,7 @@ void fail(Shared *s, const char *what, std::uint64_t a, std::uint64_t b)
 }
 
 // Echoes requests until the stop request; checks they arrive in order.
-void backend(Shared *s)
-{
+void backend(Shared* s) {
     pv_back_ring r{};
     pv_back_ring_attach(&r, s->page.data(), kBytes, 8U);
     std::uint64_t expect = 0;
@@ -100,8 +94,7 @@ void backend(Shared *s)
 }
 
 // Consumes every response available; returns false on an ordering error.
-bool drain(Shared *s, pv_front_ring *r, std::uint64_t *got)
-{
+bool drain(Shared* s, pv_front_ring* r, std::uint64_t* got) {
     std::uint64_t v = 0;
     while (pv_front_consume_response(r, &v, sizeof(v)) == 1) {
         if (v == kStop) {
@@ -117,8 +110,7 @@ bool drain(Shared *s, pv_front_ring *r, std::uint64_t *got)
     return !r->broken;
 }
 
-void frontend(Shared *s, std::uint64_t total)
-{
+void frontend(Shared* s, std::uint64_t total) {
     pv_front_ring r{};
     pv_front_ring_attach(&r, s->page.data(), kBytes, 8U);
     std::uint64_t sent = 0;
@@ -165,8 +157,7 @@ void frontend(Shared *s, std::uint64_t total)
 }
 
 // Fails the run (instead of hanging) if no response arrives for kStallLimit.
-void watchdog(Shared *s, std::mutex *m, std::condition_variable *cv, const bool *done)
-{
+void watchdog(Shared* s, std::mutex* m, std::condition_variable* cv, const bool* done) {
     std::unique_lock<std::mutex> lock(*m);
     std::uint64_t last = 0;
     auto last_change = std::chrono::steady_clock::now();
@@ -186,8 +177,7 @@ void watchdog(Shared *s, std::mutex *m, std::condition_variable *cv, const bool 
 
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char** argv) {
     const std::uint64_t total = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000000U;
     Shared s;
     if (s.req_efd < 0 || s.rsp_efd < 0) {
