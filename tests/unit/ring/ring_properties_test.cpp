@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <gtest/gtest.h>
+#include <pv/blkif.h>
 #include <pv/ring_ops.h>
 #include <vector>
 
@@ -57,6 +58,18 @@ TEST(RingSize, LargestPowerOfTwoThatFits) {
     pv_front_ring f{};
     std::array<std::uint64_t, 8> tiny{}; // the header, no room for an entry
     EXPECT_EQ(pv_front_ring_attach(&f, tiny.data(), sizeof(tiny), kEntry), -1);
+}
+
+// blkif.h states its ring geometry by hand; it must agree with the generic rule.
+TEST(RingSize, BlkifConstantsAgreeWithRingRule) {
+    static_assert(PV_BLKIF_RING_HEADER_SIZE == PV_RING_HEADER_SIZE);
+    static_assert(PV_RING_SIZE(PV_RING_BYTES(1U), sizeof(union blkif_sring_entry)) ==
+                  PV_BLKIF_RING_SIZE_1PAGE);
+    for (pv_u32 order = 0; order <= PV_BLKIF_MAX_RING_PAGE_ORDER; ++order) {
+        EXPECT_EQ(pv_ring_entries(PV_RING_BYTES(1U << order), sizeof(union blkif_sring_entry)),
+                  PV_BLKIF_RING_SIZE_ORDER(order))
+            << "order " << order;
+    }
 }
 
 TEST(RingInit, FrontendInitialisesHeader) {
