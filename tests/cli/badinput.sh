@@ -1,0 +1,59 @@
+#!/bin/sh
+# badinput.sh: runs pvisor with each kind of bad input and checks the message and exit status.
+# usage: badinput.sh PVISOR
+set -u
+pvisor=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+
+# expect STATUS SUBSTRING ARGS...: runs pvisor ARGS, compares status and stderr substring.
+expect() {
+    want_status=$1 want_msg=$2
+    shift 2
+    "$pvisor" "$@" >"$work/out" 2>"$work/err" </dev/null
+    status=$?
+    if [ "$status" != "$want_status" ] ||
+        { [ -n "$want_msg" ] && ! grep -qF -- "$want_msg" "$work/err"; }; then
+        echo "FAIL: pvisor $*: status $status (want $want_status), stderr: $(cat "$work/err")"
+        fails=$((fails + 1))
+    fi
+}
+
+printf 'not a kernel' >"$work/notkernel"
+head -c 8192 /dev/zero >"$work/zeros"
+# A minimal bzImage header: HdrS, protocol 2.15, XLF_KERNEL_64, 2 MiB init_size.
+python3 - "$work/bz" <<'PY'
+import struct, sys
+img = bytearray(b"\x90" * 65536)
+img[0x1F1] = 4
+img[0x201] = 0x66
+img[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", img, 0x206, 0x20F)
+struct.pack_into("<I", img, 0x22C, 0x7FFFFFFF)
+struct.pack_into("<H", img, 0x236, 1)
+struct.pack_into("<I", img, 0x238, 2047)
+struct.pack_into("<I", img, 0x260, 2 << 20)
+open(sys.argv[1], "wb").write(img)
+PY
+head -c 4194304 /dev/zero >"$work/bigrd"
+
+expect 2 "usage: pvisor run"
+expect 2 "pvisor: run: --kernel is required" run
+expect 2 "pvisor: frobnicate: unknown command" frobnicate
+expect 1 "pvisor: $work/missing: No such file or directory" run --kernel "$work/missing"
+expect 1 "pvisor: $work/notkernel: not a bzImage" run --kernel "$work/notkernel"
+expect 1 "pvisor: $work/zeros: not a bzImage" run --kernel "$work/zeros"
+expect 1 "pvisor: $work/missing.rd: No such file or directory" run --kernel "$work/bz" --initrd "$work/missing.rd"
+expect 2 "pvisor: --memory 0: not a size" run --kernel "$work/bz" --memory 0
+expect 2 "pvisor: --memory 12Q: not a size" run --kernel "$work/bz" --memory 12Q
+expect 2 "pvisor: --memory 99999999999G: too large" run --kernel "$work/bz" --memory 99999999999G
+expect 1 "memory too small for kernel and initrd" run --kernel "$work/bz" --memory 4M --initrd "$work/bigrd"
+expect 2 "pvisor: --vcpus 65: more than pvisor's maximum of 64" run --kernel "$work/bz" --vcpus 65
+expect 2 "pvisor: --vcpus x: not a positive number" run --kernel "$work/bz" --vcpus x
+expect 2 "pvisor: --console vga: must be pv or serial" run --kernel "$work/bz" --console vga
+PVISOR_KVM_DEVICE=/nonexistent expect 1 "pvisor: /nonexistent: No such file or directory" run --kernel "$work/bz"
+expect 0 "" version
+
+[ "$fails" = 0 ] && echo "e2e-badinput: all cases passed"
+exit "$fails"

@@ -1,0 +1,53 @@
+// cli_test.cpp: `pvisor run` option validation.
+#include "cli.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pvisor {
+namespace {
+
+TEST(RunArgs, Defaults) {
+    std::string err;
+    auto o = parse_run_args({"--kernel", "k"}, err);
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o->memory_bytes, 512ULL << 20);
+    EXPECT_EQ(o->vcpus, 1U);
+    EXPECT_EQ(o->console, ConsoleKind::pv);
+}
+
+TEST(RunArgs, AllOptions) {
+    std::string err;
+    auto o = parse_run_args({"--kernel", "k", "--initrd", "i", "--cmdline", "a b", "--memory",
+                             "2G", "--vcpus", "8", "--console", "serial", "--control", "d"},
+                            err);
+    ASSERT_TRUE(o.ok()) << err;
+    EXPECT_EQ(o->initrd, "i");
+    EXPECT_EQ(o->cmdline, "a b");
+    EXPECT_EQ(o->memory_bytes, 2ULL << 30);
+    EXPECT_EQ(o->vcpus, 8U);
+    EXPECT_EQ(o->console, ConsoleKind::serial);
+    EXPECT_EQ(o->control_dir, "d");
+}
+
+TEST(RunArgs, Errors) {
+    std::string err;
+    EXPECT_FALSE(parse_run_args({}, err).ok());
+    EXPECT_EQ(err, "run: --kernel is required");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--vcpus", "0"}, err).ok());
+    EXPECT_EQ(err, "--vcpus 0: not a positive number");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--vcpus", "65"}, err).ok());
+    EXPECT_EQ(err, "--vcpus 65: more than pvisor's maximum of 64");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--memory", "1.5G"}, err).ok());
+    EXPECT_EQ(err, "--memory 1.5G: not a size (e.g. 512M, 2G)");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--memory", "1000"}, err).ok());
+    EXPECT_EQ(err, "--memory 1000: not a multiple of 4 KiB");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--console", "vga"}, err).ok());
+    EXPECT_EQ(err, "--console vga: must be pv or serial");
+    EXPECT_FALSE(parse_run_args({"--kernel"}, err).ok());
+    EXPECT_EQ(err, "--kernel: missing value");
+    EXPECT_FALSE(parse_run_args({"--bogus"}, err).ok());
+    EXPECT_EQ(err, "--bogus: unknown option (see pvisor run --help)");
+}
+
+} // namespace
+} // namespace pvisor
