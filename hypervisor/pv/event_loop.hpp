@@ -1,0 +1,38 @@
+// event_loop.hpp: the PV services' event thread: an epoll loop over timerfds, eventfds, stdin.
+#pragma once
+
+#include "result.hpp"
+#include "unique_fd.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace pvisor {
+
+class EventLoop {
+  public:
+    static Result<std::unique_ptr<EventLoop>> create();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Calls `fn` on the loop thread whenever `fd` is readable; fd must outlive the loop.
+    [[nodiscard]] Status watch(int fd, std::function<void()> fn);
+    [[nodiscard]] Status start();
+    void stop();
+
+  private:
+    EventLoop() = default;
+    void run();
+
+    UniqueFd m_epoll;
+    UniqueFd m_stop; // eventfd: wakes run() to exit
+    std::mutex m_lock;
+    std::unordered_map<int, std::function<void()>> m_handlers;
+    std::thread m_thread; // joined in stop(); declared last so it goes first
+};
+
+} // namespace pvisor

@@ -1,0 +1,44 @@
+// pv_console.hpp: the PV console ring (special page) served on pvisor's stdin/stdout.
+#pragma once
+
+#include "event_channels.hpp"
+
+#include <pv/console.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+namespace pvisor {
+
+class PvConsole {
+  public:
+    // ring: the console special page; out_fd: where guest output goes (-1: discarded).
+    PvConsole(const GuestMemory& mem, std::uint64_t ring_gpa, int out_fd)
+        : m_mem(mem), m_ring_gpa(ring_gpa), m_out_fd(out_fd) {}
+
+    // The guest notified the console port: drain out[] to the output.
+    void drain_output();
+    // Queues host input into in[]; returns bytes taken (the ring may be full).
+    std::size_t push_input(const char* data, std::size_t len);
+    // console_io(write): same stream as the ring.
+    void write_direct(const char* data, std::size_t len);
+
+    [[nodiscard]] bool broken() const noexcept { return m_broken.load(); }
+    [[nodiscard]] std::uint64_t bytes_out() const noexcept { return m_bytes_out.load(); }
+    [[nodiscard]] std::uint64_t bytes_in() const noexcept { return m_bytes_in.load(); }
+
+  private:
+    [[nodiscard]] xencons_interface* ring() const;
+    void mark_broken(const char* why);
+
+    const GuestMemory& m_mem;
+    const std::uint64_t m_ring_gpa;
+    const int m_out_fd;
+    std::mutex m_lock;
+    std::atomic<bool> m_broken{false};
+    std::atomic<std::uint64_t> m_bytes_out{0};
+    std::atomic<std::uint64_t> m_bytes_in{0};
+};
+
+} // namespace pvisor

@@ -1,0 +1,496 @@
+// pv_services.cpp: the hypercall table and the domain's PV services behind PvHooks.
+#include "pv_services.hpp"
+
+#include "event_channels.hpp"
+#include "event_loop.hpp"
+#include "guest_access.hpp"
+#include "pv_console.hpp"
+#include "timers.hpp"
+
+#include <pv/hvm.h>
+#include <pv/memory.h>
+#include <pv/pvisor.h>
+#include <pv/sched.h>
+#include <pv/vcpu.h>
+#include <pv/version.h>
+#include <pv/xen.h>
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <array>
+#include <condition_variable>
+#include <cstring>
+
+namespace pvisor {
+
+// The one place where host errors become Xen errno values.
+std::int32_t xen_errno(Errc e) {
+    switch (e) {
+    case Errc::ok: return 0;
+    case Errc::invalid_argument: return -XEN_EINVAL;
+    case Errc::bad_address: return -XEN_EFAULT;
+    case Errc::no_space: return -XEN_ENOSPC;
+    case Errc::not_found: return -XEN_ESRCH;
+    case Errc::exists: return -XEN_EEXIST;
+    case Errc::permission_denied: return -XEN_EPERM;
+    case Errc::busy: return -XEN_EBUSY;
+    case Errc::again: return -XEN_EAGAIN;
+    case Errc::not_supported: return -XEN_ENOSYS;
+    case Errc::io_error: return -XEN_EIO;
+    case Errc::no_memory: return -XEN_ENOMEM;
+    case Errc::too_big: return -XEN_E2BIG;
+    case Errc::timed_out: return -XEN_ETIME;
+    case Errc::protocol_error: return -XEN_EINVAL;
+    case Errc::system_error: return -XEN_EIO;
+    }
+    return -XEN_EINVAL;
+}
+
+namespace {
+
+std::int32_t rc(Status s) { return xen_errno(s.error()); }
+
+class Services;
+using Handler = std::int32_t (Services::*)(VcpuAccess&, const HypercallRegs&);
+
+class Services final : public PvServices {
+  public:
+    Services(Platform& p, const PvConfig& c) : m_platform(p), m_config(c), m_evtchn(p, c.vcpus) {}
+
+    Status init();
+    std::int32_t hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) override;
+    void notify(VcpuAccess&, std::uint32_t port) override { (void)m_evtchn.send(port); }
+    void upcall_enabled(unsigned vcpu) override { m_evtchn.reraise(vcpu); }
+    Status start() override { return m_loop->start(); }
+    void stop() override { m_loop->stop(); }
+
+    // Handlers, one per hypercall (Xen's numbers, pv/xen.h).
+    std::int32_t hc_memory_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_multicall(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_set_timer_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_xen_version(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_console_io(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_vcpu_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_sched_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_event_channel_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_hvm_op(VcpuAccess&, const HypercallRegs&);
+
+  private:
+    std::int32_t dispatch(VcpuAccess& vcpu, const HypercallRegs& regs, bool nested);
+    std::int32_t reservation(VcpuAccess&, std::uint64_t arg, bool decrease);
+    void refresh_time(VcpuAccess& vcpu);
+    std::int32_t block(VcpuAccess& vcpu, std::uint64_t deadline_ns, const std::uint32_t* ports,
+                       std::uint32_t nr);
+    const GuestMemory& mem() const { return m_platform.memory(); }
+
+    Platform& m_platform;
+    PvConfig m_config;
+    EventChannels m_evtchn;
+    SystemClock m_clock;
+    std::unique_ptr<EventLoop> m_loop;
+    std::unique_ptr<VcpuTimers> m_timers;
+    std::unique_ptr<PvConsole> m_console;
+    std::uint32_t m_console_port = 0;
+    std::uint32_t m_store_port = 0;
+    std::mutex m_block_lock;
+    std::condition_variable m_block_cv;
+    std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_calls{};
+    std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_errors{};
+};
+
+// X-macro: number, handler. Every other slot answers -ENOSYS.
+#define PV_HYPERCALLS(X)                                                                           \
+    X(__HYPERVISOR_memory_op, hc_memory_op)                                                        \
+    X(__HYPERVISOR_multicall, hc_multicall)                                                        \
+    X(__HYPERVISOR_set_timer_op, hc_set_timer_op)                                                  \
+    X(__HYPERVISOR_xen_version, hc_xen_version)                                                    \
+    X(__HYPERVISOR_console_io, hc_console_io)                                                      \
+    X(__HYPERVISOR_vcpu_op, hc_vcpu_op)                                                            \
+    X(__HYPERVISOR_sched_op, hc_sched_op)                                                          \
+    X(__HYPERVISOR_event_channel_op, hc_event_channel_op)                                          \
+    X(__HYPERVISOR_hvm_op, hc_hvm_op)
+
+constexpr std::array<Handler, PV_NR_HYPERCALLS> make_table() {
+    std::array<Handler, PV_NR_HYPERCALLS> t{};
+#define PV_SLOT(nr, fn) t[nr] = &Services::fn;
+    PV_HYPERCALLS(PV_SLOT)
+#undef PV_SLOT
+    return t;
+}
+constexpr std::array<Handler, PV_NR_HYPERCALLS> kTable = make_table();
+
+Status Services::init() {
+    PV_TRY_ASSIGN(loop, EventLoop::create());
+    m_loop = std::move(loop);
+    PV_TRY_ASSIGN(timers, VcpuTimers::create(m_config.vcpus, m_evtchn, *m_loop, m_clock));
+    m_timers = std::move(timers);
+    const std::uint64_t console_gpa = PV_SPECIAL_PAGES_GPA + PV_SPECIAL_PAGE_CONSOLE * kPageSize;
+    m_console = std::make_unique<PvConsole>(mem(), console_gpa,
+                                            m_config.console_on_stdio ? STDOUT_FILENO : -1);
+    PvConsole* console = m_console.get();
+    PV_TRY_ASSIGN(cport, m_evtchn.bind_host_port({[console] { console->drain_output(); }}));
+    m_console_port = cport;
+    // The store server attaches to this port; until then guest sends are counted only.
+    PV_TRY_ASSIGN(sport, m_evtchn.bind_host_port({[] {}}));
+    m_store_port = sport;
+    if (m_config.console_on_stdio) {
+        EventChannels* evtchn = &m_evtchn;
+        const std::uint32_t port = m_console_port;
+        PV_TRY(m_loop->watch(STDIN_FILENO, [console, evtchn, port] {
+            char buf[256];
+            const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n > 0 && console->push_input(buf, static_cast<std::size_t>(n)) > 0)
+                evtchn->raise_host_port(port);
+        }));
+    }
+    return {};
+}
+
+std::int32_t Services::hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    if (vcpu.cpl() != 0)
+        return -XEN_EPERM;
+    return dispatch(vcpu, regs, false);
+}
+
+std::int32_t Services::dispatch(VcpuAccess& vcpu, const HypercallRegs& regs, bool nested) {
+    if (regs.nr >= PV_NR_HYPERCALLS || kTable[regs.nr] == nullptr)
+        return -XEN_ENOSYS;
+    if (nested && regs.nr == __HYPERVISOR_multicall)
+        return -XEN_EINVAL;
+    m_calls[regs.nr].fetch_add(1, std::memory_order_relaxed);
+    const std::int32_t r = (this->*kTable[regs.nr])(vcpu, regs);
+    if (r < 0)
+        m_errors[regs.nr].fetch_add(1, std::memory_order_relaxed);
+    m_block_cv.notify_all(); // a send may have made another vCPU's event pending
+    return r;
+}
+
+std::int32_t Services::hc_xen_version(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    switch (regs.args[0]) {
+    case XENVER_version: return static_cast<std::int32_t>(PV_INTERFACE_VERSION);
+    case XENVER_extraversion: {
+        char extra[XEN_EXTRAVERSION_LEN] = "-pvisor";
+        return rc(copy_to_guest(vcpu, mem(), regs.args[1], extra, sizeof extra));
+    }
+    case XENVER_get_features: {
+        auto fi = read_guest<xen_feature_info>(vcpu, mem(), regs.args[1]);
+        if (!fi.ok())
+            return rc(fi.error());
+        if (fi->submap_idx != 0)
+            return -XEN_EINVAL;
+        fi->submap = (1U << XENFEAT_auto_translated_physmap) | (1U << XENFEAT_hvm_safe_pvclock);
+        return rc(write_guest(vcpu, mem(), regs.args[1], *fi));
+    }
+    default: return -XEN_ENOSYS;
+    }
+}
+
+std::int32_t Services::reservation(VcpuAccess& vcpu, std::uint64_t arg, bool decrease) {
+    auto res = read_guest<xen_memory_reservation>(vcpu, mem(), arg);
+    if (!res.ok())
+        return rc(res.error());
+    if (res->domid != DOMID_SELF || res->extent_order != 0 || res->nr_extents > PV_XENMEM_MAX_EXTENTS)
+        return -XEN_EINVAL;
+    std::int32_t done = 0;
+    for (std::uint64_t i = 0; i < res->nr_extents; ++i) {
+        auto gfn = read_guest<std::uint64_t>(vcpu, mem(), res->extent_start + i * 8);
+        if (!gfn.ok())
+            return done > 0 ? done : rc(gfn.error());
+        if (!mem().is_ram_frame(*gfn))
+            break;
+        // Populating needs no work: a punched-out memfd page is backed again on first touch.
+        if (decrease && !mem().discard_frame(*gfn).ok())
+            break;
+        ++done;
+    }
+    return done;
+}
+
+std::int32_t Services::hc_memory_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    if ((regs.args[0] & ~static_cast<std::uint64_t>(PV_XENMEM_CMD_MASK)) != 0)
+        return -XEN_EINVAL; // pvisor never preempts: no continuation bits
+    switch (regs.args[0]) {
+    case XENMEM_decrease_reservation: return reservation(vcpu, regs.args[1], true);
+    case XENMEM_populate_physmap: return reservation(vcpu, regs.args[1], false);
+    case XENMEM_increase_reservation: return 0;
+    case XENMEM_add_to_physmap: {
+        auto xatp = read_guest<xen_add_to_physmap>(vcpu, mem(), regs.args[1]);
+        if (!xatp.ok())
+            return rc(xatp.error());
+        if (xatp->domid != DOMID_SELF || !mem().is_ram_frame(xatp->gpfn))
+            return -XEN_EINVAL;
+        if (xatp->space == XENMAPSPACE_shared_info && xatp->idx == 0)
+            return rc(m_evtchn.set_shared_info(xatp->gpfn << kPageShift));
+        return -XEN_EINVAL; // grant table frames: not served yet
+    }
+    default: return -XEN_ENOSYS;
+    }
+}
+
+std::int32_t Services::hc_multicall(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    const std::uint64_t list = regs.args[0];
+    const std::uint64_t nr = regs.args[1];
+    if (nr > PV_MULTICALL_MAX)
+        return -XEN_E2BIG;
+    for (std::uint64_t i = 0; i < nr; ++i) {
+        const std::uint64_t at = list + i * sizeof(multicall_entry);
+        auto e = read_guest<multicall_entry>(vcpu, mem(), at);
+        if (!e.ok())
+            return rc(e.error());
+        HypercallRegs sub;
+        sub.nr = e->op;
+        std::memcpy(sub.args, e->args, sizeof sub.args);
+        const std::int64_t r = dispatch(vcpu, sub, true);
+        e->result = static_cast<std::uint64_t>(r);
+        if (!write_guest(vcpu, mem(), at + offsetof(multicall_entry, result), e->result).ok())
+            return -XEN_EFAULT;
+    }
+    return 0;
+}
+
+void Services::refresh_time(VcpuAccess& vcpu) {
+    const auto si = m_evtchn.shared_info_gpa();
+    auto tsc = vcpu.guest_tsc();
+    const std::uint64_t khz = vcpu.tsc_khz();
+    if (!si || !tsc.ok() || khz == 0 || vcpu.id() >= XEN_LEGACY_MAX_VCPUS)
+        return;
+    const std::uint64_t gpa = *si + vcpu.id() * sizeof(vcpu_info) + offsetof(vcpu_info, time);
+    auto span = mem().translate(gpa, sizeof(vcpu_time_info));
+    if (!span.ok())
+        return;
+    // SAFETY: 32-byte aligned record inside the shared_info page.
+    auto* t = reinterpret_cast<vcpu_time_info*>(span->data());
+    // ns = (tsc_delta * mul) >> 32 with mul = 10^6 * 2^32 / khz, shifted so mul fits 32 bits.
+    std::int8_t shift = 0;
+    std::uint64_t mul = (1'000'000ULL << 32) / khz;
+    while (mul > 0xFFFFFFFFULL) {
+        mul >>= 1;
+        ++shift;
+    }
+    std::atomic_ref<std::uint32_t> version(t->version);
+    version.fetch_add(1); // odd: update in progress
+    t->tsc_timestamp = *tsc;
+    t->system_time = m_clock.now_ns();
+    t->tsc_to_system_mul = static_cast<std::uint32_t>(mul);
+    t->tsc_shift = shift;
+    t->flags = 0;
+    version.fetch_add(1);
+}
+
+std::int32_t Services::hc_set_timer_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    refresh_time(vcpu);
+    return rc(m_timers->set_singleshot(vcpu.id(), regs.args[0]));
+}
+
+std::int32_t Services::hc_vcpu_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    const std::uint64_t cmd = regs.args[0];
+    const std::uint64_t target = regs.args[1];
+    if (target >= m_config.vcpus)
+        return -XEN_EINVAL;
+    if (cmd == VCPUOP_is_up)
+        return 1;
+    if (target != vcpu.id())
+        return -XEN_EINVAL; // timers and vcpu_info act on the caller only (as for Xen HVM)
+    switch (cmd) {
+    case VCPUOP_set_singleshot_timer: {
+        auto a = read_guest<vcpu_set_singleshot_timer>(vcpu, mem(), regs.args[2]);
+        if (!a.ok())
+            return rc(a.error());
+        refresh_time(vcpu);
+        if ((a->flags & VCPU_SSHOTTMR_future) && a->timeout_abs_ns < m_clock.now_ns())
+            return -XEN_ETIME;
+        return rc(m_timers->set_singleshot(vcpu.id(), a->timeout_abs_ns == 0 ? 1 : a->timeout_abs_ns));
+    }
+    case VCPUOP_stop_singleshot_timer:
+        refresh_time(vcpu);
+        return rc(m_timers->set_singleshot(vcpu.id(), 0));
+    case VCPUOP_set_periodic_timer: {
+        auto a = read_guest<vcpu_set_periodic_timer>(vcpu, mem(), regs.args[2]);
+        if (!a.ok())
+            return rc(a.error());
+        if (a->period_ns < 1'000'000)
+            return -XEN_EINVAL;
+        refresh_time(vcpu);
+        return rc(m_timers->set_periodic(vcpu.id(), a->period_ns));
+    }
+    case VCPUOP_stop_periodic_timer:
+        refresh_time(vcpu);
+        return rc(m_timers->set_periodic(vcpu.id(), 0));
+    default: return -XEN_ENOSYS;
+    }
+}
+
+std::int32_t Services::block(VcpuAccess& vcpu, std::uint64_t deadline_ns,
+                             const std::uint32_t* ports, std::uint32_t nr) {
+    std::unique_lock lock(m_block_lock);
+    auto ready = [&] {
+        if (m_evtchn.upcall_pending(vcpu.id()))
+            return true;
+        for (std::uint32_t i = 0; i < nr; ++i) {
+            if (m_evtchn.port_pending(ports[i]))
+                return true;
+        }
+        return deadline_ns != 0 && m_clock.now_ns() >= deadline_ns;
+    };
+    // Timer and host events do not signal this cv; a short bounded wait re-checks them.
+    while (!ready())
+        m_block_cv.wait_for(lock, std::chrono::milliseconds(1));
+    return 0;
+}
+
+std::int32_t Services::hc_sched_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    switch (regs.args[0]) {
+    case SCHEDOP_yield: ::sched_yield(); return 0;
+    case SCHEDOP_block: return block(vcpu, 0, nullptr, 0);
+    case SCHEDOP_poll: {
+        auto p = read_guest<sched_poll>(vcpu, mem(), regs.args[1]);
+        if (!p.ok())
+            return rc(p.error());
+        if (p->nr_ports > PV_SCHED_POLL_MAX)
+            return -XEN_EINVAL;
+        std::array<std::uint32_t, PV_SCHED_POLL_MAX> ports{};
+        if (!copy_from_guest(vcpu, mem(), p->ports, ports.data(), p->nr_ports * 4ULL).ok())
+            return -XEN_EFAULT;
+        return block(vcpu, p->timeout, ports.data(), p->nr_ports);
+    }
+    case SCHEDOP_shutdown: {
+        auto s = read_guest<sched_shutdown>(vcpu, mem(), regs.args[1]);
+        if (!s.ok())
+            return rc(s.error());
+        switch (s->reason) {
+        case SHUTDOWN_poweroff: m_platform.request_shutdown(ShutdownReason::poweroff); return 0;
+        case SHUTDOWN_reboot: m_platform.request_shutdown(ShutdownReason::reboot); return 0;
+        case SHUTDOWN_crash: m_platform.request_shutdown(ShutdownReason::crash); return 0;
+        case SHUTDOWN_watchdog: m_platform.request_shutdown(ShutdownReason::watchdog); return 0;
+        case SHUTDOWN_suspend: return -XEN_EOPNOTSUPP;
+        default: return -XEN_EINVAL;
+        }
+    }
+    default: return -XEN_ENOSYS;
+    }
+}
+
+std::int32_t Services::hc_console_io(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    const std::uint64_t count = regs.args[1] < PV_CONSOLEIO_MAX ? regs.args[1] : PV_CONSOLEIO_MAX;
+    if (regs.args[0] == CONSOLEIO_write) {
+        char buf[PV_CONSOLEIO_MAX];
+        if (!copy_from_guest(vcpu, mem(), regs.args[2], buf, count).ok())
+            return -XEN_EFAULT;
+        m_console->write_direct(buf, count);
+        return static_cast<std::int32_t>(count);
+    }
+    if (regs.args[0] == CONSOLEIO_read)
+        return 0; // input arrives through the console ring
+    return -XEN_ENOSYS;
+}
+
+std::int32_t Services::hc_event_channel_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    const std::uint64_t arg = regs.args[1];
+    switch (regs.args[0]) {
+    case EVTCHNOP_alloc_unbound: {
+        auto a = read_guest<evtchn_alloc_unbound>(vcpu, mem(), arg);
+        if (!a.ok())
+            return rc(a.error());
+        if (a->dom != DOMID_SELF)
+            return -XEN_EPERM;
+        auto port = m_evtchn.alloc_unbound(a->remote_dom);
+        if (!port.ok())
+            return rc(port.error());
+        a->port = *port;
+        return rc(write_guest(vcpu, mem(), arg, *a));
+    }
+    case EVTCHNOP_bind_interdomain: {
+        auto a = read_guest<evtchn_bind_interdomain>(vcpu, mem(), arg);
+        if (!a.ok())
+            return rc(a.error());
+        auto port = m_evtchn.bind_interdomain(a->remote_dom, a->remote_port);
+        if (!port.ok())
+            return rc(port.error());
+        a->local_port = *port;
+        return rc(write_guest(vcpu, mem(), arg, *a));
+    }
+    case EVTCHNOP_bind_virq: {
+        auto a = read_guest<evtchn_bind_virq>(vcpu, mem(), arg);
+        if (!a.ok())
+            return rc(a.error());
+        auto port = m_evtchn.bind_virq(a->virq, a->vcpu);
+        if (!port.ok())
+            return rc(port.error());
+        a->port = *port;
+        return rc(write_guest(vcpu, mem(), arg, *a));
+    }
+    case EVTCHNOP_bind_ipi: {
+        auto a = read_guest<evtchn_bind_ipi>(vcpu, mem(), arg);
+        if (!a.ok())
+            return rc(a.error());
+        auto port = m_evtchn.bind_ipi(a->vcpu);
+        if (!port.ok())
+            return rc(port.error());
+        a->port = *port;
+        return rc(write_guest(vcpu, mem(), arg, *a));
+    }
+    case EVTCHNOP_bind_vcpu: {
+        auto a = read_guest<evtchn_bind_vcpu>(vcpu, mem(), arg);
+        return a.ok() ? rc(m_evtchn.bind_vcpu(a->port, a->vcpu)) : rc(a.error());
+    }
+    case EVTCHNOP_close: {
+        auto a = read_guest<evtchn_close>(vcpu, mem(), arg);
+        return a.ok() ? rc(m_evtchn.close(a->port)) : rc(a.error());
+    }
+    case EVTCHNOP_send: {
+        auto a = read_guest<evtchn_send>(vcpu, mem(), arg);
+        return a.ok() ? rc(m_evtchn.send(a->port)) : rc(a.error());
+    }
+    case EVTCHNOP_unmask: {
+        auto a = read_guest<evtchn_unmask>(vcpu, mem(), arg);
+        return a.ok() ? rc(m_evtchn.unmask(a->port)) : rc(a.error());
+    }
+    case EVTCHNOP_status: {
+        auto a = read_guest<evtchn_status>(vcpu, mem(), arg);
+        if (!a.ok())
+            return rc(a.error());
+        if (a->dom != DOMID_SELF)
+            return -XEN_EPERM;
+        auto st = m_evtchn.status(a->port);
+        return st.ok() ? rc(write_guest(vcpu, mem(), arg, *st)) : rc(st.error());
+    }
+    default: return -XEN_ENOSYS;
+    }
+}
+
+std::int32_t Services::hc_hvm_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    if (regs.args[0] != HVMOP_get_param && regs.args[0] != HVMOP_set_param)
+        return -XEN_ENOSYS;
+    auto p = read_guest<xen_hvm_param>(vcpu, mem(), regs.args[1]);
+    if (!p.ok())
+        return rc(p.error());
+    if (p->domid != DOMID_SELF || p->index >= HVM_NR_PARAMS)
+        return -XEN_EINVAL;
+    if (regs.args[0] == HVMOP_set_param)
+        return p->index == HVM_PARAM_CALLBACK_IRQ ? 0 : -XEN_EPERM;
+    switch (p->index) {
+    case HVM_PARAM_STORE_PFN:
+        p->value = (PV_SPECIAL_PAGES_GPA >> kPageShift) + PV_SPECIAL_PAGE_STORE;
+        break;
+    case HVM_PARAM_STORE_EVTCHN: p->value = m_store_port; break;
+    case HVM_PARAM_CONSOLE_PFN:
+        p->value = (PV_SPECIAL_PAGES_GPA >> kPageShift) + PV_SPECIAL_PAGE_CONSOLE;
+        break;
+    case HVM_PARAM_CONSOLE_EVTCHN: p->value = m_console_port; break;
+    default: p->value = 0; break;
+    }
+    return rc(write_guest(vcpu, mem(), regs.args[1], *p));
+}
+
+} // namespace
+
+Result<std::unique_ptr<PvServices>> PvServices::create(Platform& platform, const PvConfig& config) {
+    if (config.vcpus == 0 || config.vcpus > PV_MAX_VCPUS)
+        return Errc::invalid_argument;
+    auto s = std::make_unique<Services>(platform, config);
+    PV_TRY(s->init());
+    return std::unique_ptr<PvServices>(std::move(s));
+}
+
+} // namespace pvisor

@@ -1,0 +1,77 @@
+// timers.cpp: timerfd-backed vCPU timers raising VIRQ_TIMER.
+#include "timers.hpp"
+
+#include <sys/timerfd.h>
+
+#include <ctime>
+
+namespace pvisor {
+
+namespace {
+std::uint64_t monotonic_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+constexpr std::uint64_t kFarFuture = 1ULL << 50;
+constexpr std::uint64_t kDefaultDelay = 100'000'000; // Xen: bad timeouts become now + 100 ms
+} // namespace
+
+SystemClock::SystemClock() : m_origin_ns(monotonic_ns()) {}
+std::uint64_t SystemClock::now_ns() const { return monotonic_ns() - m_origin_ns; }
+
+Result<std::unique_ptr<VcpuTimers>> VcpuTimers::create(unsigned vcpus, EventChannels& evtchn,
+                                                       EventLoop& loop, const SystemClock& clock) {
+    std::unique_ptr<VcpuTimers> t(new VcpuTimers(evtchn, clock));
+    for (unsigned v = 0; v < vcpus; ++v) {
+        for (auto* list : {&t->m_oneshot, &t->m_periodic}) {
+            UniqueFd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+            if (!fd.valid())
+                return Errc::system_error;
+            const int raw = fd.get();
+            VcpuTimers* self = t.get();
+            PV_TRY(loop.watch(raw, [self, raw, v] {
+                std::uint64_t n = 0;
+                if (::read(raw, &n, sizeof n) == static_cast<ssize_t>(sizeof n) && n > 0) {
+                    self->m_fires.fetch_add(1, std::memory_order_relaxed);
+                    self->m_evtchn.raise_virq(VIRQ_TIMER, v);
+                }
+            }));
+            list->push_back(std::move(fd));
+        }
+    }
+    return t;
+}
+
+Status VcpuTimers::arm(int fd, std::uint64_t rel_ns, std::uint64_t interval_ns) {
+    itimerspec its{};
+    // A zero it_value disarms; an expired deadline fires at once (1 ns).
+    its.it_value.tv_sec = static_cast<time_t>(rel_ns / 1'000'000'000ULL);
+    its.it_value.tv_nsec = static_cast<long>(rel_ns % 1'000'000'000ULL);
+    its.it_interval.tv_sec = static_cast<time_t>(interval_ns / 1'000'000'000ULL);
+    its.it_interval.tv_nsec = static_cast<long>(interval_ns % 1'000'000'000ULL);
+    if (::timerfd_settime(fd, 0, &its, nullptr) != 0)
+        return Errc::system_error;
+    return {};
+}
+
+Status VcpuTimers::set_singleshot(unsigned vcpu, std::uint64_t abs_ns) {
+    if (vcpu >= m_oneshot.size())
+        return Errc::invalid_argument;
+    if (abs_ns == 0)
+        return arm(m_oneshot[vcpu].get(), 0, 0);
+    const std::uint64_t now = m_clock.now_ns();
+    std::uint64_t rel = abs_ns > now ? abs_ns - now : 1;
+    if (static_cast<std::int64_t>(abs_ns) < 0 || rel > kFarFuture)
+        rel = kDefaultDelay;
+    return arm(m_oneshot[vcpu].get(), rel, 0);
+}
+
+Status VcpuTimers::set_periodic(unsigned vcpu, std::uint64_t period_ns) {
+    if (vcpu >= m_periodic.size())
+        return Errc::invalid_argument;
+    return arm(m_periodic[vcpu].get(), period_ns, period_ns);
+}
+
+} // namespace pvisor

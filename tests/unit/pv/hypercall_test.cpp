@@ -1,0 +1,180 @@
+// hypercall_test.cpp: the hypercall table's validation, through PvHooks as the VMM calls it.
+#include "fake_platform.hpp"
+#include "pv_services.hpp"
+
+#include <pv/event_channel.h>
+#include <pv/hvm.h>
+#include <pv/memory.h>
+#include <pv/sched.h>
+#include <pv/shared_info.h>
+#include <pv/vcpu.h>
+#include <pv/version.h>
+#include <pv/xen.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace pvisor {
+namespace {
+
+constexpr std::uint64_t kSharedInfo = 0x10000;
+constexpr std::uint64_t kArg = 0x20000;
+constexpr std::uint64_t kBeyondRam = 64ULL << 20;
+
+struct HypercallTest : ::testing::Test {
+    test::FakePlatform platform{2};
+    test::FakeVcpu vcpu0{0};
+    std::unique_ptr<PvServices> pv;
+    void SetUp() override {
+        PvConfig cfg;
+        cfg.vcpus = 2;
+        cfg.console_on_stdio = false;
+        pv = std::move(PvServices::create(platform, cfg).value());
+        xen_add_to_physmap x{};
+        x.domid = DOMID_SELF;
+        x.space = XENMAPSPACE_shared_info;
+        x.gpfn = kSharedInfo >> 12;
+        put(x);
+        ASSERT_EQ(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, kArg), 0);
+    }
+    template <typename T>
+    void put(const T& v) { ASSERT_TRUE(platform.m_mem.write_obj(kArg, v).ok()); }
+    template <typename T>
+    T get() { return platform.m_mem.read_obj<T>(kArg).value(); }
+    std::int32_t call(std::uint64_t nr, std::uint64_t a0 = 0, std::uint64_t a1 = 0,
+                      std::uint64_t a2 = 0, VcpuAccess* v = nullptr) {
+        HypercallRegs r;
+        r.nr = nr;
+        r.args[0] = a0;
+        r.args[1] = a1;
+        r.args[2] = a2;
+        return pv->hypercall(v != nullptr ? *v : vcpu0, r);
+    }
+};
+
+TEST_F(HypercallTest, UnknownAndPrivilege) {
+    EXPECT_EQ(call(__HYPERVISOR_mmu_update), -XEN_ENOSYS);
+    EXPECT_EQ(call(999), -XEN_ENOSYS);
+    test::FakeVcpu user(0, 3);
+    EXPECT_EQ(call(__HYPERVISOR_xen_version, XENVER_version, 0, 0, &user), -XEN_EPERM);
+    EXPECT_EQ(call(__HYPERVISOR_xen_version, XENVER_version),
+              static_cast<std::int32_t>(PV_INTERFACE_VERSION));
+}
+
+TEST_F(HypercallTest, BadHandleIsEfault) {
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, kBeyondRam), -XEN_EFAULT);
+    EXPECT_EQ(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, kBeyondRam), -XEN_EFAULT);
+    EXPECT_TRUE(platform.m_shutdowns.empty());
+}
+
+TEST_F(HypercallTest, EventChannelOpsWriteBackPortsAndValidate) {
+    evtchn_bind_ipi ipi{};
+    ipi.vcpu = 1;
+    put(ipi);
+    ASSERT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, kArg), 0);
+    const std::uint32_t port = get<evtchn_bind_ipi>().port;
+    EXPECT_GT(port, 0U);
+    evtchn_send s{port};
+    put(s);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_send, kArg), 0);
+    EXPECT_EQ(platform.m_upcalls[1], 1U);
+    ipi.vcpu = 2; // out of range
+    put(ipi);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, kArg), -XEN_EINVAL);
+    evtchn_close c{4095};
+    put(c);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_close, kArg), -XEN_EINVAL);
+    evtchn_bind_virq v{VIRQ_TIMER, 0, 0};
+    put(v);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, kArg), 0);
+    put(v);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, kArg), -XEN_EEXIST);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, 77, kArg), -XEN_ENOSYS);
+}
+
+TEST_F(HypercallTest, SingleshotTimerInThePastWithFutureFlagIsEtime) {
+    vcpu_set_singleshot_timer t{};
+    t.timeout_abs_ns = 1;
+    t.flags = VCPU_SSHOTTMR_future;
+    put(t);
+    EXPECT_EQ(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, kArg), -XEN_ETIME);
+    EXPECT_EQ(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 1, kArg), -XEN_EINVAL);
+    EXPECT_EQ(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 5, kArg), -XEN_EINVAL);
+    // The time record was published: version even and nonzero, multiplier set.
+    auto ti = platform.m_mem.read_obj<vcpu_time_info>(kSharedInfo + offsetof(vcpu_info, time)).value();
+    EXPECT_EQ(ti.version % 2, 0U);
+    EXPECT_GT(ti.version, 0U);
+    EXPECT_NE(ti.tsc_to_system_mul, 0U);
+}
+
+TEST_F(HypercallTest, ShutdownReasons) {
+    sched_shutdown s{SHUTDOWN_reboot};
+    put(s);
+    EXPECT_EQ(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, kArg), 0);
+    s.reason = 42;
+    put(s);
+    EXPECT_EQ(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, kArg), -XEN_EINVAL);
+    s.reason = SHUTDOWN_poweroff;
+    put(s);
+    EXPECT_EQ(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, kArg), 0);
+    ASSERT_EQ(platform.m_shutdowns.size(), 2U);
+    EXPECT_EQ(platform.m_shutdowns[0], ShutdownReason::reboot);
+    EXPECT_EQ(platform.m_shutdowns[1], ShutdownReason::poweroff);
+}
+
+TEST_F(HypercallTest, BalloonDecreaseZeroesAndCountsExtents) {
+    const std::uint64_t frame = 0x300;
+    const std::uint32_t pattern = 0xDEADBEEF;
+    ASSERT_TRUE(platform.m_mem.write_obj(frame << 12, pattern).ok());
+    const std::uint64_t list = kArg + 0x100;
+    const std::uint64_t frames[2] = {frame, kBeyondRam >> 12};
+    ASSERT_TRUE(platform.m_mem.write(list, frames, sizeof frames).ok());
+    xen_memory_reservation r{};
+    r.extent_start = list;
+    r.nr_extents = 2;
+    r.domid = DOMID_SELF;
+    put(r);
+    // The second frame is outside RAM: the batch stops there, one extent done.
+    EXPECT_EQ(call(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, kArg), 1);
+    EXPECT_EQ(platform.m_mem.read_obj<std::uint32_t>(frame << 12).value(), 0U);
+    r.extent_order = 1;
+    put(r);
+    EXPECT_EQ(call(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, kArg), -XEN_EINVAL);
+    EXPECT_EQ(call(__HYPERVISOR_memory_op, XENMEM_decrease_reservation | (1 << 6), kArg),
+              -XEN_EINVAL);
+}
+
+TEST_F(HypercallTest, MulticallWritesEachResultAndRefusesNesting) {
+    multicall_entry e[3]{};
+    e[0].op = __HYPERVISOR_xen_version;
+    e[0].args[0] = XENVER_version;
+    e[1].op = __HYPERVISOR_multicall;
+    e[2].op = 3; // unused slot
+    ASSERT_TRUE(platform.m_mem.write(kArg, e, sizeof e).ok());
+    EXPECT_EQ(call(__HYPERVISOR_multicall, kArg, 3), 0);
+    multicall_entry out[3];
+    ASSERT_TRUE(platform.m_mem.read(kArg, out, sizeof out).ok());
+    EXPECT_EQ(out[0].result, PV_INTERFACE_VERSION);
+    EXPECT_EQ(static_cast<std::int64_t>(out[1].result), -XEN_EINVAL);
+    EXPECT_EQ(static_cast<std::int64_t>(out[2].result), -XEN_ENOSYS);
+    EXPECT_EQ(call(__HYPERVISOR_multicall, kArg, PV_MULTICALL_MAX + 1), -XEN_E2BIG);
+}
+
+TEST_F(HypercallTest, HvmParamsNameTheSpecialPages) {
+    xen_hvm_param p{};
+    p.domid = DOMID_SELF;
+    p.index = HVM_PARAM_CONSOLE_PFN;
+    put(p);
+    ASSERT_EQ(call(__HYPERVISOR_hvm_op, HVMOP_get_param, kArg), 0);
+    EXPECT_EQ(get<xen_hvm_param>().value, (PV_SPECIAL_PAGES_GPA >> 12) + PV_SPECIAL_PAGE_CONSOLE);
+    p.index = HVM_PARAM_STORE_PFN;
+    put(p);
+    EXPECT_EQ(call(__HYPERVISOR_hvm_op, HVMOP_set_param, kArg), -XEN_EPERM);
+    p.index = HVM_NR_PARAMS;
+    put(p);
+    EXPECT_EQ(call(__HYPERVISOR_hvm_op, HVMOP_get_param, kArg), -XEN_EINVAL);
+}
+
+} // namespace
+} // namespace pvisor
