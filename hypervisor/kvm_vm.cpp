@@ -77,8 +77,9 @@ Status Vm::setup(std::string& why) {
         }
     }
     std::uint64_t identity = kIdentityMapAddr;
+    // No KVM_PIT_SPEAKER_DUMMY: KVM itself then serves port 0x61 (channel 2 gate and OUT2),
+    // which Linux needs to calibrate the TSC and the LAPIC timer against the PIT.
     kvm_pit_config pit{};
-    pit.flags = KVM_PIT_SPEAKER_DUMMY;
     if (::ioctl(m_vm.get(), KVM_SET_TSS_ADDR, kTssAddr) < 0 ||
         ::ioctl(m_vm.get(), KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0 ||
         ::ioctl(m_vm.get(), KVM_CREATE_IRQCHIP, 0) < 0 ||
