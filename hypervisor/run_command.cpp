@@ -6,10 +6,13 @@
 #include "arch/x86_boot.hpp"
 #include "kvm_vm.hpp"
 #include "pv_services.hpp"
+#include "store_cli.hpp"
+#include "store_service.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,6 +72,34 @@ void serial_input_loop(Serial8250& serial, int stop_fd) {
     }
 }
 
+// Starts the config store on the guest's store ring and on <control dir>/store.sock. Without
+// a usable socket path the guest still gets its store (warned once on stderr).
+Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
+                                                          const RunOptions& opt, int notify_fd) {
+    PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
+    PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
+    store::StoreConfig cfg;
+    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    ::mkdir(dir.c_str(), 0700); // may exist already; create() reports a real problem
+    cfg.socket_path = store::store_socket_path(dir);
+    cfg.ring_page = page;
+    cfg.store_evtchn = pv.store_port();
+    const std::uint32_t port = pv.store_port();
+    PvServices* services = &pv;
+    cfg.notify_guest = [services, port] { services->raise_host_port(port); };
+    cfg.guest_notify_fd = notify_fd;
+    auto svc = store::StoreService::create(cfg);
+    if (!svc.ok()) {
+        std::fprintf(stderr, "pvisor: store: cannot listen on %s: %s; host access disabled\n",
+                     cfg.socket_path.c_str(), std::string(errc_name(svc.error())).c_str());
+        cfg.socket_path.clear();
+        svc = store::StoreService::create(cfg);
+    }
+    if (svc.ok())
+        PV_TRY((*svc)->start());
+    return svc;
+}
+
 int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
          const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
     std::string why;
@@ -90,6 +121,10 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (!pv.ok())
         return fail("pv services", std::string(errc_name(pv.error())));
     vm.set_hooks(pv->get());
+    UniqueFd store_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    auto store = start_store(vm, **pv, opt, store_notify.get());
+    if (!store.ok())
+        return fail("store", std::string(errc_name(store.error())));
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
 
@@ -102,6 +137,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     (void)!::write(stop_input.get(), &one, sizeof one);
     if (input.joinable())
         input.join();
+    (*store)->stop();
     (*pv)->stop();
     return status;
 }

@@ -254,6 +254,14 @@ Result<std::uint32_t> EventChannels::bind_host_port(HostBinding binding) {
     return port;
 }
 
+Status EventChannels::set_host_handler(std::uint32_t port, std::function<void()> on_send) {
+    std::lock_guard lock(m_lock);
+    if (!valid_port(port) || m_ports[port].state != State::host)
+        return Errc::invalid_argument;
+    m_host[m_ports[port].host].on_send = std::move(on_send);
+    return {};
+}
+
 void EventChannels::raise_host_port(std::uint32_t port) {
     std::uint32_t vcpu = 0;
     {

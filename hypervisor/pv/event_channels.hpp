@@ -57,6 +57,8 @@ class EventChannels {
 
     // Host side: a port bound interdomain to domain 0, created by pvisor (store, console).
     [[nodiscard]] Result<std::uint32_t> bind_host_port(HostBinding binding);
+    // Replaces what a guest send on host-bound `port` does.
+    [[nodiscard]] Status set_host_handler(std::uint32_t port, std::function<void()> on_send);
     // Raises a host-bound port towards the guest (the host party notifies).
     void raise_host_port(std::uint32_t port);
     // Fires VIRQ `virq` on `vcpu` if the guest bound it.

@@ -64,6 +64,9 @@ class Services final : public PvServices {
     void upcall_enabled(unsigned vcpu) override { m_evtchn.reraise(vcpu); }
     Status start() override { return m_loop->start(); }
     void stop() override { m_loop->stop(); }
+    std::uint32_t store_port() const override { return m_store_port; }
+    Status connect_host_port(std::uint32_t port, int eventfd) override;
+    void raise_host_port(std::uint32_t port) override { m_evtchn.raise_host_port(port); }
 
     // Handlers, one per hypercall (Xen's numbers, pv/xen.h).
     std::int32_t hc_memory_op(VcpuAccess&, const HypercallRegs&);
@@ -145,6 +148,15 @@ Status Services::init() {
         }));
     }
     return {};
+}
+
+Status Services::connect_host_port(std::uint32_t port, int eventfd) {
+    // Sends that still exit (EVTCHNOP_send, or before the ioeventfd exists) signal it too.
+    PV_TRY(m_evtchn.set_host_handler(port, [eventfd] {
+        const std::uint64_t one = 1;
+        (void)!::write(eventfd, &one, sizeof one);
+    }));
+    return m_platform.add_notify_eventfd(port, eventfd);
 }
 
 std::int32_t Services::hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) {

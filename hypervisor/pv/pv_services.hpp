@@ -21,6 +21,14 @@ class PvServices : public PvHooks {
     static Result<std::unique_ptr<PvServices>> create(Platform& platform, const PvConfig& config);
     [[nodiscard]] virtual Status start() = 0;
     virtual void stop() = 0;
+
+    // The guest port of the store ring (HVM_PARAM_STORE_EVTCHN), bound to the host.
+    [[nodiscard]] virtual std::uint32_t store_port() const = 0;
+    // Connects a host party to one of its host-bound ports: guest sends on `port` then
+    // signal `eventfd` (through a KVM ioeventfd, so without a VM exit). Call before start().
+    [[nodiscard]] virtual Status connect_host_port(std::uint32_t port, int eventfd) = 0;
+    // The host party notifies the guest on `port` (any thread).
+    virtual void raise_host_port(std::uint32_t port) = 0;
 };
 
 } // namespace pvisor
