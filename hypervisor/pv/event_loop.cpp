@@ -33,8 +33,11 @@ Status EventLoop::watch(int fd, std::function<void()> fn) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        std::lock_guard lock(m_lock);
+        m_handlers.erase(fd);
         return Errc::system_error;
+    }
     return {};
 }
 

@@ -140,12 +140,14 @@ Status Services::init() {
     if (m_config.console_on_stdio) {
         EventChannels* evtchn = &m_evtchn;
         const std::uint32_t port = m_console_port;
-        PV_TRY(m_loop->watch(STDIN_FILENO, [console, evtchn, port] {
+        // stdin may be something epoll refuses (/dev/null, a regular file): the console
+        // then has no input, which is what such a stdin means anyway.
+        (void)m_loop->watch(STDIN_FILENO, [console, evtchn, port] {
             char buf[256];
             const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
             if (n > 0 && console->push_input(buf, static_cast<std::size_t>(n)) > 0)
                 evtchn->raise_host_port(port);
-        }));
+        }).ok();
     }
     return {};
 }

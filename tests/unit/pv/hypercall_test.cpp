@@ -178,3 +178,23 @@ TEST_F(HypercallTest, HvmParamsNameTheSpecialPages) {
 
 } // namespace
 } // namespace pvisor
+
+namespace pvisor {
+namespace {
+
+// CI runs with stdin on /dev/null, which epoll refuses: the services must still start.
+TEST(PvServicesCreate, StartsWhateverStdinIs) {
+    test::FakePlatform platform{1};
+    PvConfig cfg;
+    cfg.vcpus = 1;
+    cfg.console_on_stdio = true;
+    auto pv = PvServices::create(platform, cfg);
+    ASSERT_TRUE(pv.ok()) << errc_name(pv.error());
+    EXPECT_TRUE((*pv)->start().ok());
+    (*pv)->stop();
+    cfg.vcpus = PV_MAX_VCPUS + 1;
+    EXPECT_EQ(PvServices::create(platform, cfg).error(), Errc::invalid_argument);
+}
+
+} // namespace
+} // namespace pvisor
