@@ -33,30 +33,33 @@ enum class Errc {
 
 [[nodiscard]] std::string_view errc_name(Errc e) noexcept;
 
-// Returned by functions that produce nothing but can fail.
-class [[nodiscard]] Status {
+// Returned by functions that produce nothing but can fail. E is a closed error enum with an
+// `ok` member (Errc here; the store's XsErr uses the same template).
+template <typename E>
+class [[nodiscard]] BasicStatus {
   public:
-    constexpr Status() noexcept = default;
-    constexpr Status(Errc e) noexcept : m_errc(e) {} // NOLINT(google-explicit-constructor)
-    [[nodiscard]] constexpr bool ok() const noexcept { return m_errc == Errc::ok; }
-    [[nodiscard]] constexpr Errc error() const noexcept { return m_errc; }
+    constexpr BasicStatus() noexcept = default;
+    constexpr BasicStatus(E e) noexcept : m_errc(e) {} // NOLINT(google-explicit-constructor)
+    [[nodiscard]] constexpr bool ok() const noexcept { return m_errc == E::ok; }
+    [[nodiscard]] constexpr E error() const noexcept { return m_errc; }
     constexpr explicit operator bool() const noexcept { return ok(); }
 
   private:
-    Errc m_errc = Errc::ok;
+    E m_errc = E::ok;
 };
+using Status = BasicStatus<Errc>;
 
-// A value or an error; constructing from Errc::ok is a bug.
-template <typename T>
+// A value or an error; constructing from E::ok is a bug.
+template <typename T, typename E = Errc>
 class [[nodiscard]] Result {
   public:
     Result(T value) : m_value(std::move(value)) {} // NOLINT(google-explicit-constructor)
-    Result(Errc e) : m_errc(e) { assert(e != Errc::ok); } // NOLINT(google-explicit-constructor)
-    Result(Status s) : m_errc(s.error()) { assert(!s.ok()); } // NOLINT(google-explicit-constructor)
+    Result(E e) : m_errc(e) { assert(e != E::ok); } // NOLINT(google-explicit-constructor)
+    Result(BasicStatus<E> s) : m_errc(s.error()) { assert(!s.ok()); } // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const noexcept { return m_value.has_value(); }
     explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] Errc error() const noexcept { return m_errc; }
+    [[nodiscard]] E error() const noexcept { return m_errc; }
 
     T& value() & { assert(ok()); return *m_value; }
     const T& value() const& { assert(ok()); return *m_value; }
@@ -68,7 +71,7 @@ class [[nodiscard]] Result {
 
   private:
     std::optional<T> m_value;
-    Errc m_errc = Errc::ok;
+    E m_errc = E::ok;
 };
 
 } // namespace pvisor

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "result.hpp"
+
 namespace pvisor::store {
 
 // In Xen's xsd_errors[] order (pv/xs_wire.h PV_XS_ERRORS); only the name crosses the wire.
@@ -35,50 +37,11 @@ enum class XsErr : std::uint8_t {
 // The inverse, for clients reading an XS_ERROR payload; nullopt for an unknown name.
 [[nodiscard]] std::optional<XsErr> xs_err_from_name(std::string_view name) noexcept;
 
-// A value or a xenstore error. Constructing from XsErr::ok is a bug.
+// A value or a xenstore error, and success or a xenstore error: the project's result types
+// over XsErr. Constructing an error from XsErr::ok is a bug.
 template <typename T>
-class [[nodiscard]] XsResult {
-  public:
-    XsResult(T value) : m_value(std::move(value)) {}         // NOLINT(google-explicit-constructor)
-    XsResult(XsErr e) : m_err(e) { assert(e != XsErr::ok); } // NOLINT(google-explicit-constructor)
-
-    [[nodiscard]] bool ok() const noexcept { return m_value.has_value(); }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] XsErr error() const noexcept { return m_err; }
-    T& value() & {
-        assert(ok());
-        return *m_value;
-    }
-    const T& value() const& {
-        assert(ok());
-        return *m_value;
-    }
-    T&& value() && {
-        assert(ok());
-        return std::move(*m_value);
-    }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-
-  private:
-    std::optional<T> m_value;
-    XsErr m_err = XsErr::ok;
-};
-
-// Success or a xenstore error.
-class [[nodiscard]] XsStatus {
-  public:
-    constexpr XsStatus() noexcept = default;
-    constexpr XsStatus(XsErr e) noexcept : m_err(e) {} // NOLINT(google-explicit-constructor)
-    [[nodiscard]] constexpr bool ok() const noexcept { return m_err == XsErr::ok; }
-    [[nodiscard]] constexpr XsErr error() const noexcept { return m_err; }
-    constexpr explicit operator bool() const noexcept { return ok(); }
-
-  private:
-    XsErr m_err = XsErr::ok;
-};
+using XsResult = Result<T, XsErr>;
+using XsStatus = BasicStatus<XsErr>;
 
 } // namespace pvisor::store
 
