@@ -109,6 +109,30 @@ void Vm::attach_serial(int out_fd) {
     });
 }
 
+namespace {
+// Firmware on a PC routes the 8259's ExtINT through LAPIC LINT0 and NMIs through LINT1; a
+// kernel booted without firmware expects the same (as Firecracker and crosvm set them).
+Status set_lint(int vcpu_fd) {
+    constexpr std::size_t kLvtLint0 = 0x350;
+    constexpr std::size_t kLvtLint1 = 0x360;
+    constexpr std::uint32_t kDeliveryMask = 0x700;
+    kvm_lapic_state lapic{};
+    if (::ioctl(vcpu_fd, KVM_GET_LAPIC, &lapic) < 0)
+        return Errc::system_error;
+    auto set_mode = [&lapic](std::size_t off, std::uint32_t mode) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, lapic.regs + off, sizeof v);
+        v = (v & ~kDeliveryMask) | (mode << 8);
+        std::memcpy(lapic.regs + off, &v, sizeof v);
+    };
+    set_mode(kLvtLint0, 0x7); // ExtINT
+    set_mode(kLvtLint1, 0x4); // NMI
+    if (::ioctl(vcpu_fd, KVM_SET_LAPIC, &lapic) < 0)
+        return Errc::system_error;
+    return {};
+}
+} // namespace
+
 Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp) {
     for (unsigned i = 0; i < m_vcpu_count; ++i) {
         PV_TRY_ASSIGN(v, Vcpu::create(*this, i));
@@ -117,6 +141,7 @@ Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp)
         std::memcpy(buf.entries(), entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
         if (::ioctl(v->fd(), kvm::kSetCpuid2, buf.data()) < 0)
             return Errc::system_error;
+        PV_TRY(set_lint(v->fd()));
         if (i == 0) {
             kvm_sregs s{};
             if (::ioctl(v->fd(), KVM_GET_SREGS, &s) < 0)
