@@ -12,7 +12,7 @@ kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
 
 work=$(mktemp -d)
 mkfifo "$work/in"
-cmdline="panic=-1 no_timer_check quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
+cmdline="panic=-1 quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
 case $kind in
 qemu)
     # The stand-in and the benchmark's reference: QEMU microvm on the same KVM.
