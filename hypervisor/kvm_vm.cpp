@@ -95,6 +95,26 @@ Status Vm::setup(std::string& why) {
     }
     m_run_size = static_cast<std::size_t>(run_size);
     m_cpuid = std::move(*cpuid);
+    return setup_interrupts(why);
+}
+
+// The PC's legacy routing, then the platform device whose MSI-X vectors carry the upcalls.
+Status Vm::setup_interrupts(std::string& why) {
+    m_routing = std::make_unique<IrqRouting>(m_vm.get());
+    if (!m_routing->install_legacy().ok()) {
+        why = errno_text("KVM_SET_GSI_ROUTING");
+        return Errc::system_error;
+    }
+    auto dev = PvPlatformDevice::create(m_vm.get(), *m_routing, m_vcpu_count, [this](unsigned i) {
+        if (m_hooks != nullptr)
+            m_hooks->upcall_enabled(i);
+    });
+    if (!dev.ok()) {
+        why = errno_text("platform device (KVM_IRQFD)");
+        return dev.error();
+    }
+    m_platform = std::move(*dev);
+    m_pci.attach(PvPlatformDevice::kSlot, m_platform.get());
     return {};
 }
 
@@ -223,6 +243,10 @@ void Vm::port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* da
         m_hooks->notify(vcpu, evport);
         return;
     }
+    if (PciBus::claims(port)) {
+        m_pci.io(port, is_write, data, size);
+        return;
+    }
     if (port >= Serial8250::kBase && port < Serial8250::kBase + 8 && m_serial && size == 1) {
         const unsigned off = port - Serial8250::kBase;
         if (is_write)
@@ -243,8 +267,16 @@ void Vm::port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* da
     }
 }
 
-void Vm::raise_upcall(unsigned) {
-    // MSI-X upcalls need the platform PCI device, not implemented yet.
+void Vm::mmio(std::uint64_t gpa, bool is_write, std::uint8_t* data, unsigned len) {
+    if (m_platform && m_platform->mmio(gpa, is_write, data, len))
+        return;
+    if (!is_write)
+        std::memset(data, 0xFF, len);
+}
+
+void Vm::raise_upcall(unsigned vcpu) {
+    if (m_platform)
+        m_platform->raise(vcpu);
 }
 
 void Vm::request_shutdown(ShutdownReason reason) {

@@ -2,8 +2,11 @@
 // vCPUs, legacy devices; implements Platform for the PV services.
 #pragma once
 
+#include "devices/pci.hpp"
+#include "devices/pv_platform.hpp"
 #include "devices/serial8250.hpp"
 #include "guest_memory.hpp"
+#include "irq_routing.hpp"
 #include "platform.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
@@ -50,6 +53,9 @@ class Vm final : public Platform {
 
     // Port I/O not handled by KVM itself. `data` holds `size` bytes.
     void port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* data, unsigned size);
+    // MMIO that hit no memory slot: the platform device's BAR, else nothing (reads all ones).
+    void mmio(std::uint64_t gpa, bool is_write, std::uint8_t* data, unsigned len);
+    [[nodiscard]] PvPlatformDevice& platform_device() { return *m_platform; }
     void set_irq_line(unsigned irq, bool level);
     // Stops the VM with this exit status (first caller wins).
     void stop_with(int status);
@@ -67,6 +73,7 @@ class Vm final : public Platform {
     Vm(UniqueFd kvm, UniqueFd vm, GuestMemory mem, unsigned vcpus)
         : m_kvm(std::move(kvm)), m_vm(std::move(vm)), m_mem(std::move(mem)), m_vcpu_count(vcpus) {}
     [[nodiscard]] Status setup(std::string& why);
+    [[nodiscard]] Status setup_interrupts(std::string& why);
     [[nodiscard]] Status notify_eventfd(std::uint32_t port, int eventfd, bool remove);
 
     UniqueFd m_kvm;
@@ -78,6 +85,9 @@ class Vm final : public Platform {
     std::vector<std::unique_ptr<Vcpu>> m_vcpus;
     std::unique_ptr<Serial8250> m_serial;
     PvHooks* m_hooks = nullptr;
+    std::unique_ptr<IrqRouting> m_routing;
+    PciBus m_pci;
+    std::unique_ptr<PvPlatformDevice> m_platform;
 
     mutable std::mutex m_mu;
     std::condition_variable m_cv;

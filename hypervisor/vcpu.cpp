@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -91,9 +92,9 @@ bool Vcpu::handle_exit() {
     case KVM_EXIT_IO:
         return handle_io();
     case KVM_EXIT_MMIO:
-        if (!r.mmio.is_write)
-            std::memset(r.mmio.data, 0xFF, sizeof r.mmio.data);
-        return true;
+        m_vm.mmio(r.mmio.phys_addr, r.mmio.is_write != 0, r.mmio.data,
+                  std::min<unsigned>(r.mmio.len, sizeof r.mmio.data));
+        return !m_vm.stopping();
     case KVM_EXIT_HLT:
         return true;
     case KVM_EXIT_INTR:

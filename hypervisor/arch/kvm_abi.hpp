@@ -22,6 +22,8 @@ inline constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, FlexHeade
 inline constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, FlexHeader);
 inline constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, FlexHeader);
 inline constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, FlexHeader);
+// struct kvm_irq_routing: u32 nr, u32 flags, then kvm_irq_routing_entry[].
+inline constexpr unsigned long kSetGsiRouting = _IOW(KVMIO, 0x6a, FlexHeader);
 
 // An 8-byte header followed by `n` entries of T, as the kernel lays it out.
 template <typename T>

@@ -98,7 +98,7 @@ std::vector<kvm_cpuid_entry2> vcpu_cpuid(const std::vector<kvm_cpuid_entry2>& su
     e.eax = PV_HCALL_PORT;
     e.ebx = PV_NOTIFY_PORT;
     e.ecx = vcpus;
-    e.edx = PV_FEATURE_NOTIFY_PORT | PV_FEATURE_SINGLESHOT_TIMER;
+    e.edx = PV_FEATURE_NOTIFY_PORT | PV_FEATURE_UPCALL_MSIX | PV_FEATURE_SINGLESHOT_TIMER;
     out.push_back(e);
     return out;
 }
