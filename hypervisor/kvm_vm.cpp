@@ -188,7 +188,7 @@ Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp)
 int Vm::run() {
     for (auto& v : m_vcpus) {
         if (!v->start().ok()) {
-            stop_with(kExitError);
+            stop_with(kExitError, "cannot start the vCPU threads");
             break;
         }
     }
@@ -201,11 +201,18 @@ int Vm::run() {
     return status;
 }
 
-void Vm::stop_with(int status) {
+void Vm::stop_with(int status, std::string reason) {
     std::lock_guard lock(m_mu);
-    if (!m_exit_status)
+    if (!m_exit_status) {
         m_exit_status = status;
+        m_exit_reason = std::move(reason);
+    }
     m_cv.notify_all();
+}
+
+std::string Vm::exit_reason() const {
+    std::lock_guard lock(m_mu);
+    return m_exit_reason;
 }
 
 bool Vm::stopping() const {
@@ -256,7 +263,7 @@ void Vm::port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* da
         return;
     }
     if (port == 0x64 && is_write && data[0] == 0xFE) { // i8042 pulse reset line
-        stop_with(kExitReboot);
+        stop_with(kExitReboot, "guest reset the machine through the i8042");
         return;
     }
     if (!is_write) {
@@ -281,11 +288,11 @@ void Vm::raise_upcall(unsigned vcpu) {
 
 void Vm::request_shutdown(ShutdownReason reason) {
     switch (reason) {
-    case ShutdownReason::poweroff: stop_with(kExitPoweroff); break;
-    case ShutdownReason::reboot: stop_with(kExitReboot); break;
-    case ShutdownReason::triple_fault: stop_with(kExitTripleFault); break;
-    case ShutdownReason::crash: stop_with(kExitCrash); break;
-    case ShutdownReason::watchdog: stop_with(kExitWatchdog); break;
+    case ShutdownReason::poweroff: stop_with(kExitPoweroff, "guest powered off"); break;
+    case ShutdownReason::reboot: stop_with(kExitReboot, "guest asked to reboot"); break;
+    case ShutdownReason::triple_fault: stop_with(kExitTripleFault, "guest triple fault"); break;
+    case ShutdownReason::crash: stop_with(kExitCrash, "guest reported a crash"); break;
+    case ShutdownReason::watchdog: stop_with(kExitWatchdog, "guest watchdog fired"); break;
     }
 }
 

@@ -57,8 +57,10 @@ class Vm final : public Platform {
     void mmio(std::uint64_t gpa, bool is_write, std::uint8_t* data, unsigned len);
     [[nodiscard]] PvPlatformDevice& platform_device() { return *m_platform; }
     void set_irq_line(unsigned irq, bool level);
-    // Stops the VM with this exit status (first caller wins).
-    void stop_with(int status);
+    // Stops the VM with this exit status and a one-line reason (first caller wins).
+    void stop_with(int status, std::string reason);
+    // The reason given by the call that stopped the VM (valid after run() returns).
+    [[nodiscard]] std::string exit_reason() const;
     [[nodiscard]] bool stopping() const;
 
     // Platform
@@ -92,6 +94,7 @@ class Vm final : public Platform {
     mutable std::mutex m_mu;
     std::condition_variable m_cv;
     std::optional<int> m_exit_status;
+    std::string m_exit_reason;
 };
 
 } // namespace pvisor

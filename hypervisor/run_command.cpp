@@ -139,6 +139,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         input.join();
     (*store)->stop();
     (*pv)->stop();
+    std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
     return status;
 }
 

@@ -70,8 +70,8 @@ bool Vcpu::run_once() {
     if (::ioctl(m_fd.get(), KVM_RUN, 0) < 0) {
         if (errno == EINTR || errno == EAGAIN)
             return !m_stopping.load();
-        std::fprintf(stderr, "pvisor: vcpu %u: KVM_RUN: %s\n", m_id, std::strerror(errno));
-        m_vm.stop_with(kExitError);
+        m_vm.stop_with(kExitError,
+                       "vCPU " + std::to_string(m_id) + ": KVM_RUN: " + std::strerror(errno));
         return false;
     }
     return handle_exit();
@@ -100,20 +100,32 @@ bool Vcpu::handle_exit() {
     case KVM_EXIT_INTR:
         return !m_stopping.load();
     case KVM_EXIT_SHUTDOWN:
-        m_vm.stop_with(kExitTripleFault);
+        m_vm.stop_with(kExitTripleFault, "guest triple fault on vCPU " + std::to_string(m_id) +
+                                             " (" + register_summary() + ")");
         return false;
     case KVM_EXIT_SYSTEM_EVENT:
-        m_vm.stop_with(r.system_event.type == KVM_SYSTEM_EVENT_RESET ? kExitReboot : kExitPoweroff);
+        if (r.system_event.type == KVM_SYSTEM_EVENT_RESET)
+            m_vm.stop_with(kExitReboot, "guest reset (KVM system event)");
+        else
+            m_vm.stop_with(kExitPoweroff, "guest powered off (KVM system event)");
         return false;
-    default: {
-        kvm_regs regs{};
-        (void)::ioctl(m_fd.get(), KVM_GET_REGS, &regs);
-        std::fprintf(stderr, "pvisor: vcpu %u: unhandled exit reason %u at rip %#llx\n", m_id,
-                     r.exit_reason, regs.rip);
-        m_vm.stop_with(kExitError);
+    default:
+        m_vm.stop_with(kExitError, "vCPU " + std::to_string(m_id) + ": unhandled exit reason " +
+                                       std::to_string(r.exit_reason) + " (" +
+                                       register_summary() + ")");
         return false;
     }
-    }
+}
+
+std::string Vcpu::register_summary() const {
+    kvm_regs regs{};
+    kvm_sregs sregs{};
+    if (::ioctl(m_fd.get(), KVM_GET_REGS, &regs) < 0 || ::ioctl(m_fd.get(), KVM_GET_SREGS, &sregs) < 0)
+        return "registers unreadable";
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "rip %#llx rsp %#llx cr0 %#llx cr3 %#llx", regs.rip, regs.rsp,
+                  sregs.cr0, sregs.cr3);
+    return buf;
 }
 
 unsigned Vcpu::cpl() const {

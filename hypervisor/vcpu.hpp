@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <pthread.h>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,8 @@ class Vcpu final : public VcpuAccess {
     Vcpu(Vm& vm, unsigned id) : m_vm(vm), m_id(id) {}
     void thread_main();
     bool handle_io();
+    // "rip ... rsp ... cr0 ... cr3 ..." for exit reasons.
+    [[nodiscard]] std::string register_summary() const;
 
     Vm& m_vm;
     unsigned m_id;
