@@ -3,6 +3,7 @@
 
 #include "event_channels.hpp"
 #include "event_loop.hpp"
+#include "grant_table.hpp"
 #include "guest_access.hpp"
 #include "pv_console.hpp"
 #include "timers.hpp"
@@ -56,7 +57,8 @@ using Handler = std::int32_t (Services::*)(VcpuAccess&, const HypercallRegs&);
 
 class Services final : public PvServices {
   public:
-    Services(Platform& p, const PvConfig& c) : m_platform(p), m_config(c), m_evtchn(p, c.vcpus) {}
+    Services(Platform& p, const PvConfig& c)
+        : m_platform(p), m_config(c), m_evtchn(p, c.vcpus), m_grants(p.memory()) {}
 
     Status init();
     std::int32_t hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) override;
@@ -67,6 +69,7 @@ class Services final : public PvServices {
     std::uint32_t store_port() const override { return m_store_port; }
     Status connect_host_port(std::uint32_t port, int eventfd) override;
     void raise_host_port(std::uint32_t port) override { m_evtchn.raise_host_port(port); }
+    std::vector<std::uint64_t> grant_frame_gpas() const override { return m_grants.frame_gpas(); }
 
     // Handlers, one per hypercall (Xen's numbers, pv/xen.h).
     std::int32_t hc_memory_op(VcpuAccess&, const HypercallRegs&);
@@ -78,10 +81,12 @@ class Services final : public PvServices {
     std::int32_t hc_sched_op(VcpuAccess&, const HypercallRegs&);
     std::int32_t hc_event_channel_op(VcpuAccess&, const HypercallRegs&);
     std::int32_t hc_hvm_op(VcpuAccess&, const HypercallRegs&);
+    std::int32_t hc_grant_table_op(VcpuAccess&, const HypercallRegs&);
 
   private:
     std::int32_t dispatch(VcpuAccess& vcpu, const HypercallRegs& regs, bool nested);
     std::int32_t reservation(VcpuAccess&, std::uint64_t arg, bool decrease);
+    std::int32_t add_to_physmap(VcpuAccess&, std::uint64_t arg);
     void refresh_time(VcpuAccess& vcpu);
     std::int32_t block(VcpuAccess& vcpu, std::uint64_t deadline_ns, const std::uint32_t* ports,
                        std::uint32_t nr);
@@ -90,6 +95,7 @@ class Services final : public PvServices {
     Platform& m_platform;
     PvConfig m_config;
     EventChannels m_evtchn;
+    GrantTable m_grants;
     SystemClock m_clock;
     std::unique_ptr<EventLoop> m_loop;
     std::unique_ptr<VcpuTimers> m_timers;
@@ -112,7 +118,8 @@ class Services final : public PvServices {
     X(__HYPERVISOR_vcpu_op, hc_vcpu_op)                                                            \
     X(__HYPERVISOR_sched_op, hc_sched_op)                                                          \
     X(__HYPERVISOR_event_channel_op, hc_event_channel_op)                                          \
-    X(__HYPERVISOR_hvm_op, hc_hvm_op)
+    X(__HYPERVISOR_hvm_op, hc_hvm_op)                                                              \
+    X(__HYPERVISOR_grant_table_op, hc_grant_table_op)
 
 constexpr std::array<Handler, PV_NR_HYPERCALLS> make_table() {
     std::array<Handler, PV_NR_HYPERCALLS> t{};
@@ -221,6 +228,23 @@ std::int32_t Services::reservation(VcpuAccess& vcpu, std::uint64_t arg, bool dec
     return done;
 }
 
+std::int32_t Services::add_to_physmap(VcpuAccess& vcpu, std::uint64_t arg) {
+    auto xatp = read_guest<xen_add_to_physmap>(vcpu, mem(), arg);
+    if (!xatp.ok())
+        return rc(xatp.error());
+    if (xatp->domid != DOMID_SELF || !mem().is_ram_frame(xatp->gpfn))
+        return -XEN_EINVAL;
+    // shared_info and the grant table frames each need a page of their own.
+    const std::uint64_t gpa = xatp->gpfn << kPageShift;
+    if (xatp->space == XENMAPSPACE_shared_info && xatp->idx == 0)
+        return m_grants.is_table_frame(xatp->gpfn) ? -XEN_EINVAL
+                                                   : rc(m_evtchn.set_shared_info(gpa));
+    if (xatp->space == XENMAPSPACE_grant_table)
+        return m_evtchn.shared_info_gpa() == gpa ? -XEN_EINVAL
+                                                 : rc(m_grants.place_frame(xatp->idx, xatp->gpfn));
+    return -XEN_EINVAL;
+}
+
 std::int32_t Services::hc_memory_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
     if ((regs.args[0] & ~static_cast<std::uint64_t>(PV_XENMEM_CMD_MASK)) != 0)
         return -XEN_EINVAL; // pvisor never preempts: no continuation bits
@@ -228,16 +252,7 @@ std::int32_t Services::hc_memory_op(VcpuAccess& vcpu, const HypercallRegs& regs)
     case XENMEM_decrease_reservation: return reservation(vcpu, regs.args[1], true);
     case XENMEM_populate_physmap: return reservation(vcpu, regs.args[1], false);
     case XENMEM_increase_reservation: return 0;
-    case XENMEM_add_to_physmap: {
-        auto xatp = read_guest<xen_add_to_physmap>(vcpu, mem(), regs.args[1]);
-        if (!xatp.ok())
-            return rc(xatp.error());
-        if (xatp->domid != DOMID_SELF || !mem().is_ram_frame(xatp->gpfn))
-            return -XEN_EINVAL;
-        if (xatp->space == XENMAPSPACE_shared_info && xatp->idx == 0)
-            return rc(m_evtchn.set_shared_info(xatp->gpfn << kPageShift));
-        return -XEN_EINVAL; // grant table frames: not served yet
-    }
+    case XENMEM_add_to_physmap: return add_to_physmap(vcpu, regs.args[1]);
     default: return -XEN_ENOSYS;
     }
 }
@@ -471,6 +486,10 @@ std::int32_t Services::hc_event_channel_op(VcpuAccess& vcpu, const HypercallRegs
     }
     default: return -XEN_ENOSYS;
     }
+}
+
+std::int32_t Services::hc_grant_table_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
+    return rc(m_grants.op(vcpu, regs.args[0], regs.args[1], regs.args[2]));
 }
 
 std::int32_t Services::hc_hvm_op(VcpuAccess& vcpu, const HypercallRegs& regs) {

@@ -4,7 +4,9 @@
 
 #include "platform.hpp"
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace pvisor {
 
@@ -29,6 +31,9 @@ class PvServices : public PvHooks {
     [[nodiscard]] virtual Status connect_host_port(std::uint32_t port, int eventfd) = 0;
     // The host party notifies the guest on `port` (any thread).
     virtual void raise_host_port(std::uint32_t port) = 0;
+    // GPAs of the guest's grant table frames in order (ref r is in frame r / 512), as placed
+    // by add_to_physmap(XENMAPSPACE_grant_table); for backends attaching. Any thread.
+    [[nodiscard]] virtual std::vector<std::uint64_t> grant_frame_gpas() const = 0;
 };
 
 } // namespace pvisor
