@@ -196,6 +196,8 @@ int Vm::run() {
     m_cv.wait(lock, [this] { return m_exit_status.has_value(); });
     const int status = *m_exit_status;
     lock.unlock();
+    if (m_hooks != nullptr)
+        m_hooks->vcpus_stopping();
     for (auto& v : m_vcpus)
         v->stop();
     return status;

@@ -44,29 +44,36 @@ std::uint64_t* EventChannels::word(std::size_t offset) const {
 }
 
 void EventChannels::set_pending(std::uint32_t port, std::uint32_t vcpu) {
+    // The observer runs after every store the guest (and a sleeping vCPU's check) can see.
+    if (mark_pending(port, vcpu) && m_pending_observer)
+        m_pending_observer();
+}
+
+bool EventChannels::mark_pending(std::uint32_t port, std::uint32_t vcpu) {
     std::uint64_t* pending = word(kPendingOff + (port / 64) * 8);
     std::uint64_t* mask = word(kMaskOff + (port / 64) * 8);
     std::uint64_t* sel = word(vcpu_off(vcpu) + offsetof(struct vcpu_info, evtchn_pending_sel));
     if (pending == nullptr || mask == nullptr || sel == nullptr || vcpu >= XEN_LEGACY_MAX_VCPUS)
-        return; // no shared_info yet: nothing the guest could see
+        return false; // no shared_info yet: nothing the guest could see
     m_counters.set_pending.fetch_add(1, std::memory_order_relaxed);
     const std::uint64_t bit = 1ULL << (port % 64);
     // 1. test_and_set the pending bit; an already pending port is not raised again.
     if (std::atomic_ref<std::uint64_t>(*pending).fetch_or(bit) & bit)
-        return;
+        return false;
     // 2. unmasked and selector newly set: mark upcall pending and inject.
     if (std::atomic_ref<std::uint64_t>(*mask).load() & bit)
-        return;
+        return true;
     const std::uint64_t selbit = 1ULL << (port / 64);
     if (std::atomic_ref<std::uint64_t>(*sel).fetch_or(selbit) & selbit)
-        return;
+        return true;
     auto flag = m_platform.memory().translate(m_shared_info_gpa.load() + vcpu_off(vcpu), 1);
     if (!flag.ok())
-        return;
+        return true;
     // SAFETY: evtchn_upcall_pending is the first byte of this vCPU's vcpu_info.
     std::atomic_ref<std::uint8_t>(*reinterpret_cast<std::uint8_t*>(flag->data())).store(1);
     m_counters.upcalls_raised.fetch_add(1, std::memory_order_relaxed);
     m_platform.raise_upcall(vcpu);
+    return true;
 }
 
 Result<std::uint32_t> EventChannels::alloc_port_locked() {

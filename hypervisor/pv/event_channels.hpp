@@ -70,8 +70,13 @@ class EventChannels {
     [[nodiscard]] bool port_pending(std::uint32_t port) const;
 
     [[nodiscard]] const EventCounters& counters() const noexcept { return m_counters; }
+    // Called (on the setting thread) each time a port becomes pending, masked or not, after
+    // the bit is visible: SCHEDOP_block/poll sleepers wait on it. Set before first use.
+    void set_pending_observer(std::function<void()> fn) { m_pending_observer = std::move(fn); }
 
   private:
+    // set_pending's work; true if the port's pending bit was newly set.
+    bool mark_pending(std::uint32_t port, std::uint32_t vcpu);
     enum class State : std::uint8_t { closed, unbound, interdomain, virq, ipi, host };
     struct Port {
         State state = State::closed;
@@ -98,6 +103,7 @@ class EventChannels {
     std::array<std::array<std::uint32_t, NR_VIRQS>, PV_MAX_VCPUS> m_virq_port{};
     std::atomic<std::uint64_t> m_shared_info_gpa{0}; // 0: not placed yet
     EventCounters m_counters;
+    std::function<void()> m_pending_observer;
 };
 
 } // namespace pvisor

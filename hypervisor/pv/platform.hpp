@@ -68,6 +68,9 @@ class PvHooks {
     virtual void notify(VcpuAccess& vcpu, std::uint32_t port) = 0;
     // The guest wrote MSI-X entry `vcpu` of the platform device and unmasked it.
     virtual void upcall_enabled(unsigned vcpu) = 0;
+    // The VM is stopping: vCPU threads are about to be joined, so any vCPU waiting inside a
+    // hypercall (SCHEDOP_block/poll) must return now.
+    virtual void vcpus_stopping() {}
 };
 
 } // namespace pvisor

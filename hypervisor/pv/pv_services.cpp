@@ -58,12 +58,18 @@ using Handler = std::int32_t (Services::*)(VcpuAccess&, const HypercallRegs&);
 class Services final : public PvServices {
   public:
     Services(Platform& p, const PvConfig& c)
-        : m_platform(p), m_config(c), m_evtchn(p, c.vcpus), m_grants(p.memory()) {}
+        : m_platform(p), m_config(c), m_evtchn(p, c.vcpus), m_grants(p.memory()) {
+        m_evtchn.set_pending_observer([this] { wake_blocked(); });
+    }
 
     Status init();
     std::int32_t hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) override;
     void notify(VcpuAccess&, std::uint32_t port) override { (void)m_evtchn.send(port); }
     void upcall_enabled(unsigned vcpu) override { m_evtchn.reraise(vcpu); }
+    void vcpus_stopping() override {
+        m_stopping.store(true);
+        wake_blocked(true);
+    }
     Status start() override { return m_loop->start(); }
     void stop() override { m_loop->stop(); }
     std::uint32_t store_port() const override { return m_store_port; }
@@ -102,8 +108,18 @@ class Services final : public PvServices {
     std::unique_ptr<PvConsole> m_console;
     std::uint32_t m_console_port = 0;
     std::uint32_t m_store_port = 0;
+    // Wakes SCHEDOP_block/poll sleepers after a port became pending (or the VM stops).
+    void wake_blocked(bool always = false) {
+        if (!always && m_blocked.load() == 0)
+            return;
+        { std::lock_guard lock(m_block_lock); } // a sleeper is either before its check or waiting
+        m_block_cv.notify_all();
+    }
+
     std::mutex m_block_lock;
     std::condition_variable m_block_cv;
+    std::atomic<unsigned> m_blocked{0};
+    std::atomic<bool> m_stopping{false};
     std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_calls{};
     std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_errors{};
 };
@@ -183,7 +199,6 @@ std::int32_t Services::dispatch(VcpuAccess& vcpu, const HypercallRegs& regs, boo
     const std::int32_t r = (this->*kTable[regs.nr])(vcpu, regs);
     if (r < 0)
         m_errors[regs.nr].fetch_add(1, std::memory_order_relaxed);
-    m_block_cv.notify_all(); // a send may have made another vCPU's event pending
     return r;
 }
 
@@ -353,8 +368,11 @@ std::int32_t Services::hc_vcpu_op(VcpuAccess& vcpu, const HypercallRegs& regs) {
 std::int32_t Services::block(VcpuAccess& vcpu, std::uint64_t deadline_ns,
                              const std::uint32_t* ports, std::uint32_t nr) {
     std::unique_lock lock(m_block_lock);
+    // Counted before the first check (seq_cst): a port set pending after that check sees the
+    // sleeper and wakes it (wake_blocked), so no event is lost between check and wait.
+    m_blocked.fetch_add(1);
     auto ready = [&] {
-        if (m_evtchn.upcall_pending(vcpu.id()))
+        if (m_stopping.load() || m_evtchn.upcall_pending(vcpu.id()))
             return true;
         for (std::uint32_t i = 0; i < nr; ++i) {
             if (m_evtchn.port_pending(ports[i]))
@@ -362,9 +380,16 @@ std::int32_t Services::block(VcpuAccess& vcpu, std::uint64_t deadline_ns,
         }
         return deadline_ns != 0 && m_clock.now_ns() >= deadline_ns;
     };
-    // Timer and host events do not signal this cv; a short bounded wait re-checks them.
-    while (!ready())
-        m_block_cv.wait_for(lock, std::chrono::milliseconds(1));
+    while (!ready()) {
+        if (deadline_ns == 0) {
+            m_block_cv.wait(lock);
+            continue;
+        }
+        const std::uint64_t now = m_clock.now_ns();
+        if (now < deadline_ns)
+            m_block_cv.wait_for(lock, std::chrono::nanoseconds(deadline_ns - now));
+    }
+    m_blocked.fetch_sub(1);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 
 namespace pvisor {
 namespace {
@@ -194,6 +195,60 @@ TEST(PvServicesCreate, StartsWhateverStdinIs) {
     (*pv)->stop();
     cfg.vcpus = PV_MAX_VCPUS + 1;
     EXPECT_EQ(PvServices::create(platform, cfg).error(), Errc::invalid_argument);
+}
+
+} // namespace
+} // namespace pvisor
+
+namespace pvisor {
+namespace {
+
+// SCHEDOP_poll sleeps until one of its ports is pending; a send from another vCPU wakes it
+// (a lost wake-up hangs this test, and meson's timeout fails it).
+TEST_F(HypercallTest, PollWakesOnSendFromAnotherVcpu) {
+    evtchn_bind_ipi ipi{};
+    ipi.vcpu = 1;
+    put(ipi);
+    ASSERT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, kArg), 0);
+    const std::uint32_t port = get<evtchn_bind_ipi>().port;
+    constexpr std::uint64_t kPorts = 0x30000;
+    ASSERT_TRUE(platform.m_mem.write_obj(kPorts, port).ok());
+    sched_poll poll{};
+    poll.ports = kPorts;
+    poll.nr_ports = 1;
+    constexpr std::uint64_t kPollArg = 0x31000;
+    ASSERT_TRUE(platform.m_mem.write_obj(kPollArg, poll).ok());
+
+    test::FakeVcpu vcpu1{1};
+    std::int32_t polled = 1;
+    std::thread sleeper([&] { polled = call(__HYPERVISOR_sched_op, SCHEDOP_poll, kPollArg, 0, &vcpu1); });
+    evtchn_send send{port};
+    put(send);
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_send, kArg), 0);
+    sleeper.join();
+    EXPECT_EQ(polled, 0);
+}
+
+// SCHEDOP_block with nothing pending returns once the VMM says its vCPUs are stopping.
+TEST_F(HypercallTest, BlockReturnsWhenVcpusStop) {
+    test::FakeVcpu vcpu1{1};
+    std::int32_t blocked = 1;
+    std::thread sleeper([&] { blocked = call(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0, &vcpu1); });
+    pv->vcpus_stopping();
+    sleeper.join();
+    EXPECT_EQ(blocked, 0);
+}
+
+// A poll whose timeout has passed returns at once.
+TEST_F(HypercallTest, PollWithPastTimeoutReturns) {
+    constexpr std::uint64_t kPorts = 0x30000;
+    ASSERT_TRUE(platform.m_mem.write_obj(kPorts, std::uint32_t{1}).ok());
+    sched_poll poll{};
+    poll.ports = kPorts;
+    poll.nr_ports = 1;
+    poll.timeout = 1; // 1 ns after pvisor's clock started: long past
+    put(poll);
+    EXPECT_EQ(call(__HYPERVISOR_sched_op, SCHEDOP_poll, kArg), 0);
 }
 
 } // namespace
