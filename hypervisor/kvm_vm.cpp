@@ -95,6 +95,7 @@ Status Vm::setup(std::string& why) {
     }
     m_run_size = static_cast<std::size_t>(run_size);
     m_cpuid = std::move(*cpuid);
+    m_tsc_deadline = ::ioctl(m_kvm.get(), KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
     return setup_interrupts(why);
 }
 
@@ -156,7 +157,7 @@ Status set_lint(int vcpu_fd) {
 Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp) {
     for (unsigned i = 0; i < m_vcpu_count; ++i) {
         PV_TRY_ASSIGN(v, Vcpu::create(*this, i));
-        const auto entries = vcpu_cpuid(m_cpuid, i, m_vcpu_count);
+        const auto entries = vcpu_cpuid(m_cpuid, i, m_vcpu_count, m_tsc_deadline);
         kvm::FlexBuffer<kvm_cpuid_entry2> buf(entries.size());
         std::memcpy(buf.entries(), entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
         if (::ioctl(v->fd(), kvm::kSetCpuid2, buf.data()) < 0)

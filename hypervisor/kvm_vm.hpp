@@ -84,6 +84,7 @@ class Vm final : public Platform {
     unsigned m_vcpu_count;
     std::size_t m_run_size = 0;
     std::vector<kvm_cpuid_entry2> m_cpuid;
+    bool m_tsc_deadline = false;
     std::vector<std::unique_ptr<Vcpu>> m_vcpus;
     std::unique_ptr<Serial8250> m_serial;
     PvHooks* m_hooks = nullptr;

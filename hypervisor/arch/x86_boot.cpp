@@ -69,7 +69,7 @@ void set_long_mode_sregs(kvm_sregs& s, std::uint64_t pml4_gpa, std::uint64_t gdt
 }
 
 std::vector<kvm_cpuid_entry2> vcpu_cpuid(const std::vector<kvm_cpuid_entry2>& supported,
-                                         unsigned apic_id, unsigned vcpus) {
+                                         unsigned apic_id, unsigned vcpus, bool tsc_deadline) {
     std::vector<kvm_cpuid_entry2> out;
     for (kvm_cpuid_entry2 e : supported) {
         if (e.function >= PV_CPUID_BASE && e.function <= PV_CPUID_BASE + 0xFF)
@@ -77,6 +77,9 @@ std::vector<kvm_cpuid_entry2> vcpu_cpuid(const std::vector<kvm_cpuid_entry2>& su
         if (e.function == 1) {
             e.ebx = (e.ebx & 0x00FFFFFFU) | (apic_id << 24);
             e.ecx |= 1U << 31; // hypervisor present
+            // KVM emulates the LAPIC's TSC-deadline mode but leaves the bit to the VMM.
+            if (tsc_deadline)
+                e.ecx |= 1U << 24;
         } else if (e.function == 0xB || e.function == 0x1F) {
             e.edx = apic_id;
         }
