@@ -49,4 +49,15 @@ void pv_shutdown_exit(void);
 int pv_selftest_init(void);
 void pv_selftest_exit(void);
 
+/* gnttab.c: the grant table; gnttab_selftest.c: its debugfs file "grant". */
+struct pv_gnttab_stats {
+	unsigned int frames, refs, free, deferred;
+	u64 granted, ended, deferrals, leaked;
+};
+int pv_gnttab_init(void);
+void pv_gnttab_exit(void);
+void pv_gnttab_stats(struct pv_gnttab_stats *st);
+void pv_gnttab_selftest_init(void);
+void pv_gnttab_selftest_exit(void);
+
 #endif /* PVCORE_INTERNAL_H */

@@ -140,9 +140,12 @@ static int __init pvcore_init(void)
 	if (err)
 		return err;
 	pv_debugfs_dir = debugfs_create_dir("pvcore", NULL);
-	err = pv_events_init();
+	err = pv_gnttab_init();
 	if (err)
 		goto out_debugfs;
+	err = pv_events_init();
+	if (err)
+		goto out_gnttab;
 	err = pv_platform_init();
 	if (err)
 		goto out_events;
@@ -172,6 +175,8 @@ out_platform:
 	pv_platform_exit();
 out_events:
 	pv_events_exit();
+out_gnttab:
+	pv_gnttab_exit();
 out_debugfs:
 	debugfs_remove_recursive(pv_debugfs_dir);
 	return err;
@@ -187,6 +192,7 @@ static void __exit pvcore_exit(void)
 	pv_time_exit();
 	pv_platform_exit();
 	pv_events_exit();
+	pv_gnttab_exit();
 	pr_info("pvcore: unloaded\n");
 }
 

@@ -29,6 +29,7 @@ SCENARIOS = {
     'smp': {'vcpus': 4, 'values': {'cpus_online': lambda ctx: '0-3'}},
     'console': {'vcpus': 1, 'input': 'echo PVTEST-ECHO $((6*7))\n', 'output': 'PVTEST-ECHO 42'},
     'evtchn': {'vcpus': 2},
+    'grant': {'vcpus': 1},
     'bench': {'vcpus': 1},
     'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
 }
