@@ -3,10 +3,9 @@
 
 #include "guest_access.hpp"
 
-#include <pv/xen.h>
-
 #include <algorithm>
 #include <cstring>
+#include <pv/xen.h>
 #include <span>
 
 namespace pvisor {
@@ -23,11 +22,15 @@ std::atomic_ref<std::uint32_t> atomic_word(std::uint32_t* w) {
 }
 
 // The domains a guest-issued copy may name for a gref side: the guest's own table only.
-bool is_self(pv_domid d) { return d == DOMID_SELF || d == PV_DOMID_GUEST; }
+bool is_self(pv_domid d) {
+    return d == DOMID_SELF || d == PV_DOMID_GUEST;
+}
 
 // A grant entry the guest itself uses in a copy may name the guest or the host side: the
 // page is the guest's own either way (the self-test copies through grants made for dom0).
-bool grantee_ok(pv_domid d) { return is_self(d) || d == PV_DOMID_HOST; }
+bool grantee_ok(pv_domid d) {
+    return is_self(d) || d == PV_DOMID_HOST;
+}
 
 // Xen's domain check for setup_table / query_size: self is fine, dom0 exists but the guest
 // may not look at it, anything else does not exist.
@@ -67,12 +70,18 @@ class GrantTable::Claim {
 std::int16_t GrantTable::fault(GrantFault f) noexcept {
     m_faults[static_cast<std::size_t>(f)].fetch_add(1, std::memory_order_relaxed);
     switch (f) {
-    case GrantFault::bad_domain: return GNTST_bad_domain;
-    case GrantFault::frame_domain: return GNTST_permission_denied;
-    case GrantFault::bad_gntref: return GNTST_bad_gntref;
-    case GrantFault::bad_page: return GNTST_bad_page;
-    case GrantFault::bad_copy_arg: return GNTST_bad_copy_arg;
-    default: return GNTST_general_error;
+    case GrantFault::bad_domain:
+        return GNTST_bad_domain;
+    case GrantFault::frame_domain:
+        return GNTST_permission_denied;
+    case GrantFault::bad_gntref:
+        return GNTST_bad_gntref;
+    case GrantFault::bad_page:
+        return GNTST_bad_page;
+    case GrantFault::bad_copy_arg:
+        return GNTST_bad_copy_arg;
+    default:
+        return GNTST_general_error;
     }
 }
 
@@ -161,9 +170,9 @@ std::int16_t GrantTable::claim_gref(pv_grant_ref ref, bool write, Claim& out) {
     }
     // The frame is read after the claim; a guest changing it now only redirects its own copy.
     const std::uint32_t frame = atomic_word(word + 1).load(std::memory_order_relaxed);
-    auto page = m_mem.is_ram_frame(frame) ? m_mem.translate(std::uint64_t{frame} << kPageShift,
-                                                            kPageSize)
-                                          : Result<std::span<std::byte>>(Errc::bad_address);
+    auto page = m_mem.is_ram_frame(frame)
+                    ? m_mem.translate(std::uint64_t{frame} << kPageShift, kPageSize)
+                    : Result<std::span<std::byte>>(Errc::bad_address);
     if (!page.ok()) {
         out.release();
         return fault(GrantFault::bad_page);
@@ -263,8 +272,7 @@ Status GrantTable::get_version(VcpuAccess& vcpu, std::uint64_t uop) {
     return write_guest(vcpu, m_mem, uop, v);
 }
 
-Status GrantTable::op(VcpuAccess& vcpu, std::uint64_t cmd, std::uint64_t uop,
-                      std::uint64_t count) {
+Status GrantTable::op(VcpuAccess& vcpu, std::uint64_t cmd, std::uint64_t uop, std::uint64_t count) {
     switch (cmd) {
     case GNTTABOP_setup_table:
         return count == 1 ? setup_table(vcpu, uop) : Status{Errc::invalid_argument};
@@ -273,15 +281,18 @@ Status GrantTable::op(VcpuAccess& vcpu, std::uint64_t cmd, std::uint64_t uop,
     case GNTTABOP_copy:
         return count <= kMaxGrantBatch ? copy_batch(vcpu, uop, count)
                                        : Status{Errc::invalid_argument};
-    case GNTTABOP_set_version: return set_version(vcpu, uop);
-    case GNTTABOP_get_version: return get_version(vcpu, uop);
+    case GNTTABOP_set_version:
+        return set_version(vcpu, uop);
+    case GNTTABOP_get_version:
+        return get_version(vcpu, uop);
     // No party but the guest has a grant table, and the guest's own grants name its own
     // pages, which it maps already: there is nothing a guest could map (see docs/abi.md).
     case GNTTABOP_map_grant_ref:
     case GNTTABOP_unmap_grant_ref:
         return count <= kMaxGrantBatch ? Status{Errc::not_supported}
                                        : Status{Errc::invalid_argument};
-    default: return Errc::not_supported;
+    default:
+        return Errc::not_supported;
     }
 }
 

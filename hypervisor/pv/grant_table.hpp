@@ -3,29 +3,28 @@
 
 #include "platform.hpp"
 
-#include <pv/grant_table.h>
-
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <pv/grant_table.h>
 #include <vector>
 
 namespace pvisor {
 
 // Why one GNTTABOP_copy op (or a table-frame placement) was refused; each has a counter.
 enum class GrantFault : std::uint8_t {
-    bad_domain,        // a gref side names a domain without a table (GNTST_bad_domain)
-    frame_domain,      // a gmfn side names a domain other than DOMID_SELF (permission_denied)
-    bad_gntref,        // ref reserved or beyond the placed frames (GNTST_bad_gntref)
-    revoked,           // entry type is not permit_access (GNTST_general_error, as Xen)
-    foreign,           // entry granted to a domain other than the caller or 0 (general_error)
-    read_only,         // GTF_readonly entry used as a copy destination (general_error)
-    contended,         // entry kept changing under the cmpxchg (general_error)
-    bad_page,          // granted frame / gmfn is not guest RAM (GNTST_bad_page)
-    bad_copy_arg,      // offset + len crosses the 4 KiB page end (GNTST_bad_copy_arg)
-    bad_placement,     // add_to_physmap: idx beyond max or not next, gpfn not RAM or in use
+    bad_domain,    // a gref side names a domain without a table (GNTST_bad_domain)
+    frame_domain,  // a gmfn side names a domain other than DOMID_SELF (permission_denied)
+    bad_gntref,    // ref reserved or beyond the placed frames (GNTST_bad_gntref)
+    revoked,       // entry type is not permit_access (GNTST_general_error, as Xen)
+    foreign,       // entry granted to a domain other than the caller or 0 (general_error)
+    read_only,     // GTF_readonly entry used as a copy destination (general_error)
+    contended,     // entry kept changing under the cmpxchg (general_error)
+    bad_page,      // granted frame / gmfn is not guest RAM (GNTST_bad_page)
+    bad_copy_arg,  // offset + len crosses the 4 KiB page end (GNTST_bad_copy_arg)
+    bad_placement, // add_to_physmap: idx beyond max or not next, gpfn not RAM or in use
     count_,
 };
 inline constexpr std::size_t kGrantFaultCount = static_cast<std::size_t>(GrantFault::count_);
@@ -87,7 +86,7 @@ class GrantTable {
 
     const GuestMemory& m_mem; // not owned: outlives the services
     const std::uint32_t m_max_frames;
-    mutable std::mutex m_lock;          // guards m_frames
+    mutable std::mutex m_lock;           // guards m_frames
     std::vector<std::uint64_t> m_frames; // GPAs of placed frames, validated RAM pages
     std::array<std::atomic<std::uint64_t>, kGrantFaultCount> m_faults{};
     std::atomic<std::uint64_t> m_copies{0};

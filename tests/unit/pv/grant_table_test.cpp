@@ -3,26 +3,24 @@
 #include "grant_table.hpp"
 #include "pv_services.hpp"
 
+#include <array>
+#include <cstring>
+#include <gtest/gtest.h>
 #include <pv/grant_table.h>
 #include <pv/memory.h>
 #include <pv/xen.h>
-
-#include <gtest/gtest.h>
-
-#include <array>
-#include <cstring>
 
 namespace pvisor {
 namespace {
 
 constexpr std::uint64_t kArg = 0x20000;
 constexpr std::uint64_t kList = 0x30000;
-constexpr std::uint64_t kFrame0 = 0x100;     // gpfn of table frame 0
-constexpr std::uint64_t kFrame1 = 0x101;     // gpfn of table frame 1
-constexpr std::uint64_t kDataA = 0x200;      // gpfn of a granted data page
-constexpr std::uint64_t kDataB = 0x201;      // gpfn of a plain destination page
+constexpr std::uint64_t kFrame0 = 0x100; // gpfn of table frame 0
+constexpr std::uint64_t kFrame1 = 0x101; // gpfn of table frame 1
+constexpr std::uint64_t kDataA = 0x200;  // gpfn of a granted data page
+constexpr std::uint64_t kDataB = 0x201;  // gpfn of a plain destination page
 constexpr std::uint64_t kBeyondRam = 64ULL << 20;
-constexpr pv_grant_ref kRef = 8;             // first unreserved ref
+constexpr pv_grant_ref kRef = 8; // first unreserved ref
 
 // The guest's view: grant entries written into its table frames.
 void grant(const GuestMemory& mem, pv_grant_ref ref, pv_domid domid, std::uint32_t frame,
@@ -137,8 +135,8 @@ TEST_F(GrantCopyTest, GrantToAnotherDomainIsRefused) {
 
 TEST_F(GrantCopyTest, BadRefs) {
     grant(mem, 5, PV_DOMID_HOST, kDataA, GTF_permit_access);
-    EXPECT_EQ(table.copy(gref_to_gmfn(5, kDataB, 16)), GNTST_bad_gntref);     // reserved
-    EXPECT_EQ(table.copy(gref_to_gmfn(1024, kDataB, 16)), GNTST_bad_gntref);  // beyond 2 frames
+    EXPECT_EQ(table.copy(gref_to_gmfn(5, kDataB, 16)), GNTST_bad_gntref);    // reserved
+    EXPECT_EQ(table.copy(gref_to_gmfn(1024, kDataB, 16)), GNTST_bad_gntref); // beyond 2 frames
     EXPECT_EQ(table.copy(gref_to_gmfn(0xFFFFFFFFU, kDataB, 16)), GNTST_bad_gntref);
     EXPECT_EQ(table.copy(gmfn_to_gref(kDataB, 1024, 16)), GNTST_bad_gntref);
     EXPECT_EQ(table.faults(GrantFault::bad_gntref), 4U);
@@ -202,7 +200,7 @@ TEST(GrantFrames, PlacementRules) {
     grant(mem, kRef, 0, kDataA, GTF_permit_access);
     EXPECT_TRUE(table.place_frame(0, kFrame0).ok()); // same again: kept, not zeroed
     EXPECT_EQ(entry(mem, kRef).frame, kDataA);
-    EXPECT_EQ(table.place_frame(0, kFrame1).error(), Errc::busy);            // no moving
+    EXPECT_EQ(table.place_frame(0, kFrame1).error(), Errc::busy);             // no moving
     EXPECT_EQ(table.place_frame(1, kFrame0).error(), Errc::invalid_argument); // in use
     ASSERT_TRUE(table.place_frame(1, kFrame1).ok());
     EXPECT_EQ(table.frame_gpas(), (std::vector<std::uint64_t>{kFrame0 << 12, kFrame1 << 12}));
@@ -262,8 +260,7 @@ TEST_F(GrantHypercallTest, AddToPhysmapPlacesFramesForBackends) {
     EXPECT_EQ(physmap(XENMAPSPACE_shared_info, 0, kDataB), 0);
     EXPECT_EQ(physmap(XENMAPSPACE_grant_table, 2, kDataB), -XEN_EINVAL);
     EXPECT_EQ(physmap(XENMAPSPACE_gmfn, 0, kDataA), -XEN_EINVAL);
-    EXPECT_EQ(pv->grant_frame_gpas(),
-              (std::vector<std::uint64_t>{kFrame0 << 12, kFrame1 << 12}));
+    EXPECT_EQ(pv->grant_frame_gpas(), (std::vector<std::uint64_t>{kFrame0 << 12, kFrame1 << 12}));
 }
 
 TEST_F(GrantHypercallTest, QuerySize) {
@@ -318,7 +315,7 @@ TEST_F(GrantHypercallTest, CopyBatchWritesEachStatus) {
     grant(platform.m_mem, kRef, PV_DOMID_HOST, kDataA, GTF_permit_access | GTF_readonly);
     ASSERT_TRUE(platform.m_mem.write(kDataA << 12, pattern(5).data(), 4096).ok());
     std::array<gnttab_copy, 3> ops{gref_to_gmfn(kRef, kDataB, 4096),
-                                   gmfn_to_gref(kDataB, kRef, 8),  // read-only grant
+                                   gmfn_to_gref(kDataB, kRef, 8),      // read-only grant
                                    gref_to_gmfn(kRef + 1, kDataB, 8)}; // never granted
     for (auto& op : ops)
         op.status = 77;
