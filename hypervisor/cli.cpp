@@ -107,8 +107,9 @@ const char* run_usage() {
            "                  ttyS0 output always goes to stdout\n"
            "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
            "                  SMP comes from the MP table\n"
+           "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"
            "exit status: 0 poweroff, 1 error, 2 usage, 3 reboot, 4 triple fault,\n"
-           "             5 guest crash, 6 watchdog\n";
+           "             5 guest crash, 6 watchdog, 7 stopped (SIGINT/SIGTERM/SIGHUP or Ctrl-])\n";
 }
 
 } // namespace pvisor

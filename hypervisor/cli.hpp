@@ -30,6 +30,7 @@ inline constexpr int kExitReboot = 3;
 inline constexpr int kExitTripleFault = 4;
 inline constexpr int kExitCrash = 5;
 inline constexpr int kExitWatchdog = 6;
+inline constexpr int kExitStopped = 7; // SIGINT/SIGTERM/SIGHUP, or Ctrl-] on the console
 
 // Parses the arguments after "run". On failure `error` holds "<what>: <why>" (the caller
 // prefixes "pvisor: ") and the result is Errc::invalid_argument.

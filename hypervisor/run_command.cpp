@@ -2,15 +2,18 @@
 #include "run_command.hpp"
 
 #include "boot/bzimage.hpp"
+#include "host_terminal.hpp"
 #include "boot/mptable.hpp"
 #include "arch/x86_boot.hpp"
 #include "kvm_vm.hpp"
+#include "pv_console.hpp"
 #include "pv_services.hpp"
 #include "store_cli.hpp"
 #include "store_service.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,17 +61,24 @@ Result<std::vector<std::uint8_t>> read_file(const std::string& path, std::string
     return data;
 }
 
-// Copies stdin to the UART until `stop_fd` is signalled (only with --console serial).
-void serial_input_loop(Serial8250& serial, int stop_fd) {
+void stop_from_console(Vm& vm) { vm.stop_with(kExitStopped, "stopped from the console (Ctrl-])"); }
+
+// Copies stdin to the UART until `stop_fd` is signalled (only with --console serial). On a
+// terminal, the escape key stops the guest instead of reaching it.
+void serial_input_loop(Vm& vm, bool escape, int stop_fd) {
     pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    std::uint8_t buf[256];
+    char buf[256];
     while (::poll(fds, 2, -1) >= 0 && (fds[1].revents & POLLIN) == 0) {
         if ((fds[0].revents & (POLLIN | POLLHUP)) == 0)
             continue;
         const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
         if (n <= 0)
             return;
-        serial.push_input(buf, static_cast<std::size_t>(n));
+        const auto len = static_cast<std::size_t>(n);
+        const std::size_t keep = escape ? bytes_before_escape(buf, len) : len;
+        vm.serial()->push_input(reinterpret_cast<const std::uint8_t*>(buf), keep);
+        if (keep < len)
+            stop_from_console(vm);
     }
 }
 
@@ -114,9 +124,20 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("vcpus", std::strerror(errno));
     vm.attach_serial(STDOUT_FILENO);
 
+    // Before any thread starts, so that all of them inherit the blocked stop signals.
+    auto signals = StopSignals::start([&vm](int signo) {
+        vm.stop_with(kExitStopped, std::string("stopped by SIG") + ::sigabbrev_np(signo));
+    });
+    if (!signals.ok())
+        return fail("signals", std::strerror(errno));
+    // The guest console owns an interactive terminal: raw, with Ctrl-] as the way out.
+    const RawTerminal terminal(STDIN_FILENO);
+
     PvConfig pvc;
     pvc.vcpus = opt.vcpus;
     pvc.console_on_stdio = opt.console == ConsoleKind::pv;
+    if (terminal.active())
+        pvc.on_console_escape = [&vm] { stop_from_console(vm); };
     auto pv = PvServices::create(vm, pvc);
     if (!pv.ok())
         return fail("pv services", std::string(errc_name(pv.error())));
@@ -131,7 +152,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
     std::thread input;
     if (opt.console == ConsoleKind::serial)
-        input = std::thread(serial_input_loop, std::ref(*vm.serial()), stop_input.get());
+        input = std::thread(serial_input_loop, std::ref(vm), terminal.active(), stop_input.get());
     const int status = vm.run();
     const std::uint64_t one = 1;
     (void)!::write(stop_input.get(), &one, sizeof one);

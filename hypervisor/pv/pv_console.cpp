@@ -4,8 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 namespace pvisor {
+
+std::size_t bytes_before_escape(const char* data, std::size_t len) noexcept {
+    const void* hit = std::memchr(data, kConsoleEscape, len);
+    return hit == nullptr ? len : static_cast<std::size_t>(static_cast<const char*>(hit) - data);
+}
 
 xencons_interface* PvConsole::ring() const {
     auto span = m_mem.translate(m_ring_gpa, sizeof(xencons_interface));

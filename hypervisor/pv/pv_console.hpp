@@ -11,6 +11,13 @@
 
 namespace pvisor {
 
+// Ctrl-] typed on pvisor's terminal stops the guest (as it leaves `xl console`); every other
+// byte, Ctrl-C included, goes to the guest.
+inline constexpr char kConsoleEscape = 0x1D;
+
+// The number of bytes before the first escape key in `data` (len when there is none).
+[[nodiscard]] std::size_t bytes_before_escape(const char* data, std::size_t len) noexcept;
+
 class PvConsole {
   public:
     // ring: the console special page; out_fd: where guest output goes (-1: discarded).

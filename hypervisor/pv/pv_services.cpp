@@ -165,11 +165,18 @@ Status Services::init() {
         const std::uint32_t port = m_console_port;
         // stdin may be something epoll refuses (/dev/null, a regular file): the console
         // then has no input, which is what such a stdin means anyway.
-        (void)m_loop->watch(STDIN_FILENO, [console, evtchn, port] {
+        std::function<void()> on_escape = m_config.on_console_escape;
+        (void)m_loop->watch(STDIN_FILENO, [console, evtchn, port, on_escape] {
             char buf[256];
             const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-            if (n > 0 && console->push_input(buf, static_cast<std::size_t>(n)) > 0)
+            if (n <= 0)
+                return;
+            auto len = static_cast<std::size_t>(n);
+            const std::size_t keep = on_escape ? bytes_before_escape(buf, len) : len;
+            if (keep > 0 && console->push_input(buf, keep) > 0)
                 evtchn->raise_host_port(port);
+            if (keep < len)
+                on_escape();
         }).ok();
     }
     return {};

@@ -5,6 +5,7 @@
 #include "platform.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct PvConfig {
     unsigned vcpus = 1;
     // Serve the PV console on pvisor's stdin/stdout (false: output discarded, no input).
     bool console_on_stdio = true;
+    // If set, console input is scanned for kConsoleEscape (host_terminal.hpp): the bytes
+    // before it reach the guest, then this runs (pvisor stops the guest).
+    std::function<void()> on_console_escape;
 };
 
 // The running PV services of one domain. start() begins the event thread (timers, host
