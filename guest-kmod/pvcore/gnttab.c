@@ -32,6 +32,8 @@
 #define PV_GNTTAB_RETRY_MS 1000U
 /* Retries of one deferred entry before a (rate-limited) warning. */
 #define PV_GNTTAB_WARN_TRIES 10U
+/* Free callbacks fired per put; the others fire on a later one. */
+#define PV_GNTTAB_CB_BATCH 8U
 
 static unsigned int gnttab_frames = PV_GNTTAB_DEFAULT_FRAMES;
 module_param(gnttab_frames, uint, 0444);
@@ -57,6 +59,7 @@ struct pv_gnttab {
 	u32 free_count;
 	struct list_head deferred;
 	unsigned int nr_deferred;
+	struct list_head free_cbs; /* pvcore_gnttab_free_cb waiting for free refs */
 	struct delayed_work retry;
 	atomic64_t granted;
 	atomic64_t ended;
@@ -67,6 +70,7 @@ struct pv_gnttab {
 static struct pv_gnttab pv_gt = {
 	.lock = __SPIN_LOCK_UNLOCKED(pv_gt.lock),
 	.deferred = LIST_HEAD_INIT(pv_gt.deferred),
+	.free_cbs = LIST_HEAD_INIT(pv_gt.free_cbs),
 };
 
 static struct grant_entry_v1 *pv_gnttab_entry(u32 ref)
@@ -83,6 +87,78 @@ static void pv_gnttab_put_free_locked(u32 ref)
 	pv_gt.free_head = ref;
 	pv_gt.free_count++;
 }
+
+/*
+ * Takes the callbacks whose count is now free off the list (caller holds pv_gt.lock); the
+ * caller runs them after unlocking, so they may claim refs themselves.
+ */
+static unsigned int pv_gnttab_take_ready_cbs_locked(struct pvcore_gnttab_free_cb **ready)
+{
+	struct pvcore_gnttab_free_cb *cb, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(cb, tmp, &pv_gt.free_cbs, link) {
+		if (n == PV_GNTTAB_CB_BATCH)
+			break;
+		if (cb->count > pv_gt.free_count)
+			continue;
+		list_del_init(&cb->link);
+		ready[n++] = cb;
+	}
+	return n;
+}
+
+static void pv_gnttab_run_cbs(struct pvcore_gnttab_free_cb **ready, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ready[i]->fn(ready[i]->arg);
+}
+
+/* Frees one ref (its entry already cleared) and runs the callbacks that now have enough. */
+static void pv_gnttab_put_free(u32 ref)
+{
+	struct pvcore_gnttab_free_cb *ready[PV_GNTTAB_CB_BATCH];
+	unsigned long irqflags;
+	unsigned int n;
+
+	spin_lock_irqsave(&pv_gt.lock, irqflags);
+	pv_gnttab_put_free_locked(ref);
+	n = pv_gnttab_take_ready_cbs_locked(ready);
+	spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+	pv_gnttab_run_cbs(ready, n);
+}
+
+void pvcore_gnttab_request_free_callback(struct pvcore_gnttab_free_cb *cb, void (*fn)(void *),
+					 void *arg, unsigned int count)
+{
+	struct pvcore_gnttab_free_cb *ready[PV_GNTTAB_CB_BATCH];
+	unsigned long irqflags;
+	unsigned int n;
+
+	spin_lock_irqsave(&pv_gt.lock, irqflags);
+	if (list_empty(&cb->link)) {
+		cb->fn = fn;
+		cb->arg = arg;
+		cb->count = count;
+		list_add_tail(&cb->link, &pv_gt.free_cbs);
+	}
+	n = pv_gnttab_take_ready_cbs_locked(ready);
+	spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+	pv_gnttab_run_cbs(ready, n);
+}
+EXPORT_SYMBOL_GPL(pvcore_gnttab_request_free_callback);
+
+void pvcore_gnttab_cancel_free_callback(struct pvcore_gnttab_free_cb *cb)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&pv_gt.lock, irqflags);
+	list_del_init(&cb->link);
+	spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+}
+EXPORT_SYMBOL_GPL(pvcore_gnttab_cancel_free_callback);
 
 /*
  * Clears the entry unless the grantee is using it. True: nobody can reach the page through
@@ -151,7 +227,6 @@ static void pv_gnttab_defer(u32 ref, struct page *page)
 
 void pvcore_release_refs(const u32 *refs, unsigned int count)
 {
-	unsigned long irqflags;
 	unsigned int i;
 
 	for (i = 0; i < count; i++) {
@@ -164,9 +239,7 @@ void pvcore_release_refs(const u32 *refs, unsigned int count)
 			pv_gnttab_defer(refs[i], NULL);
 			continue;
 		}
-		spin_lock_irqsave(&pv_gt.lock, irqflags);
-		pv_gnttab_put_free_locked(refs[i]);
-		spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+		pv_gnttab_put_free(refs[i]);
 	}
 }
 EXPORT_SYMBOL_GPL(pvcore_release_refs);
@@ -217,8 +290,6 @@ EXPORT_SYMBOL_GPL(pvcore_end_access_ref);
 
 void pvcore_end_access(u32 ref, struct page *page)
 {
-	unsigned long irqflags;
-
 	if (!pv_gnttab_entry(ref)) {
 		WARN_ONCE(1, "pvcore: end of bad grant ref %u\n", ref);
 		return;
@@ -227,9 +298,7 @@ void pvcore_end_access(u32 ref, struct page *page)
 		pv_gnttab_defer(ref, page);
 		return;
 	}
-	spin_lock_irqsave(&pv_gt.lock, irqflags);
-	pv_gnttab_put_free_locked(ref);
-	spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+	pv_gnttab_put_free(ref);
 	if (page)
 		put_page(page);
 }
@@ -270,9 +339,7 @@ static void pv_gnttab_retry_fn(struct work_struct *work)
 			continue;
 		}
 		list_del(&d->link);
-		spin_lock_irqsave(&pv_gt.lock, irqflags);
-		pv_gnttab_put_free_locked(d->ref);
-		spin_unlock_irqrestore(&pv_gt.lock, irqflags);
+		pv_gnttab_put_free(d->ref);
 		if (d->page)
 			put_page(d->page);
 		kfree(d);

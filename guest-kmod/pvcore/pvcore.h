@@ -68,4 +68,21 @@ int pvcore_grant_access_ref(u32 ref, u16 domid, unsigned long gfn, bool readonly
 void pvcore_release_refs(const u32 *refs, unsigned int count);
 int pvcore_gnttab_copy(struct gnttab_copy *ops, unsigned int count);
 
+/*
+ * Out of refs (-ENOSPC): ask to be called once @count refs are free (at once if they are).
+ * @cb is the caller's, initialised with INIT_LIST_HEAD(&cb->link) once; a callback already
+ * waiting is left as it is. fn runs once per request, in any context and without pvcore's
+ * locks held (it may claim refs); typically it restarts a queue. Cancelling does not wait
+ * for a fn already running.
+ */
+struct pvcore_gnttab_free_cb {
+	struct list_head link; /* pvcore's; empty when not waiting */
+	void (*fn)(void *arg);
+	void *arg;
+	unsigned int count;
+};
+void pvcore_gnttab_request_free_callback(struct pvcore_gnttab_free_cb *cb, void (*fn)(void *),
+					 void *arg, unsigned int count);
+void pvcore_gnttab_cancel_free_callback(struct pvcore_gnttab_free_cb *cb);
+
 #endif /* PVCORE_H */
