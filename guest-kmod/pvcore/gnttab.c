@@ -88,11 +88,17 @@ static void pv_gnttab_put_free_locked(u32 ref)
 	pv_gt.free_count++;
 }
 
+/* A free callback taken off the list, copied so that it runs even if its owner is gone. */
+struct pv_gnttab_ready_cb {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
 /*
  * Takes the callbacks whose count is now free off the list (caller holds pv_gt.lock); the
  * caller runs them after unlocking, so they may claim refs themselves.
  */
-static unsigned int pv_gnttab_take_ready_cbs_locked(struct pvcore_gnttab_free_cb **ready)
+static unsigned int pv_gnttab_take_ready_cbs_locked(struct pv_gnttab_ready_cb *ready)
 {
 	struct pvcore_gnttab_free_cb *cb, *tmp;
 	unsigned int n = 0;
@@ -103,23 +109,24 @@ static unsigned int pv_gnttab_take_ready_cbs_locked(struct pvcore_gnttab_free_cb
 		if (cb->count > pv_gt.free_count)
 			continue;
 		list_del_init(&cb->link);
-		ready[n++] = cb;
+		ready[n].fn = cb->fn;
+		ready[n++].arg = cb->arg;
 	}
 	return n;
 }
 
-static void pv_gnttab_run_cbs(struct pvcore_gnttab_free_cb **ready, unsigned int n)
+static void pv_gnttab_run_cbs(const struct pv_gnttab_ready_cb *ready, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		ready[i]->fn(ready[i]->arg);
+		ready[i].fn(ready[i].arg);
 }
 
 /* Frees one ref (its entry already cleared) and runs the callbacks that now have enough. */
 static void pv_gnttab_put_free(u32 ref)
 {
-	struct pvcore_gnttab_free_cb *ready[PV_GNTTAB_CB_BATCH];
+	struct pv_gnttab_ready_cb ready[PV_GNTTAB_CB_BATCH];
 	unsigned long irqflags;
 	unsigned int n;
 
@@ -133,7 +140,7 @@ static void pv_gnttab_put_free(u32 ref)
 void pvcore_gnttab_request_free_callback(struct pvcore_gnttab_free_cb *cb, void (*fn)(void *),
 					 void *arg, unsigned int count)
 {
-	struct pvcore_gnttab_free_cb *ready[PV_GNTTAB_CB_BATCH];
+	struct pv_gnttab_ready_cb ready[PV_GNTTAB_CB_BATCH];
 	unsigned long irqflags;
 	unsigned int n;
 
