@@ -219,6 +219,8 @@ std::int16_t GrantTable::copy(const gnttab_copy& c) {
 }
 
 Status GrantTable::copy_batch(VcpuAccess& vcpu, std::uint64_t uop, std::uint64_t count) {
+    if (uop + count * sizeof(gnttab_copy) < uop)
+        return Errc::bad_address; // the array would wrap around the address space
     for (std::uint64_t i = 0; i < count; ++i) {
         const std::uint64_t at = uop + i * sizeof(gnttab_copy);
         PV_TRY_ASSIGN(c, read_guest<gnttab_copy>(vcpu, m_mem, at));
@@ -233,6 +235,8 @@ Status GrantTable::setup_table(VcpuAccess& vcpu, std::uint64_t uop) {
     s.status = domain_status(s.dom);
     if (s.status == GNTST_okay && s.nr_frames > m_max_frames)
         s.status = GNTST_general_error;
+    if (s.status == GNTST_okay && s.frame_list + s.nr_frames * 8ULL < s.frame_list)
+        s.status = GNTST_bad_virt_addr; // the list would wrap around the address space
     if (s.status == GNTST_okay) {
         // Frames exist only once placed: the others read as an invalid gfn, as Xen answers
         // for an HVM guest's frames not yet in its physmap.

@@ -362,6 +362,12 @@ TEST_F(GrantHypercallTest, SetupTableListsPlacedFrames) {
     put(s);
     ASSERT_EQ(gnttab(GNTTABOP_setup_table, 1), 0);
     EXPECT_EQ(get<gnttab_setup_table>().status, GNTST_bad_virt_addr);
+    s.nr_frames = 2;
+    s.frame_list = ~0ULL - 7; // the second entry would wrap to address 0
+    put(s);
+    ASSERT_EQ(gnttab(GNTTABOP_setup_table, 1), 0);
+    EXPECT_EQ(get<gnttab_setup_table>().status, GNTST_bad_virt_addr);
+    EXPECT_EQ(get<std::uint64_t>(0), 0U);
 }
 
 TEST_F(GrantHypercallTest, CopyBatchWritesEachStatus) {
@@ -384,6 +390,7 @@ TEST_F(GrantHypercallTest, CopyBatchWritesEachStatus) {
     EXPECT_EQ(gnttab(GNTTABOP_copy, kMaxGrantBatch + 1), -XEN_EINVAL); // bad count
     EXPECT_EQ(gnttab(GNTTABOP_copy, 0), 0);
     EXPECT_EQ(gnttab(GNTTABOP_copy, 1, kBeyondRam), -XEN_EFAULT);
+    EXPECT_EQ(gnttab(GNTTABOP_copy, 2, ~0ULL - 39), -XEN_EFAULT); // op 1 would wrap to 0
 }
 
 TEST_F(GrantHypercallTest, VersionAndUnservedOps) {
