@@ -25,7 +25,9 @@
  *                    no FCS), offset/gref = where the first piece lies. Its own piece is
  *                    size - (sum of the sizes of the following data slots); it may be empty.
  *   extra slots      present iff slot 0 has NETTXF_extra_info: one netif_extra_info per slot,
- *                    chained by XEN_NETIF_EXTRA_FLAG_MORE. Each type at most once.
+ *                    chained by XEN_NETIF_EXTRA_FLAG_MORE. Each type at most once (else the
+ *                    packet is dropped); a chain of more than PV_NETIF_MAX_EXTRAS slots
+ *                    breaks the ring. On tx: GSO, MCAST_ADD/DEL, HASH; XDP is rx-only.
  *   data slots 1..n  present while the previous data slot has NETTXF_more_data; size = this
  *                    piece's own length (>= 1).
  * For every data slot: offset + own length <= 4096 (a piece never leaves its granted page).

@@ -1,0 +1,85 @@
+// net_rx.hpp: guest receive: io_uring reads from the port -> copies into posted rx pages.
+#pragma once
+
+#include "grant_table_view.hpp"
+#include "net_back_ring.hpp"
+#include "net_counters.hpp"
+#include "net_features.hpp"
+#include "net_offload.hpp"
+#include "uring_engine.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <pv/netif.h>
+#include <sys/uio.h>
+#include <vector>
+
+namespace pvisor::backend {
+
+// Owns the rx ring of one queue and kBuffers host frame buffers, each either posted as a
+// read on the port, or holding a frame waiting for rx pages. A frame is delivered when the
+// frontend has posted enough pages for all of it (whole pages from offset 0; never a byte
+// outside a granted page); until then it waits and its buffer is not re-posted, so the host
+// side queues (and eventually drops) further frames.
+class NetRxPath {
+  public:
+    static constexpr std::uint64_t kTagBase = 2ULL << 32; // io_uring tags kTagBase | buffer
+    static constexpr std::uint32_t kBuffers = 32;
+    static constexpr std::uint32_t kMaxFrame = 65536 + 64; // GSO frame with VLAN tag
+    static constexpr std::uint32_t kBufferBytes = kVnetHdrLen + kMaxFrame;
+
+    NetRxPath(NetBackRing ring, GrantTableView& grants, NetCounters& counters,
+              NetFrontFeatures front);
+
+    // Posts a read for every free buffer (while SQ entries are free).
+    void post_reads(UringEngine& engine);
+    // A read completed: res bytes (header + frame) or -errno.
+    void complete(std::uint32_t buffer, int res);
+    // Delivers waiting frames in order while the frontend has pages for them. Returns false
+    // if the frontend broke the protocol (reason in broken_reason()).
+    [[nodiscard]] bool deliver();
+    // With a frame waiting: arms the rx request event for the pages it needs; true if they
+    // are there after all (deliver again). False without a waiting frame.
+    [[nodiscard]] bool final_check();
+
+    [[nodiscard]] bool waiting() const noexcept { return !m_ready.empty(); }
+    [[nodiscard]] std::uint64_t frames_read() const noexcept { return m_frames_read; }
+    [[nodiscard]] const char* broken_reason() const noexcept { return m_broken; }
+    [[nodiscard]] NetBackRing& ring() noexcept { return m_ring; }
+
+  private:
+    // A frame read and checked, waiting for rx pages.
+    struct Ready {
+        std::uint32_t buffer = 0;
+        std::uint32_t len = 0;        // frame bytes after the vnet header
+        std::uint32_t data_slots = 0; // pages it fills
+        NetRxMeta meta;
+        [[nodiscard]] std::uint32_t slots() const noexcept {
+            return data_slots + (meta.gso_type != 0 ? 1U : 0U);
+        }
+    };
+
+    // Checks a frame just read and computes its metadata; false: drop it.
+    [[nodiscard]] bool admit(Ready& r);
+    void copy_out(const Ready& r);
+    void respond_error(const netif_rx_request* reqs, std::uint32_t n);
+    void release(std::uint32_t buffer) { m_free.push_back(buffer); }
+    [[nodiscard]] std::byte* buffer(std::uint32_t i) { return m_bufs.data() + i * std::size_t{kBufferBytes}; }
+    bool fail(const char* why) {
+        m_broken = why;
+        return false;
+    }
+
+    NetBackRing m_ring;
+    GrantTableView* m_grants; // not owned; outlives the path
+    NetCounters* m_counters;  // not owned; outlives the path
+    NetFrontFeatures m_front;
+    std::vector<std::byte> m_bufs;    // kBuffers x kBufferBytes; reads write here
+    std::vector<iovec> m_iov;         // one per buffer, stable while its read is posted
+    std::vector<std::uint32_t> m_free; // buffers neither posted nor waiting
+    std::deque<Ready> m_ready;         // frames in arrival order
+    std::uint64_t m_frames_read = 0;
+    const char* m_broken = nullptr;
+};
+
+} // namespace pvisor::backend
