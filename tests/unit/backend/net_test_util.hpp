@@ -26,6 +26,8 @@ inline std::vector<std::byte> make_frame(std::size_t len, bool ipv6 = false, boo
     for (std::size_t i = 0; i < len; ++i)
         f[i] = static_cast<std::byte>((i * 31 + seed) & 0xFF);
     std::size_t l3 = 14;
+    if (len < 14)
+        return f; // a runt: pattern only
     for (std::size_t i = 0; i < 12; ++i)
         f[i] = static_cast<std::byte>(0x02 + i);
     if (vlan) {
