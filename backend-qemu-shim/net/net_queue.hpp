@@ -59,6 +59,8 @@ class NetQueue {
 
     [[nodiscard]] bool broken() const noexcept { return m_broken.load(std::memory_order_acquire); }
     [[nodiscard]] const NetQueueStats& stats() const noexcept { return m_stats; }
+    // io_uring_enter calls made (after stop(), or from the serving thread).
+    [[nodiscard]] std::uint64_t uring_enters() const noexcept { return m_engine.submit_calls(); }
     [[nodiscard]] std::uint64_t rx_waiting() const noexcept { return m_rx.waiting() ? 1 : 0; }
 
   private:

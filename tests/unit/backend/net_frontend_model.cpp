@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <algorithm>
 #include <cstring>
 
 namespace pvisor::backend::testing {
@@ -71,7 +72,8 @@ bool NetFront::send(std::span<const std::byte> frame, const TxLayout& l) {
         m_tx_busy[page] = true;
         const std::uint32_t len = i == 0 ? first : std::min(l.piece, total - off);
         const std::uint16_t at = i == 0 ? l.first_offset : 0;
-        std::memcpy(m_guest->host(m_tx_pool[page]) + at, frame.data() + off, len);
+        if (l.copy)
+            std::memcpy(m_guest->host(m_tx_pool[page]) + at, frame.data() + off, len);
         netif_tx_request r{};
         r.gref = m_tx_grefs[page];
         r.offset = at;
@@ -86,6 +88,11 @@ bool NetFront::send(std::span<const std::byte> frame, const TxLayout& l) {
         off += len;
     }
     return true;
+}
+
+void NetFront::fill_tx_pool(std::span<const std::byte> frame) {
+    for (std::uint64_t gpa : m_tx_pool)
+        std::memcpy(m_guest->host(gpa), frame.data(), std::min<std::size_t>(frame.size(), 4096));
 }
 
 bool NetFront::push_tx() {

@@ -18,6 +18,7 @@ struct TxLayout {
     std::uint16_t first_offset = 0;  // where slot 0's piece starts in its page
     std::uint16_t flags = 0;         // NETTXF_csum_blank / NETTXF_data_validated on slot 0
     std::optional<netif_extra_info> gso; // a GSO extra slot after slot 0
+    bool copy = true; // false: the pool pages already hold the frame (benchmarks)
 };
 
 // A received packet reassembled from rx responses.
@@ -41,6 +42,8 @@ class NetFront {
     // Guest tx: writes the frame into pool pages and produces its slots privately.
     // False if not enough free pages or ring slots.
     bool send(std::span<const std::byte> frame, const TxLayout& layout = {});
+    // Writes `frame` at offset 0 of every tx pool page (for send() with copy = false).
+    void fill_tx_pool(std::span<const std::byte> frame);
     // Raw tx slots (hostile tests): a request or an extra, produced privately.
     void put_tx(const netif_tx_request& r);
     void put_extra(const netif_extra_info& e);
