@@ -14,8 +14,8 @@ Result<std::unique_ptr<NetBackend>> NetBackend::create(std::string name, GrantTa
     std::unique_ptr<NetBackend> b(new NetBackend());
     b->m_ports = std::move(ports);
     for (std::size_t i = 0; i < queues.size(); ++i) {
-        PV_TRY_ASSIGN(q, NetQueue::create(name + "/q" + std::to_string(i), *b->m_ports[i],
-                                          grants, b->m_counters, offer, std::move(queues[i])));
+        PV_TRY_ASSIGN(q, NetQueue::create(name + "/q" + std::to_string(i), *b->m_ports[i], grants,
+                                          b->m_counters, offer, std::move(queues[i])));
         b->m_queues.push_back(std::move(q));
     }
     return b;

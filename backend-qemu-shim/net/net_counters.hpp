@@ -11,14 +11,14 @@ namespace pvisor::backend {
 
 // Why a frontend request was refused; each reason has its own per-interface counter.
 enum class NetInvalid : std::uint8_t {
-    tx_too_many_slots,  // 19..PV_NETIF_FATAL_TX_SLOTS data slots in one packet
-    tx_crosses_page,    // offset + piece length > 4096
-    tx_bad_size,        // total < ETH_HLEN, pieces larger than the total, or an empty piece
-    tx_bad_extra,       // extra info of an unknown/rx-only/repeated type, or a bad GSO extra
-    tx_not_negotiated,  // GSO or IPv6 checksum offload the backend did not offer
-    tx_bad_checksum,    // csum_blank (or GSO) on headers the backend cannot locate
-    tx_bad_grant,       // a piece's grant refused (the grant table counts the reason)
-    rx_bad_grant,       // a posted rx page's grant refused: that packet is dropped
+    tx_too_many_slots, // 19..PV_NETIF_FATAL_TX_SLOTS data slots in one packet
+    tx_crosses_page,   // offset + piece length > 4096
+    tx_bad_size,       // total < ETH_HLEN, pieces larger than the total, or an empty piece
+    tx_bad_extra,      // extra info of an unknown/rx-only/repeated type, or a bad GSO extra
+    tx_not_negotiated, // GSO or IPv6 checksum offload the backend did not offer
+    tx_bad_checksum,   // csum_blank (or GSO) on headers the backend cannot locate
+    tx_bad_grant,      // a piece's grant refused (the grant table counts the reason)
+    rx_bad_grant,      // a posted rx page's grant refused: that packet is dropped
     count_,
 };
 inline constexpr std::size_t kNetInvalidCount = static_cast<std::size_t>(NetInvalid::count_);
@@ -26,14 +26,14 @@ inline constexpr std::size_t kNetInvalidCount = static_cast<std::size_t>(NetInva
 
 // Updated by every queue (relaxed atomics), read by the host at any time.
 struct NetCounters {
-    std::atomic<std::uint64_t> tx_packets{0};  // written to the host side
-    std::atomic<std::uint64_t> tx_bytes{0};    // Ethernet bytes of those packets
-    std::atomic<std::uint64_t> tx_dropped{0};  // invalid packets (answered NETIF_RSP_ERROR)
-    std::atomic<std::uint64_t> tx_errors{0};   // the host refused the write (NETIF_RSP_ERROR)
-    std::atomic<std::uint64_t> rx_packets{0};  // copied into the guest's pages
+    std::atomic<std::uint64_t> tx_packets{0}; // written to the host side
+    std::atomic<std::uint64_t> tx_bytes{0};   // Ethernet bytes of those packets
+    std::atomic<std::uint64_t> tx_dropped{0}; // invalid packets (answered NETIF_RSP_ERROR)
+    std::atomic<std::uint64_t> tx_errors{0};  // the host refused the write (NETIF_RSP_ERROR)
+    std::atomic<std::uint64_t> rx_packets{0}; // copied into the guest's pages
     std::atomic<std::uint64_t> rx_bytes{0};
-    std::atomic<std::uint64_t> rx_dropped{0};  // host frames the guest could not be given
-    std::atomic<std::uint64_t> rx_sw_csum{0};  // rx checksums completed in software
+    std::atomic<std::uint64_t> rx_dropped{0}; // host frames the guest could not be given
+    std::atomic<std::uint64_t> rx_sw_csum{0}; // rx checksums completed in software
     std::atomic<std::uint64_t> rings_broken{0};
     std::array<std::atomic<std::uint64_t>, kNetInvalidCount> invalid{};
 

@@ -44,10 +44,10 @@ struct NetTxMeta {
 
 // The rx flags and GSO extra for a frame from the host.
 struct NetRxMeta {
-    std::uint16_t flags = 0;    // NETRXF_data_validated / NETRXF_csum_blank
-    std::uint8_t gso_type = 0;  // XEN_NETIF_GSO_TYPE_*; 0: no extra slot
+    std::uint16_t flags = 0;   // NETRXF_data_validated / NETRXF_csum_blank
+    std::uint8_t gso_type = 0; // XEN_NETIF_GSO_TYPE_*; 0: no extra slot
     std::uint16_t gso_size = 0;
-    bool sw_csum = false;       // the checksum was completed here
+    bool sw_csum = false; // the checksum was completed here
 };
 
 // Translates the host's header for `frame` into what frontend `f` accepts; completes a

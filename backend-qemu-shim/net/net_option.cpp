@@ -19,8 +19,8 @@ bool valid_ifname(std::string_view n) {
     if (n.empty() || n.size() > 15 || n == "." || n == "..")
         return false;
     for (char c : n) {
-        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-            c == '\v' || c == '\f' || c == '\0')
+        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+            c == '\f' || c == '\0')
             return false;
     }
     return true;

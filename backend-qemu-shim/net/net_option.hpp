@@ -15,18 +15,17 @@ using MacAddress = std::array<std::uint8_t, 6>;
 
 // One network interface of a guest, served by a TAP device on the host.
 struct NetConfig {
-    std::string tap;              // host TAP name (created if absent)
+    std::string tap;               // host TAP name (created if absent)
     std::optional<MacAddress> mac; // the GUEST's MAC (backend "mac" key); generated if absent
-    std::string bridge;           // existing Linux bridge to attach the TAP to; empty: none
-    std::uint32_t queues = 1;     // 1..PV_NETIF_MAX_QUEUES (TAP queues and ring pairs)
+    std::string bridge;            // existing Linux bridge to attach the TAP to; empty: none
+    std::uint32_t queues = 1;      // 1..PV_NETIF_MAX_QUEUES (TAP queues and ring pairs)
 };
 
 // Parses one --net value. tap= is required and comes first. Interface names follow the
 // kernel's rule (1..15 bytes, no '/', ':' or whitespace, not "." or ".."). A MAC is six
 // two-digit hex bytes separated by ':', unicast and not all-zero. Each option once. Anything
 // else is Errc::invalid_argument with a message in *why (if given).
-[[nodiscard]] Result<NetConfig> parse_net_option(std::string_view text,
-                                                 std::string* why = nullptr);
+[[nodiscard]] Result<NetConfig> parse_net_option(std::string_view text, std::string* why = nullptr);
 
 // "xx:xx:xx:xx:xx:xx", lower case.
 [[nodiscard]] std::string format_mac(const MacAddress& mac);

@@ -15,11 +15,11 @@ namespace pvisor::backend {
 // kernel's <linux/virtio_net.h> is not valid C++, so the layout is restated here),
 // little-endian, num_buffers ignored in both directions.
 struct VnetHdr {
-    std::uint8_t flags;       // VIRTIO_NET_HDR_F_*
-    std::uint8_t gso_type;    // VIRTIO_NET_HDR_GSO_*
-    std::uint16_t hdr_len;    // GSO: bytes of headers (Ethernet .. TCP)
-    std::uint16_t gso_size;   // GSO: payload bytes per segment
-    std::uint16_t csum_start; // NEEDS_CSUM: checksum coverage starts here
+    std::uint8_t flags;        // VIRTIO_NET_HDR_F_*
+    std::uint8_t gso_type;     // VIRTIO_NET_HDR_GSO_*
+    std::uint16_t hdr_len;     // GSO: bytes of headers (Ethernet .. TCP)
+    std::uint16_t gso_size;    // GSO: payload bytes per segment
+    std::uint16_t csum_start;  // NEEDS_CSUM: checksum coverage starts here
     std::uint16_t csum_offset; // NEEDS_CSUM: the field, relative to csum_start
     std::uint16_t num_buffers;
 };

@@ -17,8 +17,7 @@ constexpr unsigned kUringEntries = 256;
 
 Result<std::unique_ptr<NetQueue>> NetQueue::create(std::string name, NetPort& port,
                                                    GrantTableView& grants, NetCounters& counters,
-                                                   const NetOffer& offer,
-                                                   NetQueueBinding binding) {
+                                                   const NetOffer& offer, NetQueueBinding binding) {
     if (!binding.kick.valid() || !binding.raise.valid() || !binding.front.rx_copy)
         return Errc::invalid_argument;
     // Both ring pages stay pinned (GTF_writing) while the queue serves them.
@@ -38,8 +37,8 @@ Result<std::unique_ptr<NetQueue>> NetQueue::create(std::string name, NetPort& po
     NetTxPath tx(std::move(tx_ring), grants, counters, offer);
     NetRxPath rx(std::move(rx_ring), grants, counters, binding.front);
     return std::unique_ptr<NetQueue>(new NetQueue(std::move(name), counters, std::move(pins),
-                                                  std::move(tx), std::move(rx),
-                                                  std::move(engine), std::move(binding)));
+                                                  std::move(tx), std::move(rx), std::move(engine),
+                                                  std::move(binding)));
 }
 
 NetQueue::NetQueue(std::string name, NetCounters& counters, std::vector<GrantPin> ring_pins,

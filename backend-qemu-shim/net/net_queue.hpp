@@ -40,9 +40,8 @@ class NetQueue {
     // Pins both ring pages (for the queue's lifetime), sets the port's offloads to what the
     // frontend accepts, and sets up the io_uring with the port as its registered file.
     static Result<std::unique_ptr<NetQueue>> create(std::string name, NetPort& port,
-                                                    GrantTableView& grants,
-                                                    NetCounters& counters, const NetOffer& offer,
-                                                    NetQueueBinding binding);
+                                                    GrantTableView& grants, NetCounters& counters,
+                                                    const NetOffer& offer, NetQueueBinding binding);
     ~NetQueue();
     NetQueue(const NetQueue&) = delete;
     NetQueue& operator=(const NetQueue&) = delete;
@@ -64,8 +63,8 @@ class NetQueue {
     [[nodiscard]] std::uint64_t rx_waiting() const noexcept { return m_rx.waiting() ? 1 : 0; }
 
   private:
-    NetQueue(std::string name, NetCounters& counters, std::vector<GrantPin> ring_pins,
-             NetTxPath tx, NetRxPath rx, UringEngine engine, NetQueueBinding binding);
+    NetQueue(std::string name, NetCounters& counters, std::vector<GrantPin> ring_pins, NetTxPath tx,
+             NetRxPath rx, UringEngine engine, NetQueueBinding binding);
 
     void serve_rings();
     void step(unsigned wait_nr);

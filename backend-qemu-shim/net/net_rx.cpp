@@ -56,7 +56,9 @@ void NetRxPath::complete(std::uint32_t buf, int res) {
     ++m_frames_read;
     Ready r;
     r.buffer = buf;
-    r.len = static_cast<std::uint32_t>(res) > kVnetHdrLen ? static_cast<std::uint32_t>(res) - kVnetHdrLen : 0;
+    r.len = static_cast<std::uint32_t>(res) > kVnetHdrLen
+                ? static_cast<std::uint32_t>(res) - kVnetHdrLen
+                : 0;
     if (!admit(r)) {
         m_counters->rx_dropped.fetch_add(1, std::memory_order_relaxed);
         release(buf);
@@ -119,7 +121,8 @@ void NetRxPath::copy_out(const Ready& r) {
             f = static_cast<std::uint16_t>(f | r.meta.flags | (extra != 0 ? NETRXF_extra_info : 0));
         return f;
     };
-    m_ring.put_response(netif_rx_response{reqs[0].id, 0, flags_of(0), static_cast<std::int16_t>(lens[0])});
+    m_ring.put_response(
+        netif_rx_response{reqs[0].id, 0, flags_of(0), static_cast<std::int16_t>(lens[0])});
     if (extra != 0) {
         netif_extra_info e{};
         e.type = XEN_NETIF_EXTRA_TYPE_GSO;

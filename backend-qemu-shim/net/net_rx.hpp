@@ -64,7 +64,9 @@ class NetRxPath {
     void copy_out(const Ready& r);
     void respond_error(const netif_rx_request* reqs, std::uint32_t n);
     void release(std::uint32_t buffer) { m_free.push_back(buffer); }
-    [[nodiscard]] std::byte* buffer(std::uint32_t i) { return m_bufs.data() + i * std::size_t{kBufferBytes}; }
+    [[nodiscard]] std::byte* buffer(std::uint32_t i) {
+        return m_bufs.data() + i * std::size_t{kBufferBytes};
+    }
     bool fail(const char* why) {
         m_broken = why;
         return false;
@@ -74,8 +76,8 @@ class NetRxPath {
     GrantTableView* m_grants; // not owned; outlives the path
     NetCounters* m_counters;  // not owned; outlives the path
     NetFrontFeatures m_front;
-    std::vector<std::byte> m_bufs;    // kBuffers x kBufferBytes; reads write here
-    std::vector<iovec> m_iov;         // one per buffer, stable while its read is posted
+    std::vector<std::byte> m_bufs;     // kBuffers x kBufferBytes; reads write here
+    std::vector<iovec> m_iov;          // one per buffer, stable while its read is posted
     std::vector<std::uint32_t> m_free; // buffers neither posted nor waiting
     std::deque<Ready> m_ready;         // frames in arrival order
     std::uint64_t m_frames_read = 0;

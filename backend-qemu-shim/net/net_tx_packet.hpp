@@ -44,7 +44,6 @@ struct NetTxPacket {
 // extra types (GSO only as offered). nullopt: valid and `out` is filled; otherwise the
 // reason the packet is dropped. Grants and headers are checked later (they need guest data).
 [[nodiscard]] std::optional<NetInvalid> validate_tx_chain(const NetTxChain& c,
-                                                          const NetOffer& offer,
-                                                          NetTxPacket& out);
+                                                          const NetOffer& offer, NetTxPacket& out);
 
 } // namespace pvisor::backend

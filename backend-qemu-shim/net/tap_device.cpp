@@ -32,8 +32,8 @@ Result<UniqueFd> open_queue(std::string& name, bool multi) {
     if (!fd.valid())
         return log_errno("open /dev/net/tun for", name);
     ifreq ifr = ifreq_for(name);
-    ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
-                                       (multi ? IFF_MULTI_QUEUE : 0));
+    ifr.ifr_flags =
+        static_cast<short>(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (multi ? IFF_MULTI_QUEUE : 0));
     if (::ioctl(fd.get(), TUNSETIFF, &ifr) != 0)
         return log_errno("TUNSETIFF", name);
     name.assign(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ)); // a "%d" name is resolved

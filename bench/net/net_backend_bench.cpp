@@ -34,8 +34,8 @@ std::vector<std::byte> bench_frame(std::size_t len) {
 
 void report(benchmark::State& state, std::uint64_t packets, std::uint64_t frame_bytes) {
     state.SetItemsProcessed(static_cast<std::int64_t>(packets));
-    state.counters["pkt"] = benchmark::Counter(static_cast<double>(packets),
-                                                 benchmark::Counter::kIsRate);
+    state.counters["pkt"] =
+        benchmark::Counter(static_cast<double>(packets), benchmark::Counter::kIsRate);
     state.counters["Gbit"] = benchmark::Counter(
         static_cast<double>(packets * frame_bytes) * 8.0 / 1e9, benchmark::Counter::kIsRate);
 }

@@ -1,9 +1,9 @@
 // net_frontend_model.cpp: the netif frontend model: tx slot layout, rx posting and reassembly.
 #include "net_frontend_model.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <algorithm>
 #include <cstring>
 
 namespace pvisor::backend::testing {
@@ -53,7 +53,7 @@ void NetFront::put_tx(const netif_tx_request& r) {
 }
 
 void NetFront::put_extra(const netif_extra_info& e) {
-    union netif_tx_sring_entry slot{};
+    union netif_tx_sring_entry slot {};
     std::memcpy(&slot, &e, sizeof e);
     [[maybe_unused]] const int rc = pv_front_produce(&m_tx, &slot, sizeof slot);
     assert(rc == 0);

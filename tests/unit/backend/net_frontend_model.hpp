@@ -14,9 +14,9 @@ namespace pvisor::backend::testing {
 
 // How send() lays a frame out in tx slots.
 struct TxLayout {
-    std::uint32_t piece = 4096;      // bytes per slot (last slot: the rest)
-    std::uint16_t first_offset = 0;  // where slot 0's piece starts in its page
-    std::uint16_t flags = 0;         // NETTXF_csum_blank / NETTXF_data_validated on slot 0
+    std::uint32_t piece = 4096;          // bytes per slot (last slot: the rest)
+    std::uint16_t first_offset = 0;      // where slot 0's piece starts in its page
+    std::uint16_t flags = 0;             // NETTXF_csum_blank / NETTXF_data_validated on slot 0
     std::optional<netif_extra_info> gso; // a GSO extra slot after slot 0
     bool copy = true; // false: the pool pages already hold the frame (benchmarks)
 };
@@ -26,7 +26,7 @@ struct RxPacket {
     std::vector<std::byte> data;
     std::uint16_t flags = 0; // slot 0's NETRXF_*
     std::optional<netif_extra_info> extra;
-    bool error = false;      // a response with a negative status
+    bool error = false; // a response with a negative status
 };
 
 // The frontend of one netif queue living in a FakeGuest: both ring pages, a pool of tx pages
@@ -67,7 +67,9 @@ class NetFront {
     void set_rx_req_prod(std::uint32_t v);
     [[nodiscard]] std::uint64_t tx_page_gpa(std::uint32_t i) const { return m_tx_pool[i]; }
     [[nodiscard]] std::uint64_t rx_page_gpa(std::uint32_t i) const { return m_rx_pool[i]; }
-    [[nodiscard]] std::uint32_t rx_pages() const { return static_cast<std::uint32_t>(m_rx_pool.size()); }
+    [[nodiscard]] std::uint32_t rx_pages() const {
+        return static_cast<std::uint32_t>(m_rx_pool.size());
+    }
     [[nodiscard]] bool tx_broken() const { return m_tx.broken != 0; }
     [[nodiscard]] bool rx_broken() const { return m_rx.broken != 0; }
 

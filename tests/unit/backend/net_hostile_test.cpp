@@ -10,8 +10,8 @@ using testing::make_frame;
 using testing::NetRig;
 using testing::peer_recv;
 
-netif_tx_request slot(pv_grant_ref gref, std::uint16_t offset, std::uint16_t size,
-                      std::uint16_t id, std::uint16_t flags = 0) {
+netif_tx_request slot(pv_grant_ref gref, std::uint16_t offset, std::uint16_t size, std::uint16_t id,
+                      std::uint16_t flags = 0) {
     netif_tx_request r{};
     r.gref = gref;
     r.offset = offset;
@@ -74,7 +74,8 @@ struct HostileRig : NetRig {
 TEST(NetHostile, NineteenDataSlotsAreDropped) {
     HostileRig rig;
     for (std::uint16_t i = 0; i < 19; ++i)
-        rig.front.put_tx(slot(rig.ref0, 0, i == 0 ? 19 * 10 : 10, i, i < 18 ? NETTXF_more_data : 0));
+        rig.front.put_tx(
+            slot(rig.ref0, 0, i == 0 ? 19 * 10 : 10, i, i < 18 ? NETTXF_more_data : 0));
     rig.expect_dropped(rig.run_tx(), 19);
     EXPECT_EQ(rig.counters().invalid_count(NetInvalid::tx_too_many_slots), 1U);
     EXPECT_EQ(rig.counters().tx_dropped.load(), 1U);
@@ -83,9 +84,9 @@ TEST(NetHostile, NineteenDataSlotsAreDropped) {
 
 TEST(NetHostile, PieceLeavingItsPageIsDropped) {
     HostileRig rig;
-    rig.front.put_tx(slot(rig.ref0, 4000, 200, 1));                  // slot 0 past the page
-    rig.front.put_tx(slot(rig.ref0, 0, 300, 2, NETTXF_more_data));   // own piece 100 at 0: ok
-    rig.front.put_tx(slot(rig.ref0, 4095, 200, 3));                  // second piece past the page
+    rig.front.put_tx(slot(rig.ref0, 4000, 200, 1));                // slot 0 past the page
+    rig.front.put_tx(slot(rig.ref0, 0, 300, 2, NETTXF_more_data)); // own piece 100 at 0: ok
+    rig.front.put_tx(slot(rig.ref0, 4095, 200, 3));                // second piece past the page
     rig.expect_dropped(rig.run_tx(), 3);
     EXPECT_EQ(rig.counters().invalid_count(NetInvalid::tx_crosses_page), 2U);
     EXPECT_EQ(rig.counters().invalid_total(), 2U);
@@ -93,10 +94,10 @@ TEST(NetHostile, PieceLeavingItsPageIsDropped) {
 
 TEST(NetHostile, BadSizesAreDropped) {
     HostileRig rig;
-    rig.front.put_tx(slot(rig.ref0, 0, 13, 1));                      // shorter than Ethernet
-    rig.front.put_tx(slot(rig.ref0, 0, 100, 2, NETTXF_more_data));   // pieces exceed the total
+    rig.front.put_tx(slot(rig.ref0, 0, 13, 1));                    // shorter than Ethernet
+    rig.front.put_tx(slot(rig.ref0, 0, 100, 2, NETTXF_more_data)); // pieces exceed the total
     rig.front.put_tx(slot(rig.ref0, 0, 101, 3));
-    rig.front.put_tx(slot(rig.ref0, 0, 100, 4, NETTXF_more_data));   // an empty following piece
+    rig.front.put_tx(slot(rig.ref0, 0, 100, 4, NETTXF_more_data)); // an empty following piece
     rig.front.put_tx(slot(rig.ref0, 0, 0, 5));
     rig.expect_dropped(rig.run_tx(), 5);
     EXPECT_EQ(rig.counters().invalid_count(NetInvalid::tx_bad_size), 3U);
@@ -129,12 +130,13 @@ TEST(NetHostile, BadExtraChainsAreDropped) {
             rig.front.put_extra(e);
     };
     packet_with({extra(XEN_NETIF_EXTRA_TYPE_NONE)}, 1);
-    packet_with({extra(XEN_NETIF_EXTRA_TYPE_XDP)}, 2);                    // rx-only
-    packet_with({extra(9)}, 3);                                           // unknown type
-    packet_with({gso(XEN_NETIF_GSO_TYPE_TCPV4, 0)}, 4);                   // MSS 0
-    packet_with({gso(7, 1448)}, 5);                                       // unknown GSO type
+    packet_with({extra(XEN_NETIF_EXTRA_TYPE_XDP)}, 2);  // rx-only
+    packet_with({extra(9)}, 3);                         // unknown type
+    packet_with({gso(XEN_NETIF_GSO_TYPE_TCPV4, 0)}, 4); // MSS 0
+    packet_with({gso(7, 1448)}, 5);                     // unknown GSO type
     packet_with({gso(XEN_NETIF_GSO_TYPE_TCPV4, 1448, XEN_NETIF_EXTRA_FLAG_MORE),
-                 gso(XEN_NETIF_GSO_TYPE_TCPV4, 1448)}, 6);                 // GSO twice
+                 gso(XEN_NETIF_GSO_TYPE_TCPV4, 1448)},
+                6);                                        // GSO twice
     packet_with({gso(XEN_NETIF_GSO_TYPE_TCPV6, 1448)}, 7); // IPv6 GSO on an IPv4 frame
     rig.expect_dropped(rig.run_tx(), 15, 8);
     EXPECT_EQ(rig.counters().invalid_count(NetInvalid::tx_bad_extra), 7U);
@@ -146,7 +148,8 @@ TEST(NetHostile, GsoNotOfferedIsRefused) {
     offer.gso_tcpv4 = false;
     NetRig rig(testing::linux_like_front(), offer);
     netif_extra_info g = gso(XEN_NETIF_GSO_TYPE_TCPV4, 1448);
-    ASSERT_TRUE(rig.front.send(make_frame(3000, false, true), testing::TxLayout{4096, 0, NETTXF_csum_blank, g}));
+    ASSERT_TRUE(rig.front.send(make_frame(3000, false, true),
+                               testing::TxLayout{4096, 0, NETTXF_csum_blank, g}));
     const auto rsp = rig.run_tx();
     EXPECT_EQ(rsp.size(), 2U);
     EXPECT_EQ(rig.counters().invalid_count(NetInvalid::tx_not_negotiated), 1U);
@@ -280,7 +283,7 @@ TEST(NetHostile, RxNeverWritesPastTheGrantedPage) {
     std::vector<std::uint64_t> skip = {testing::FakeGuest::kGrantTableGpa,
                                        testing::FakeGuest::kFirstDataGpa,
                                        testing::FakeGuest::kFirstDataGpa + kPageSize};
-    for (std::uint32_t i = 0; i < 3; ++i) // the posted pages (pool pages 0..2, contiguous:
+    for (std::uint32_t i = 0; i < 3; ++i)         // the posted pages (pool pages 0..2, contiguous:
         skip.push_back(rig.front.rx_page_gpa(i)); // an overrun would show in page 3)
     const std::uint64_t before = testing::ram_hash(rig.guest, skip);
     const auto f = make_frame(9000);
@@ -290,6 +293,86 @@ TEST(NetHostile, RxNeverWritesPastTheGrantedPage) {
     ASSERT_EQ(pk.size(), 1U);
     EXPECT_EQ(pk[0].data, f);
     EXPECT_EQ(testing::ram_hash(rig.guest, skip), before);
+}
+
+} // namespace
+} // namespace pvisor::backend
+
+namespace pvisor::backend {
+namespace {
+
+// Two queues of one interface: breaking queue 0's ring leaves queue 1 serving.
+TEST(NetHostile, BrokenQueueLeavesTheOtherQueueServing) {
+    testing::FakeGuest guest;
+    auto grants = GrantTableView::create(guest.memory(), guest.grant_frames()).value();
+    testing::NetFront f0(guest, 16, 16);
+    testing::NetFront f1(guest, 16, 16);
+    std::vector<std::unique_ptr<NetPort>> ports;
+    std::vector<UniqueFd> peers;
+    std::vector<NetQueueBinding> qs;
+    for (testing::NetFront* f : {&f0, &f1}) {
+        auto sp = SocketPort::create();
+        ASSERT_TRUE(sp.ok());
+        ports.push_back(std::move(sp->first));
+        peers.push_back(std::move(sp->second));
+        NetQueueBinding b;
+        b.tx_ring_ref = f->tx_ring_ref();
+        b.rx_ring_ref = f->rx_ring_ref();
+        b.kick = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+        b.raise = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        b.front = testing::linux_like_front();
+        qs.push_back(std::move(b));
+    }
+    auto be = NetBackend::create("mq", grants, std::move(ports), std::move(qs));
+    ASSERT_TRUE(be.ok());
+    ASSERT_EQ((*be)->nr_queues(), 2U);
+    f0.set_tx_req_prod(1000); // hostile
+    ASSERT_TRUE(f1.send(make_frame(700)));
+    f1.push_tx();
+    (*be)->queue(0).drain();
+    (*be)->queue(1).drain();
+    EXPECT_TRUE((*be)->queue(0).broken());
+    EXPECT_FALSE((*be)->queue(1).broken());
+    const auto rsp = f1.take_tx();
+    ASSERT_EQ(rsp.size(), 1U);
+    EXPECT_EQ(rsp[0].status, NETIF_RSP_OKAY);
+    auto p = peer_recv(peers[1].get());
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->frame, make_frame(700));
+    EXPECT_EQ((*be)->counters().rings_broken.load(), 1U);
+    EXPECT_EQ((*be)->counters().tx_packets.load(), 1U);
+}
+
+TEST(NetHostile, QueueRefusesRingsItCannotServe) {
+    testing::FakeGuest guest;
+    auto grants = GrantTableView::create(guest.memory(), guest.grant_frames()).value();
+    testing::NetFront f(guest, 4, 4);
+    auto sp = SocketPort::create();
+    ASSERT_TRUE(sp.ok());
+    NetCounters counters;
+    auto bind = [&](pv_grant_ref tx, pv_grant_ref rx, bool rx_copy) {
+        NetQueueBinding b;
+        b.tx_ring_ref = tx;
+        b.rx_ring_ref = rx;
+        b.kick = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+        b.raise = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+        b.front.rx_copy = rx_copy;
+        return b;
+    };
+    // One page for both rings; a ring ref that is not granted; no request-rx-copy.
+    EXPECT_EQ(NetQueue::create("q", *sp->first, grants, counters, {},
+                               bind(f.tx_ring_ref(), f.tx_ring_ref(), true))
+                  .error(),
+              Errc::invalid_argument);
+    EXPECT_EQ(
+        NetQueue::create("q", *sp->first, grants, counters, {}, bind(f.tx_ring_ref(), 400, true))
+            .error(),
+        Errc::permission_denied);
+    EXPECT_EQ(NetQueue::create("q", *sp->first, grants, counters, {},
+                               bind(f.tx_ring_ref(), f.rx_ring_ref(), false))
+                  .error(),
+              Errc::invalid_argument);
+    EXPECT_EQ(grants.pinned_refs(), 0U);
 }
 
 } // namespace

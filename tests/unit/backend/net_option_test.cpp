@@ -71,9 +71,8 @@ TEST(NetOption, MalformedIsRefusedWithAMessage) {
 }
 
 TEST(NetFeatures, FrontendKeysWithDefaultsAndGsoNeedsSg) {
-    std::map<std::string, std::string> keys = {{"request-rx-copy", "1"},
-                                               {"feature-gso-tcpv4", "1"},
-                                               {"feature-no-csum-offload", "1"}};
+    std::map<std::string, std::string> keys = {
+        {"request-rx-copy", "1"}, {"feature-gso-tcpv4", "1"}, {"feature-no-csum-offload", "1"}};
     auto read = [&keys](std::string_view k) -> std::optional<std::string> {
         auto it = keys.find(std::string(k));
         return it == keys.end() ? std::nullopt : std::optional<std::string>(it->second);

@@ -7,7 +7,10 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <thread>
 
 namespace pvisor::backend {
@@ -29,8 +32,8 @@ std::uint16_t ipv4_pseudo(const std::vector<std::byte>& f) {
                                           static_cast<unsigned>(f[at + 1]));
     };
     std::uint32_t s = u16(26) + u16(28) + u16(30) + u16(32); // source and destination address
-    s += static_cast<std::uint32_t>(f[23]);                    // protocol
-    s += static_cast<std::uint32_t>(f.size() - 34);            // L4 length
+    s += static_cast<std::uint32_t>(f[23]);                  // protocol
+    s += static_cast<std::uint32_t>(f.size() - 34);          // L4 length
     while (s >> 16)
         s = (s & 0xFFFF) + (s >> 16);
     return static_cast<std::uint16_t>(s);
@@ -155,8 +158,8 @@ TEST(NetRx, GsoFrameCarriesItsExtraInTheSecondSlot) {
     EXPECT_EQ(pk[0].extra->type, XEN_NETIF_EXTRA_TYPE_GSO);
     EXPECT_EQ(pk[0].extra->u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
     EXPECT_EQ(pk[0].extra->u.gso.size, 1448);
-    EXPECT_EQ(pk[0].flags, NETRXF_csum_blank | NETRXF_data_validated | NETRXF_more_data |
-                               NETRXF_extra_info);
+    EXPECT_EQ(pk[0].flags,
+              NETRXF_csum_blank | NETRXF_data_validated | NETRXF_more_data | NETRXF_extra_info);
 }
 
 TEST(NetRx, FramesTheFrontendCannotTakeAreDroppedAndCounted) {
@@ -170,10 +173,10 @@ TEST(NetRx, FramesTheFrontendCannotTakeAreDroppedAndCounted) {
     gso.csum_offset = 16;
     gso.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
     gso.gso_size = 1448;
-    ASSERT_TRUE(peer_send(rig.peer.get(), gso, make_frame(3000, false, true)));  // GSO not asked for
-    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(5000)));           // two pages, no sg
-    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(10)));             // runt
-    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(4096)));           // fits
+    ASSERT_TRUE(peer_send(rig.peer.get(), gso, make_frame(3000, false, true))); // GSO not asked for
+    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(5000)));          // two pages, no sg
+    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(10)));            // runt
+    ASSERT_TRUE(peer_send(rig.peer.get(), plain(), make_frame(4096)));          // fits
     rig.queue().pump_rx(4);
     auto pk = rig.front.take_rx();
     ASSERT_EQ(pk.size(), 1U);
@@ -227,7 +230,8 @@ void real_tap_round_trip() {
     for (int i = 0; i < 64 && !seen; ++i) { // skip whatever else the namespace emits
         const ssize_t n = ::recv(pkt.get(), got.data(), got.size(), 0);
         ASSERT_GT(n, 0);
-        seen = std::equal(out.begin(), out.end(), got.begin()) && n == static_cast<ssize_t>(out.size());
+        seen = std::equal(out.begin(), out.end(), got.begin()) &&
+               n == static_cast<ssize_t>(out.size());
     }
     EXPECT_TRUE(seen);
 
@@ -247,6 +251,32 @@ void real_tap_round_trip() {
     EXPECT_TRUE(delivered);
     EXPECT_EQ((*be)->counters().tx_packets.load(), 1U);
     EXPECT_GE((*be)->counters().rx_packets.load(), 1U);
+}
+
+// A multi-queue TAP attached to a bridge (both made inside a private namespace).
+void multi_queue_tap_on_a_bridge() {
+    ASSERT_EQ(::unshare(CLONE_NEWNET), 0);
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ASSERT_TRUE(sock.valid());
+    char br[IFNAMSIZ] = "pvbr0";
+    ASSERT_EQ(::ioctl(sock.get(), SIOCBRADDBR, br), 0);
+    auto tap = TapDevice::open("pvmq%d", 3, "pvbr0");
+    ASSERT_TRUE(tap.ok());
+    const auto queues = tap->take_queues(); // the TAP lives while its queue fds do
+    EXPECT_EQ(queues.size(), 3U);
+    // Detaching succeeds only for a port of the bridge.
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, "pvbr0", 6);
+    ifr.ifr_ifindex = tap->ifindex();
+    EXPECT_EQ(::ioctl(sock.get(), SIOCBRDELIF, &ifr), 0);
+    EXPECT_FALSE(TapDevice::open("pvmq%d", 1, "nosuchbr").ok());
+}
+
+TEST(NetRx, MultiQueueTapAttachesToABridge) {
+    if (!tap_available())
+        GTEST_SKIP() << "/dev/net/tun cannot create a TAP here (no CAP_NET_ADMIN or no tun)";
+    std::thread t(multi_queue_tap_on_a_bridge);
+    t.join();
 }
 
 TEST(NetRx, RealTapCarriesFramesBothWays) {

@@ -58,7 +58,8 @@ TEST(NetTx, CsumBlankBecomesNeedsCsumAtTheL4Header) {
                          Case{true, false, false, 54, 6}, Case{true, true, true, 58, 16}}) {
         NetRig rig;
         const auto f = make_frame(600, c.ipv6, c.tcp, c.vlan);
-        ASSERT_TRUE(rig.front.send(f, TxLayout{4096, 0, NETTXF_csum_blank | NETTXF_data_validated, {}}));
+        ASSERT_TRUE(
+            rig.front.send(f, TxLayout{4096, 0, NETTXF_csum_blank | NETTXF_data_validated, {}}));
         const auto rsp = rig.run_tx();
         ASSERT_EQ(rsp.size(), 1U);
         EXPECT_EQ(rsp[0].status, NETIF_RSP_OKAY);
@@ -109,8 +110,12 @@ TEST(NetTx, ThousandPacketsThroughAThreadedQueueArriveInOrder) {
     int sent = 0, received = 0, answered = 0;
     std::uint64_t want = 0, got = 0;
     while (received < kPackets) {
-        while (sent < kPackets && rig.front.send(make_frame(60 + static_cast<std::size_t>(sent % 1400), false, false, false, static_cast<std::uint8_t>(sent)))) {
-            want = want * 31 + testing::fnv1a(make_frame(60 + static_cast<std::size_t>(sent % 1400), false, false, false, static_cast<std::uint8_t>(sent)));
+        while (sent < kPackets &&
+               rig.front.send(make_frame(60 + static_cast<std::size_t>(sent % 1400), false, false,
+                                         false, static_cast<std::uint8_t>(sent)))) {
+            want = want * 31 +
+                   testing::fnv1a(make_frame(60 + static_cast<std::size_t>(sent % 1400), false,
+                                             false, false, static_cast<std::uint8_t>(sent)));
             ++sent;
         }
         if (rig.front.push_tx()) {
