@@ -130,6 +130,15 @@ Result<NetConfig> parse_net_option(std::string_view text, std::string* why) {
     return cfg;
 }
 
+MacAddress default_guest_mac(std::uint16_t domid, std::uint8_t handle) {
+    return {0x02,
+            0x50,
+            0x56,
+            static_cast<std::uint8_t>(domid >> 8),
+            static_cast<std::uint8_t>(domid & 0xFF),
+            handle};
+}
+
 std::string format_mac(const MacAddress& mac) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string s;

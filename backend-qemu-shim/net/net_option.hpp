@@ -27,6 +27,10 @@ struct NetConfig {
 // else is Errc::invalid_argument with a message in *why (if given).
 [[nodiscard]] Result<NetConfig> parse_net_option(std::string_view text, std::string* why = nullptr);
 
+// The guest MAC used when --net gives none: locally administered, unicast, 02:50:56 followed
+// by the frontend's domid and the interface handle (stable across restarts of the backend).
+[[nodiscard]] MacAddress default_guest_mac(std::uint16_t domid, std::uint8_t handle);
+
 // "xx:xx:xx:xx:xx:xx", lower case.
 [[nodiscard]] std::string format_mac(const MacAddress& mac);
 

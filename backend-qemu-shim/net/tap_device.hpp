@@ -43,7 +43,8 @@ class TapDevice {
     std::vector<std::unique_ptr<NetPort>> m_queues;
 };
 
-// True if /dev/net/tun can be opened and TUNSETIFF works here (for tests that need it).
+// True if /dev/net/tun can be opened and TUNSETIFF works in the caller's network namespace
+// (for tests and benches; it creates a transient TAP, gone when the probe's fd closes).
 [[nodiscard]] bool tap_available();
 
 } // namespace pvisor::backend

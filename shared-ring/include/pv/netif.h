@@ -294,7 +294,8 @@ PV_STATIC_ASSERT((XEN_NETIF_MAX_TX_SIZE / PV_NETIF_PAGE_SIZE) + 2U <= XEN_NETIF_
  * request-rx-copy Values: 0 | 1.  Default: 0.  Notes: must be 1 for a pvisor backend
  *                 (the backend refuses to connect otherwise).
  * feature-rx-notify  Values: 0 | 1.  Default: 0.  Notes: the frontend notifies after posting
- *                 rx buffers (Linux always does; 0 is accepted and polled at tx activity).
+ *                 rx buffers (Linux always does). With 0 a pvisor backend looks for new rx
+ *                 buffers only when woken otherwise (tx kicks, frames from the host).
  * feature-sg      Values: 0 | 1.  Default: 0.  Notes: the frontend accepts rx packets
  *                 spanning several slots; without it rx packets are at most one page.
  * feature-gso-tcpv4  Values: 0 | 1.  Default: 0.  Notes: the frontend accepts rx packets

@@ -70,6 +70,14 @@ TEST(NetOption, MalformedIsRefusedWithAMessage) {
     }
 }
 
+TEST(NetOption, DefaultGuestMacIsLocalUnicastAndStable) {
+    const MacAddress m = default_guest_mac(0x0102, 3);
+    EXPECT_EQ(format_mac(m), "02:50:56:01:02:03");
+    EXPECT_EQ(m[0] & 1U, 0U); // unicast
+    EXPECT_NE(m[0] & 2U, 0U); // locally administered
+    EXPECT_TRUE(parse_net_option("tap=t,mac=" + format_mac(m)).ok());
+}
+
 TEST(NetFeatures, FrontendKeysWithDefaultsAndGsoNeedsSg) {
     std::map<std::string, std::string> keys = {
         {"request-rx-copy", "1"}, {"feature-gso-tcpv4", "1"}, {"feature-no-csum-offload", "1"}};

@@ -100,10 +100,7 @@ TEST(NetRx, FrameWaitsForPagesAndIsDeliveredWhenTheyArrive) {
 TEST(NetRx, PartialChecksumBecomesCsumBlank) {
     NetRig rig;
     auto f = make_frame(300);
-    VnetHdr h{};
-    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    h.csum_start = 34;
-    h.csum_offset = 6;
+    VnetHdr h = testing::partial_csum(34, 6);
     rig.front.post_rx(2);
     ASSERT_TRUE(peer_send(rig.peer.get(), h, f));
     h = VnetHdr{};
@@ -124,10 +121,7 @@ TEST(NetRx, FrontendWithoutCsumOffloadGetsASoftwareChecksum) {
     const std::uint16_t pseudo = ipv4_pseudo(f);
     f[40] = static_cast<std::byte>(pseudo >> 8);
     f[41] = static_cast<std::byte>(pseudo & 0xFF);
-    VnetHdr h{};
-    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    h.csum_start = 34;
-    h.csum_offset = 6;
+    VnetHdr h = testing::partial_csum(34, 6);
     rig.front.post_rx(1);
     ASSERT_TRUE(peer_send(rig.peer.get(), h, f));
     rig.queue().pump_rx(1);
@@ -141,10 +135,7 @@ TEST(NetRx, FrontendWithoutCsumOffloadGetsASoftwareChecksum) {
 TEST(NetRx, GsoFrameCarriesItsExtraInTheSecondSlot) {
     NetRig rig;
     const auto f = make_frame(20000, false, true, false, 8);
-    VnetHdr h{};
-    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    h.csum_start = 34;
-    h.csum_offset = 16;
+    VnetHdr h = testing::partial_csum(34, 16);
     h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
     h.gso_size = 1448;
     h.hdr_len = 54;
@@ -167,10 +158,7 @@ TEST(NetRx, FramesTheFrontendCannotTakeAreDroppedAndCounted) {
     ff.sg = ff.gso_tcpv4 = ff.gso_tcpv6 = false;
     NetRig rig(ff);
     rig.front.post_rx(8);
-    VnetHdr gso{};
-    gso.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    gso.csum_start = 34;
-    gso.csum_offset = 16;
+    VnetHdr gso = testing::partial_csum(34, 16);
     gso.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
     gso.gso_size = 1448;
     ASSERT_TRUE(peer_send(rig.peer.get(), gso, make_frame(3000, false, true))); // GSO not asked for
@@ -189,7 +177,6 @@ TEST(NetRx, FramesTheFrontendCannotTakeAreDroppedAndCounted) {
 // the machine): the frontend's frame comes out of the TAP's host side (seen by a packet
 // socket on the interface), and a frame sent into the interface reaches the guest's page.
 void real_tap_round_trip() {
-    ASSERT_EQ(::unshare(CLONE_NEWNET), 0);
     auto tap = TapDevice::open("pvtest%d", 1);
     ASSERT_TRUE(tap.ok());
     const int ifindex = tap->ifindex();
@@ -255,7 +242,6 @@ void real_tap_round_trip() {
 
 // A multi-queue TAP attached to a bridge (both made inside a private namespace).
 void multi_queue_tap_on_a_bridge() {
-    ASSERT_EQ(::unshare(CLONE_NEWNET), 0);
     UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     ASSERT_TRUE(sock.valid());
     char br[IFNAMSIZ] = "pvbr0";
@@ -273,17 +259,15 @@ void multi_queue_tap_on_a_bridge() {
 }
 
 TEST(NetRx, MultiQueueTapAttachesToABridge) {
-    if (!tap_available())
-        GTEST_SKIP() << "/dev/net/tun cannot create a TAP here (no CAP_NET_ADMIN or no tun)";
-    std::thread t(multi_queue_tap_on_a_bridge);
-    t.join();
+    if (!testing::tap_usable())
+        GTEST_SKIP() << "no TAP in a private netns here (needs CAP_NET_ADMIN, CAP_SYS_ADMIN, tun)";
+    testing::in_private_netns(multi_queue_tap_on_a_bridge);
 }
 
 TEST(NetRx, RealTapCarriesFramesBothWays) {
-    if (!tap_available())
-        GTEST_SKIP() << "/dev/net/tun cannot create a TAP here (no CAP_NET_ADMIN or no tun)";
-    std::thread t(real_tap_round_trip); // the namespace change stays on that thread
-    t.join();
+    if (!testing::tap_usable())
+        GTEST_SKIP() << "no TAP in a private netns here (needs CAP_NET_ADMIN, CAP_SYS_ADMIN, tun)";
+    testing::in_private_netns(real_tap_round_trip); // the namespace stays on that thread
 }
 
 } // namespace

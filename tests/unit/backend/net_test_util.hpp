@@ -4,11 +4,14 @@
 #include "blk_test_util.hpp"
 #include "net_backend.hpp"
 #include "net_frontend_model.hpp"
+#include "tap_device.hpp"
 
 #include <cstring>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <thread>
 #include <vector>
 
 namespace pvisor::backend::testing {
@@ -100,6 +103,35 @@ inline std::uint64_t ram_hash(const FakeGuest& g, const std::vector<std::uint64_
             h = h * 31 + fnv1a({g.host(gpa), kPageSize});
     }
     return h;
+}
+
+// A partial-checksum header: the checksum field at start + field.
+inline VnetHdr partial_csum(std::uint16_t start, std::uint16_t field) {
+    VnetHdr h{};
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.csum_start = start;
+    h.csum_offset = field;
+    return h;
+}
+
+// Runs fn on a thread that first enters a fresh network namespace (so TAPs and their
+// traffic stay private to the test); false if the namespace cannot be made.
+template <typename F>
+bool in_private_netns(F fn) {
+    bool entered = false;
+    std::thread t([&] {
+        entered = ::unshare(CLONE_NEWNET) == 0;
+        if (entered)
+            fn();
+    });
+    t.join();
+    return entered;
+}
+
+// TAP devices can be created (probed inside a private namespace).
+inline bool tap_usable() {
+    bool ok = false;
+    return in_private_netns([&ok] { ok = tap_available(); }) && ok;
 }
 
 inline NetFrontFeatures linux_like_front() {
