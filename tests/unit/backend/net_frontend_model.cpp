@@ -125,7 +125,7 @@ bool NetFront::push_rx() {
     return pv_front_push_requests(&m_rx) != 0;
 }
 
-std::uint32_t NetFront::post_rx(std::uint32_t n) {
+std::uint32_t NetFront::post_rx(std::uint32_t n, bool* notify) {
     std::uint32_t posted = 0;
     while (posted < n && !m_rx_free.empty() && pv_front_free_slots(&m_rx) > 0) {
         const std::uint16_t page = m_rx_free.back();
@@ -134,7 +134,9 @@ std::uint32_t NetFront::post_rx(std::uint32_t n) {
         put_rx(netif_rx_request{page, 0, m_rx_grefs[page]});
         ++posted;
     }
-    push_rx();
+    const bool kick = push_rx();
+    if (notify != nullptr)
+        *notify = kick;
     return posted;
 }
 

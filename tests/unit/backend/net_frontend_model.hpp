@@ -54,8 +54,9 @@ class NetFront {
     std::vector<netif_tx_response> take_tx();
     [[nodiscard]] std::uint32_t tx_free_slots() const { return pv_front_free_slots(&m_tx); }
 
-    // Guest rx: posts `n` pool pages (or as many as are free) and publishes them.
-    std::uint32_t post_rx(std::uint32_t n);
+    // Guest rx: posts `n` pool pages (or as many as are free) and publishes them; *notify
+    // (if given) says whether the backend asked to be notified.
+    std::uint32_t post_rx(std::uint32_t n, bool* notify = nullptr);
     // Posts a raw rx request (hostile tests).
     void put_rx(const netif_rx_request& r);
     bool push_rx();
