@@ -47,6 +47,7 @@ std::string NetCounters::format() const {
     line("rx_bytes", rx_bytes.load());
     line("rx_dropped", rx_dropped.load());
     line("rx_sw_csum", rx_sw_csum.load());
+    line("rx_read_errors", rx_read_errors.load());
     line("rings_broken", rings_broken.load());
     line("invalid", invalid_total());
     for (std::size_t i = 0; i < kNetInvalidCount; ++i)

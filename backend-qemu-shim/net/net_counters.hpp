@@ -32,8 +32,9 @@ struct NetCounters {
     std::atomic<std::uint64_t> tx_errors{0};  // the host refused the write (NETIF_RSP_ERROR)
     std::atomic<std::uint64_t> rx_packets{0}; // copied into the guest's pages
     std::atomic<std::uint64_t> rx_bytes{0};
-    std::atomic<std::uint64_t> rx_dropped{0}; // host frames the guest could not be given
-    std::atomic<std::uint64_t> rx_sw_csum{0}; // rx checksums completed in software
+    std::atomic<std::uint64_t> rx_dropped{0};     // host frames the guest could not be given
+    std::atomic<std::uint64_t> rx_sw_csum{0};     // rx checksums completed in software
+    std::atomic<std::uint64_t> rx_read_errors{0}; // failed port reads (that buffer is retired)
     std::atomic<std::uint64_t> rings_broken{0};
     std::array<std::atomic<std::uint64_t>, kNetInvalidCount> invalid{};
 

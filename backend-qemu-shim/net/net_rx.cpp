@@ -49,8 +49,11 @@ void NetRxPath::complete(std::uint32_t buf, int res) {
     if (res < 0) {
         // EAGAIN/EINTR: post again. Other errors (the port went away): the buffer is
         // retired rather than re-posted into a failing read loop.
-        if (res == -EAGAIN || res == -EINTR)
+        if (res == -EAGAIN || res == -EINTR) {
             release(buf);
+        } else {
+            m_counters->rx_read_errors.fetch_add(1, std::memory_order_relaxed);
+        }
         return;
     }
     ++m_frames_read;
