@@ -60,4 +60,36 @@ void pv_gnttab_stats(struct pv_gnttab_stats *st);
 void pv_gnttab_selftest_init(void);
 void pv_gnttab_selftest_exit(void);
 
+/* pvbus_*.c: the config store client and the device bus (API for frontends: pvbus.h). */
+struct kvec;
+struct pv_xs_reply {
+	u32 type; /* XS_* of the reply (XS_ERROR already mapped to an errno) */
+	u32 len;  /* payload bytes; body has one more, a NUL */
+	char *body; /* kmalloc'ed; the caller frees it */
+};
+struct pv_xs_stats {
+	u64 replies, events, stray_replies, stray_events, bad_events, broken;
+};
+struct pv_bus_stats {
+	u64 devices_added, devices_removed;
+};
+extern struct pv_xs_stats pv_xs_stats;
+extern struct pv_bus_stats pv_bus_stats;
+int pv_xs_ring_init(void);
+void pv_xs_ring_exit(void);
+bool pv_xs_connected(void);
+/* One request/reply; 0 with *reply filled, or a negative errno (store errors mapped). */
+int pv_xs_request(u32 type, u32 tx_id, const struct kvec *iov, unsigned int niov,
+		  struct pv_xs_reply *reply);
+char *pv_xs_join(const char *dir, const char *node);
+void pv_xs_queue_event(char *body, u32 len);
+int pv_xs_watch_init(void);
+void pv_xs_watch_exit(void);
+int pv_bus_init(void);
+void pv_bus_exit(void);
+void pv_bus_debugfs_init(void);
+void pv_bus_debugfs_exit(void);
+int pv_pvbus_init(void);
+void pv_pvbus_exit(void);
+
 #endif /* PVCORE_INTERNAL_H */

@@ -161,10 +161,15 @@ static int __init pvcore_init(void)
 	err = pv_selftest_init();
 	if (err)
 		goto out_shutdown;
+	err = pv_pvbus_init();
+	if (err)
+		goto out_selftest;
 	pr_info("pvcore: ready, %u vCPUs, shared_info at pfn %#lx\n", pv_nr_vcpus,
 		PHYS_PFN(__pa(pv_shinfo)));
 	return 0;
 
+out_selftest:
+	pv_selftest_exit();
 out_shutdown:
 	pv_shutdown_exit();
 out_console:
@@ -186,6 +191,7 @@ static void __exit pvcore_exit(void)
 {
 	/* First: debugfs_remove waits for readers and writers (a running ping-pong). */
 	debugfs_remove_recursive(pv_debugfs_dir);
+	pv_pvbus_exit();
 	pv_selftest_exit();
 	pv_shutdown_exit();
 	pv_console_exit();

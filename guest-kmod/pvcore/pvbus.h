@@ -89,7 +89,7 @@ struct pvbus_device {
 	/* pvbus's own from here on. */
 	struct pvbus_watch otherend_watch;
 	wait_queue_head_t otherend_wq; /* woken on every backend state change */
-	bool otherend_watched;
+	unsigned long pvbus_flags;
 };
 #define to_pvbus_device(d) container_of(d, struct pvbus_device, dev)
 
