@@ -53,7 +53,7 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         }
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
-                                 a == "--control";
+                                 a == "--control" || a == "--metrics";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -71,6 +71,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             opt.cmdline = v;
         } else if (a == "--control") {
             opt.control_dir = v;
+        } else if (a == "--metrics") {
+            opt.metrics_path = v;
         } else if (a == "--memory") {
             PV_TRY_ASSIGN(bytes, parse_memory(v, error));
             opt.memory_bytes = bytes;
@@ -101,10 +103,13 @@ const char* main_usage() {
 const char* run_usage() {
     return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
+           "                  [--metrics FILE]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
            "                  ttyS0 output always goes to stdout\n"
+           "  --metrics FILE  rewrite FILE every second with the guest's counters (\"name value\"\n"
+           "                  lines: exits, hypercalls, event channels, upcalls, grants, console)\n"
            "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
            "                  SMP comes from the MP table\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"

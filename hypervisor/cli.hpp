@@ -19,6 +19,7 @@ struct RunOptions {
     unsigned vcpus = 1;
     ConsoleKind console = ConsoleKind::pv;
     std::string control_dir; // empty: the store's default
+    std::string metrics_path; // empty: no metrics file
     bool help = false;
 };
 

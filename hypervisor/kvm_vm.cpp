@@ -284,6 +284,23 @@ void Vm::mmio(std::uint64_t gpa, bool is_write, std::uint8_t* data, unsigned len
         std::memset(data, 0xFF, len);
 }
 
+void Vm::append_counters(std::string& out) const {
+    auto line = [&out](const std::string& name, std::uint64_t v) {
+        out += name + ' ' + std::to_string(v) + '\n';
+    };
+    for (const auto& v : m_vcpus) {
+        const std::string prefix = "vcpu" + std::to_string(v->id()) + ".exits.";
+        for (std::size_t k = 0; k < Vcpu::kExitKinds; ++k) {
+            const auto kind = static_cast<Vcpu::ExitKind>(k);
+            line(prefix + Vcpu::exit_kind_name(kind), v->exits(kind));
+        }
+    }
+    for (unsigned i = 0; m_platform && i < m_vcpu_count; ++i) {
+        line("upcall" + std::to_string(i) + ".raised", m_platform->raised(i));
+        line("upcall" + std::to_string(i) + ".latched", m_platform->latched(i));
+    }
+}
+
 void Vm::raise_upcall(unsigned vcpu) {
     if (m_platform)
         m_platform->raise(vcpu);

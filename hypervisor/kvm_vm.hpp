@@ -57,6 +57,8 @@ class Vm final : public Platform {
     void mmio(std::uint64_t gpa, bool is_write, std::uint8_t* data, unsigned len);
     [[nodiscard]] PvPlatformDevice& platform_device() { return *m_platform; }
     void set_irq_line(unsigned irq, bool level);
+    // Appends the VM's counters ("name value" lines): exits per vCPU, upcalls per vector.
+    void append_counters(std::string& out) const;
     // Stops the VM with this exit status and a one-line reason (first caller wins).
     void stop_with(int status, std::string reason);
     // The reason given by the call that stopped the VM (valid after run() returns).

@@ -3,6 +3,7 @@
 
 #include "boot/bzimage.hpp"
 #include "host_terminal.hpp"
+#include "metrics_file.hpp"
 #include "boot/mptable.hpp"
 #include "arch/x86_boot.hpp"
 #include "kvm_vm.hpp"
@@ -149,6 +150,23 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
 
+    std::unique_ptr<MetricsFile> metrics;
+    if (!opt.metrics_path.empty()) {
+        PvServices* services = pv->get();
+        auto m = MetricsFile::start(
+            opt.metrics_path,
+            [&vm, services] {
+                std::string out;
+                vm.append_counters(out);
+                services->append_counters(out);
+                return out;
+            },
+            std::chrono::seconds(1));
+        if (!m.ok())
+            return fail("--metrics " + opt.metrics_path, std::strerror(errno));
+        metrics = std::move(*m);
+    }
+
     UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
     std::thread input;
     if (opt.console == ConsoleKind::serial)
@@ -158,6 +176,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     (void)!::write(stop_input.get(), &one, sizeof one);
     if (input.joinable())
         input.join();
+    metrics.reset(); // the final figures, before the services go
     (*store)->stop();
     (*pv)->stop();
     std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);

@@ -5,6 +5,8 @@
 #include "cli.hpp"
 #include "kvm_vm.hpp"
 
+#include <pv/pvisor.h>
+
 #include <signal.h>
 #include <sys/ioctl.h>
 
@@ -77,8 +79,24 @@ bool Vcpu::run_once() {
     return handle_exit();
 }
 
+const char* Vcpu::exit_kind_name(ExitKind k) noexcept {
+    switch (k) {
+    case ExitKind::hypercall: return "hypercall";
+    case ExitKind::notify: return "notify";
+    case ExitKind::pio: return "pio";
+    case ExitKind::mmio: return "mmio";
+    case ExitKind::intr: return "intr";
+    case ExitKind::other: return "other";
+    case ExitKind::count_: break;
+    }
+    return "?";
+}
+
 bool Vcpu::handle_io() {
     kvm_run& r = run_area();
+    count(r.io.port == PV_HCALL_PORT    ? ExitKind::hypercall
+          : r.io.port == PV_NOTIFY_PORT ? ExitKind::notify
+                                        : ExitKind::pio);
     auto* data = reinterpret_cast<std::uint8_t*>(&r) + r.io.data_offset;
     for (std::uint32_t i = 0; i < r.io.count; ++i)
         m_vm.port_io(*this, r.io.port, r.io.direction == KVM_EXIT_IO_OUT, data + i * r.io.size,
@@ -92,12 +110,14 @@ bool Vcpu::handle_exit() {
     case KVM_EXIT_IO:
         return handle_io();
     case KVM_EXIT_MMIO:
+        count(ExitKind::mmio);
         m_vm.mmio(r.mmio.phys_addr, r.mmio.is_write != 0, r.mmio.data,
                   std::min<unsigned>(r.mmio.len, sizeof r.mmio.data));
         return !m_vm.stopping();
     case KVM_EXIT_HLT:
         return true;
     case KVM_EXIT_INTR:
+        count(ExitKind::intr);
         return !m_stopping.load();
     case KVM_EXIT_SHUTDOWN:
         m_vm.stop_with(kExitTripleFault, "guest triple fault on vCPU " + std::to_string(m_id) +

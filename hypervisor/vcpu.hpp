@@ -7,6 +7,7 @@
 
 #include <linux/kvm.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <pthread.h>
@@ -38,6 +39,14 @@ class Vcpu final : public VcpuAccess {
     [[nodiscard]] Result<std::uint64_t> guest_tsc() override;
     [[nodiscard]] std::uint64_t tsc_khz() const override;
 
+    // Exits to userspace by kind, for the counters.
+    enum class ExitKind : std::uint8_t { hypercall, notify, pio, mmio, intr, other, count_ };
+    static constexpr std::size_t kExitKinds = static_cast<std::size_t>(ExitKind::count_);
+    [[nodiscard]] static const char* exit_kind_name(ExitKind k) noexcept;
+    [[nodiscard]] std::uint64_t exits(ExitKind k) const noexcept {
+        return m_exits[static_cast<std::size_t>(k)].load(std::memory_order_relaxed);
+    }
+
     // Handles one KVM_RUN exit; false when the vCPU must stop. Public for the tiny-guest harness.
     bool handle_exit();
     // One KVM_RUN; returns false on a stop request or fatal error.
@@ -56,6 +65,8 @@ class Vcpu final : public VcpuAccess {
     Mapping m_run;
     std::thread m_thread;
     std::atomic<bool> m_stopping{false};
+    std::array<std::atomic<std::uint64_t>, kExitKinds> m_exits{};
+    void count(ExitKind k) noexcept { m_exits[static_cast<std::size_t>(k)].fetch_add(1, std::memory_order_relaxed); }
     std::atomic<pthread_t> m_tid{};
 };
 

@@ -75,6 +75,7 @@ class Services final : public PvServices {
     std::uint32_t store_port() const override { return m_store_port; }
     Status connect_host_port(std::uint32_t port, int eventfd) override;
     void raise_host_port(std::uint32_t port) override { m_evtchn.raise_host_port(port); }
+    void append_counters(std::string& out) const override;
     std::vector<std::uint64_t> grant_frame_gpas() const override { return m_grants.frame_gpas(); }
 
     // Handlers, one per hypercall (Xen's numbers, pv/xen.h).
@@ -145,6 +146,54 @@ constexpr std::array<Handler, PV_NR_HYPERCALLS> make_table() {
     return t;
 }
 constexpr std::array<Handler, PV_NR_HYPERCALLS> kTable = make_table();
+
+// Hypercall names for the counters: the X-macro's numbers without the "__HYPERVISOR_" prefix.
+constexpr std::array<const char*, PV_NR_HYPERCALLS> make_names() {
+    std::array<const char*, PV_NR_HYPERCALLS> n{};
+#define PV_NAME(nr, fn) n[nr] = #nr + sizeof("__HYPERVISOR_") - 1;
+    PV_HYPERCALLS(PV_NAME)
+#undef PV_NAME
+    return n;
+}
+constexpr std::array<const char*, PV_NR_HYPERCALLS> kNames = make_names();
+
+// GrantFault order (grant_table.hpp).
+static_assert(kGrantFaultCount == 10, "name every GrantFault");
+constexpr std::array<const char*, kGrantFaultCount> kGrantFaultNames = {
+    "bad_domain", "frame_domain", "bad_gntref", "revoked",      "foreign",
+    "read_only",  "contended",    "bad_page",   "bad_copy_arg", "bad_placement"};
+
+void append(std::string& out, const std::string& name, std::uint64_t v) {
+    out += name;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+}
+
+void Services::append_counters(std::string& out) const {
+    for (std::size_t nr = 0; nr < PV_NR_HYPERCALLS; ++nr) {
+        if (kNames[nr] == nullptr)
+            continue;
+        append(out, std::string("hypercall.") + kNames[nr] + ".calls", m_calls[nr].load());
+        append(out, std::string("hypercall.") + kNames[nr] + ".errors", m_errors[nr].load());
+    }
+    const EventCounters& e = m_evtchn.counters();
+    append(out, "evtchn.sends", e.sends.load());
+    append(out, "evtchn.set_pending", e.set_pending.load());
+    append(out, "evtchn.upcalls_raised", e.upcalls_raised.load());
+    append(out, "evtchn.host_notifies", e.host_notifies.load());
+    append(out, "evtchn.bad_sends", e.bad_sends.load());
+    append(out, "grant.frames", m_grants.nr_frames());
+    append(out, "grant.copies", m_grants.copies_done());
+    for (std::size_t f = 0; f < kGrantFaultCount; ++f)
+        append(out, std::string("grant.faults.") + kGrantFaultNames[f],
+               m_grants.faults(static_cast<GrantFault>(f)));
+    if (m_console) {
+        append(out, "console.bytes_out", m_console->bytes_out());
+        append(out, "console.bytes_in", m_console->bytes_in());
+        append(out, "console.broken", m_console->broken() ? 1 : 0);
+    }
+}
 
 Status Services::init() {
     PV_TRY_ASSIGN(loop, EventLoop::create());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace pvisor {
@@ -35,6 +36,8 @@ class PvServices : public PvHooks {
     [[nodiscard]] virtual Status connect_host_port(std::uint32_t port, int eventfd) = 0;
     // The host party notifies the guest on `port` (any thread).
     virtual void raise_host_port(std::uint32_t port) = 0;
+    // Appends the services' counters as "name value" lines (any thread).
+    virtual void append_counters(std::string& out) const = 0;
     // GPAs of the guest's grant table frames in order (ref r is in frame r / 512), as placed
     // by add_to_physmap(XENMAPSPACE_grant_table); for backends attaching. Any thread.
     [[nodiscard]] virtual std::vector<std::uint64_t> grant_frame_gpas() const = 0;

@@ -253,3 +253,22 @@ TEST_F(HypercallTest, PollWithPastTimeoutReturns) {
 
 } // namespace
 } // namespace pvisor
+
+namespace pvisor {
+namespace {
+
+// The counters behind `pvisor run --metrics`: calls and errors per hypercall, by name.
+TEST_F(HypercallTest, CountersNameEachHypercall) {
+    EXPECT_EQ(call(__HYPERVISOR_event_channel_op, 77, kArg), -XEN_ENOSYS);
+    EXPECT_EQ(call(__HYPERVISOR_xen_version, XENVER_version), static_cast<std::int32_t>(PV_INTERFACE_VERSION));
+    std::string out;
+    pv->append_counters(out);
+    EXPECT_NE(out.find("hypercall.event_channel_op.calls 1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("hypercall.event_channel_op.errors 1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("hypercall.xen_version.errors 0\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("hypercall.memory_op.calls 1\n"), std::string::npos) << out; // SetUp
+    EXPECT_NE(out.find("grant.faults.bad_gntref 0\n"), std::string::npos) << out;
+}
+
+} // namespace
+} // namespace pvisor
