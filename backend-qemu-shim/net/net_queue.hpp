@@ -60,7 +60,8 @@ class NetQueue {
     [[nodiscard]] const NetQueueStats& stats() const noexcept { return m_stats; }
     // io_uring_enter calls made (after stop(), or from the serving thread).
     [[nodiscard]] std::uint64_t uring_enters() const noexcept { return m_engine.submit_calls(); }
-    [[nodiscard]] std::uint64_t rx_waiting() const noexcept { return m_rx.waiting() ? 1 : 0; }
+    // A frame from the host is waiting for rx pages.
+    [[nodiscard]] bool rx_waiting() const noexcept { return m_rx.waiting(); }
 
   private:
     NetQueue(std::string name, NetCounters& counters, std::vector<GrantPin> ring_pins, NetTxPath tx,

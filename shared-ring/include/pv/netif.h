@@ -41,7 +41,11 @@
  * extra slots are answered with status NETIF_RSP_NULL (id meaningless).
  * Checksum flags (tx): NETTXF_csum_blank = the L4 checksum field holds only the pseudo-header
  * sum, the backend (or the host NIC) completes it; NETTXF_data_validated = the checksum is
- * known good (set together with csum_blank by Linux).
+ * known good (set together with csum_blank by Linux). A GSO extra requires csum_blank.
+ * A pvisor backend finds the checksum field by parsing the packet's first 256 bytes: Ethernet
+ * with at most one 802.1Q/802.1ad tag, IPv4 (not a fragment) or IPv6 (at most 8 hop-by-hop,
+ * routing or destination-options headers), then TCP or UDP; csum_blank on anything else, or a
+ * GSO type that contradicts these headers, drops the packet.
  *
  * Receive (host -> guest) slot rules
  * ----------------------------------

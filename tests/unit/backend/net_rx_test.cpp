@@ -88,7 +88,7 @@ TEST(NetRx, FrameWaitsForPagesAndIsDeliveredWhenTheyArrive) {
     ASSERT_TRUE(peer_send(rig.peer.get(), plain(), f));
     rig.queue().pump_rx(1);
     EXPECT_TRUE(rig.front.take_rx().empty());
-    EXPECT_EQ(rig.queue().rx_waiting(), 1U);
+    EXPECT_TRUE(rig.queue().rx_waiting());
     ASSERT_EQ(rig.front.post_rx(2), 2U);
     rig.queue().drain();
     auto pk = rig.front.take_rx();
