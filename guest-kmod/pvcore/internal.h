@@ -68,7 +68,7 @@ struct pv_xs_reply {
 	char *body; /* kmalloc'ed; the caller frees it */
 };
 struct pv_xs_stats {
-	u64 replies, events, stray_replies, stray_events, bad_events, broken;
+	u64 replies, events, stray_replies, stray_events, bad_events, dropped_events, broken;
 };
 struct pv_bus_stats {
 	u64 devices_added, devices_removed;

@@ -20,10 +20,11 @@ const char *pvbus_strstate(int state);
 /*
  * Store access. The path is "@dir/@node", or @dir alone when @node is "", or @node alone
  * when @dir is "". Absolute paths start with '/'; the store resolves a relative one under
- * this domain's home, /local/domain/<own id> (so dev->nodename works as @dir). Errors are negative Linux errnos mapped from the store's names
- * (-ENOENT, -EACCES, -EAGAIN, ...), -EIO for a broken store, -E2BIG for oversized requests.
- * All may sleep; none may be called from a watch callback of the same path's own
- * transaction (transactions are not re-entrant).
+ * this domain's home, /local/domain/<own id> (so dev->nodename works as @dir). Errors are
+ * negative Linux errnos mapped from the store's names (-ENOENT, -EACCES, -EAGAIN, ...),
+ * -EIO for a broken store connection, -E2BIG for a request over XENSTORE_PAYLOAD_MAX,
+ * -EINTR when the caller is killed while waiting. All may sleep. Pass PVBUS_TXN_NONE
+ * outside a transaction.
  */
 struct pvbus_transaction {
 	u32 id; /* 0 = no transaction */
@@ -61,7 +62,8 @@ unsigned int pvbus_read_unsigned(const char *dir, const char *node, unsigned int
  * Watches. The callback runs on pvbus's single watch thread (it may sleep and use the store,
  * but must not wait for another watch callback), once at registration and again after each
  * change at or below @node. @path is the node that changed (it may be deeper than the watched
- * one); @token is pvbus's own and not for the caller. A watch is the caller's memory; after
+ * one); @token is pvbus's own and not for the caller. A callback may unwatch any watch,
+ * its own included. A watch is the caller's memory; after
  * pvbus_unwatch_path() returns, its callback is not running and will not run again.
  */
 struct pvbus_watch {
@@ -86,9 +88,10 @@ struct pvbus_device {
 	int otherend_id;	/* backend domain */
 	struct device dev;
 	int state; /* XenbusState*: the frontend state last written by pvbus_switch_state */
+	/* Woken after every backend state change (e.g. to wait, bounded, for Closed). */
+	wait_queue_head_t otherend_wq;
 	/* pvbus's own from here on. */
 	struct pvbus_watch otherend_watch;
-	wait_queue_head_t otherend_wq; /* woken on every backend state change */
 	unsigned long pvbus_flags;
 };
 #define to_pvbus_device(d) container_of(d, struct pvbus_device, dev)
@@ -102,7 +105,10 @@ struct pvbus_driver {
 	const struct pvbus_device_id *ids; /* zero-terminated: { "vbd" }, { "" } */
 	/* The frontend is Initialising; read features, set up, usually wait for InitWait. */
 	int (*probe)(struct pvbus_device *dev, const struct pvbus_device_id *id);
-	/* The backend's state changed (also called once right after probe). */
+	/*
+	 * The backend's state changed; also called soon after probe with the current state
+	 * (the watch's first event). Runs on the watch thread.
+	 */
 	void (*otherend_changed)(struct pvbus_device *dev, int backend_state);
 	/*
 	 * Release rings and channels. On driver unload or device removal pvbus calls it, then
@@ -110,10 +116,11 @@ struct pvbus_driver {
 	 */
 	void (*remove)(struct pvbus_device *dev);
 	/*
-	 * Optional: the store connection was reset (XENSTORE_RECONNECT, e.g. after resume) and
-	 * the driver must redo its handshake; pvbus has set the frontend state to Initialising.
-	 * Without it (or when it fails) pvbus removes and probes the device again. A backend
-	 * that goes back to InitWait is seen in otherend_changed instead.
+	 * Optional: the backend restarted (it went to InitWait while this frontend was
+	 * Connected or Closed). pvbus has switched the frontend to Initialising; the driver
+	 * drops its old rings and channels and redoes the handshake as for a first InitWait.
+	 * Called instead of otherend_changed for that event; an error makes pvbus call
+	 * pvbus_dev_fatal. Without the hook, otherend_changed sees the InitWait as usual.
 	 */
 	int (*reconnect)(struct pvbus_device *dev);
 	/*
@@ -153,14 +160,16 @@ void pvbus_teardown_ring(struct pvbus_device *dev, void **vaddr, unsigned int nr
 			 u32 *grefs);
 int pvbus_grant_ring(struct pvbus_device *dev, void *vaddr, unsigned int nr_pages, u32 *grefs);
 
-/* EVTCHNOP_alloc_unbound for the backend; the port in *port. Bind it with
- * pvcore_bind_existing_port(port, true, ...), which closes it on unbind. */
+/*
+ * EVTCHNOP_alloc_unbound for the backend; the port in *port. Bind it with
+ * pvcore_bind_existing_port(port, true, ...), which closes it on unbind.
+ */
 int pvbus_alloc_evtchn(struct pvbus_device *dev, u32 *port);
 /* Closes a port never bound (bound ones are closed by pvcore_unbind). */
 int pvbus_free_evtchn(struct pvbus_device *dev, u32 port);
 
 /*
- * Reports an error: logs "<nodename>: <msg>: err" and writes the text to
+ * Reports an error: logs "<-err> <msg>" for the device and writes the same text to
  * error/<nodename>/error under the domain's home. pvbus_dev_fatal also switches the device
  * to Closing.
  */

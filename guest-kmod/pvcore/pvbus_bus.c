@@ -68,6 +68,18 @@ int pvbus_read_otherend_state(struct pvbus_device *dev)
 }
 EXPORT_SYMBOL_GPL(pvbus_read_otherend_state);
 
+static void pv_bus_backend_restarted(struct pvbus_device *dev, struct pvbus_driver *drv)
+{
+	int err;
+
+	dev_info(&dev->dev, "backend restarted, redoing the handshake\n");
+	err = pvbus_switch_state(dev, XenbusStateInitialising);
+	if (!err)
+		err = drv->reconnect(dev);
+	if (err)
+		pvbus_dev_fatal(dev, err, "reconnecting to the restarted backend");
+}
+
 static void pv_bus_otherend_changed(struct pvbus_watch *watch, const char *path,
 				    const char *token)
 {
@@ -82,6 +94,11 @@ static void pv_bus_otherend_changed(struct pvbus_watch *watch, const char *path,
 	state = pvbus_read_otherend_state(dev);
 	dev_dbg(&dev->dev, "backend %s\n", pvbus_strstate(state));
 	wake_up_all(&dev->otherend_wq);
+	if (drv->reconnect && state == XenbusStateInitWait &&
+	    (dev->state == XenbusStateConnected || dev->state == XenbusStateClosed)) {
+		pv_bus_backend_restarted(dev, drv);
+		return;
+	}
 	if (drv->otherend_changed)
 		drv->otherend_changed(dev, state);
 	if (drv->remove_on_closed && state == XenbusStateClosed &&

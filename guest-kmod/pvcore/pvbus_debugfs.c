@@ -183,11 +183,12 @@ static void pv_dbg_cmd_stats(void)
 {
 	pv_dbg_status(0);
 	pv_dbg_append("connected=%d replies=%llu events=%llu stray_replies=%llu "
-		      "stray_events=%llu bad_events=%llu broken=%llu devices_added=%llu "
-		      "devices_removed=%llu\n",
+		      "stray_events=%llu bad_events=%llu dropped_events=%llu broken=%llu "
+		      "devices_added=%llu devices_removed=%llu\n",
 		      pv_xs_connected(), pv_xs_stats.replies, pv_xs_stats.events,
 		      pv_xs_stats.stray_replies, pv_xs_stats.stray_events, pv_xs_stats.bad_events,
-		      pv_xs_stats.broken, pv_bus_stats.devices_added, pv_bus_stats.devices_removed);
+		      pv_xs_stats.dropped_events, pv_xs_stats.broken, pv_bus_stats.devices_added,
+		      pv_bus_stats.devices_removed);
 }
 
 /* cmd is NUL-terminated and stripped of its trailing newline. */

@@ -56,6 +56,18 @@ bool pv_xs_connected(void)
 	return pv_xs_intf && !READ_ONCE(pv_xs_broken);
 }
 
+/* The server reports its side of a broken ring in ->error (XENSTORE_SERVER_FEATURE_ERROR). */
+static bool pv_xs_server_failed(void)
+{
+	u32 error = READ_ONCE(pv_xs_intf->error);
+
+	if (error == XENSTORE_ERROR_NONE ||
+	    !(READ_ONCE(pv_xs_intf->server_features) & XENSTORE_SERVER_FEATURE_ERROR))
+		return false;
+	pv_xs_break("server reports error", error, 0);
+	return true;
+}
+
 static irqreturn_t pv_xs_interrupt(int irq, void *dev_id)
 {
 	wake_up_all(&pv_xs_ring_wq);
@@ -218,6 +230,7 @@ static int pv_xs_read_bytes(void *data, u32 len)
 
 		wait_event_interruptible(pv_xs_ring_wq,
 					 kthread_should_stop() || READ_ONCE(pv_xs_broken) ||
+						 pv_xs_server_failed() ||
 						 READ_ONCE(pv_xs_intf->rsp_prod) !=
 							 pv_xs_intf->rsp_cons);
 		if (kthread_should_stop() || READ_ONCE(pv_xs_broken))
@@ -358,6 +371,36 @@ static int pv_xs_map_ring(void)
 	return 0;
 }
 
+#define PV_XS_RECONNECT_WAIT (5 * HZ)
+
+/*
+ * Starts from a clean connection: a previous pvcore instance may have left watches,
+ * transactions or half a message behind. Needs the irq (the server notifies when done).
+ */
+static int pv_xs_reconnect(void)
+{
+	if (!(READ_ONCE(pv_xs_intf->server_features) & XENSTORE_SERVER_FEATURE_RECONNECTION)) {
+		pr_warn("pvcore: store cannot reconnect; using the ring as found\n");
+		return 0;
+	}
+	WRITE_ONCE(pv_xs_intf->connection, XENSTORE_RECONNECT);
+	mb(); /* the request is visible before the notification */
+	pv_notify_port(pv_xs_port);
+	if (!wait_event_timeout(pv_xs_ring_wq,
+				READ_ONCE(pv_xs_intf->connection) == XENSTORE_CONNECTED,
+				PV_XS_RECONNECT_WAIT)) {
+		pr_err("pvcore: store did not answer the reconnect request\n");
+		return -ETIMEDOUT;
+	}
+	rmb(); /* connection read before the indices the server zeroed */
+	if (pv_xs_intf->req_prod || pv_xs_intf->rsp_prod) {
+		pr_err("pvcore: store reconnected with indices %u/%u\n", pv_xs_intf->req_prod,
+		       pv_xs_intf->rsp_prod);
+		return -EIO;
+	}
+	return 0;
+}
+
 int pv_xs_ring_init(void)
 {
 	int err = pv_xs_map_ring();
@@ -371,6 +414,9 @@ int pv_xs_ring_init(void)
 		err = pv_xs_irq;
 		goto out_unmap;
 	}
+	err = pv_xs_reconnect();
+	if (err)
+		goto out_unbind;
 	pv_xs_reader = kthread_run(pv_xs_reader_fn, NULL, "pvbus-store");
 	if (IS_ERR(pv_xs_reader)) {
 		err = PTR_ERR(pv_xs_reader);

@@ -25,8 +25,12 @@ struct pv_xs_event {
 
 static DEFINE_SPINLOCK(pv_xs_watches_lock);
 static LIST_HEAD(pv_xs_watches);
+/* A store flooding events faster than callbacks run loses the excess, counted. */
+#define PV_XS_EVENTS_MAX 1024U
+
 static DEFINE_SPINLOCK(pv_xs_events_lock);
 static LIST_HEAD(pv_xs_events);
+static unsigned int pv_xs_nr_events; /* queued, under pv_xs_events_lock */
 static DECLARE_WAIT_QUEUE_HEAD(pv_xs_events_wq);
 static DEFINE_MUTEX(pv_xs_watch_mutex);
 static struct task_struct *pv_xs_watch_task;
@@ -69,12 +73,19 @@ void pv_xs_queue_event(char *body, u32 len)
 	ev->watch = pv_xs_find_watch(ev->token);
 	if (ev->watch) {
 		spin_lock(&pv_xs_events_lock);
-		list_add_tail(&ev->link, &pv_xs_events);
+		if (pv_xs_nr_events < PV_XS_EVENTS_MAX) {
+			list_add_tail(&ev->link, &pv_xs_events);
+			pv_xs_nr_events++;
+		} else {
+			ev->watch = NULL;
+			pv_xs_stats.dropped_events++;
+		}
 		spin_unlock(&pv_xs_events_lock);
+	} else {
+		pv_xs_stats.stray_events++; /* unknown token, or a watch just removed */
 	}
 	spin_unlock(&pv_xs_watches_lock);
 	if (!ev->watch) {
-		pv_xs_stats.stray_events++; /* unknown token, or a watch just removed */
 		kfree(ev->body);
 		kfree(ev);
 		return;
@@ -91,6 +102,7 @@ static struct pv_xs_event *pv_xs_next_event(void)
 	if (!list_empty(&pv_xs_events)) {
 		ev = list_first_entry(&pv_xs_events, struct pv_xs_event, link);
 		list_del(&ev->link);
+		pv_xs_nr_events--;
 	}
 	spin_unlock(&pv_xs_events_lock);
 	return ev;
@@ -162,8 +174,10 @@ static void pv_xs_purge_events(struct pvbus_watch *watch)
 
 	spin_lock(&pv_xs_events_lock);
 	list_for_each_entry_safe(ev, tmp, &pv_xs_events, link)
-		if (ev->watch == watch)
+		if (ev->watch == watch) {
 			list_move(&ev->link, &dead);
+			pv_xs_nr_events--;
+		}
 	spin_unlock(&pv_xs_events_lock);
 	list_for_each_entry_safe(ev, tmp, &dead, link) {
 		kfree(ev->body);
