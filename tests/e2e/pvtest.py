@@ -21,14 +21,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# Every pvisor run: no broken console ring, no send on a bad port (pvisor's counters).
+PVISOR_METRICS = {'console.broken': lambda v: v == 0, 'evtchn.bad_sends': lambda v: v == 0}
+
 # Host-side expectations per scenario. 'values' are PVTEST-VALUE lines the guest must print
-# (a callable gets the run context), 'output' a line that must appear on the console,
-# 'input' what is typed on the guest console after PVTEST-READY.
+# (a callable gets the run context), 'metrics' predicates on pvisor's counters (PVTEST-METRIC
+# lines, pvisor runs only), 'output' a line that must appear on the console, 'input' what is
+# typed on the guest console after PVTEST-READY.
 SCENARIOS = {
     'boot': {'vcpus': 1, 'values': {'uname': lambda ctx: ctx.kernel_version}},
     'smp': {'vcpus': 4, 'values': {'cpus_online': lambda ctx: '0-3'}},
     'console': {'vcpus': 1, 'input': 'echo PVTEST-ECHO $((6*7))\n', 'output': 'PVTEST-ECHO 42'},
-    'evtchn': {'vcpus': 2},
+    # 10,000 ping-pongs: each vCPU's MSI-X upcall went out through its irqfd at least
+    # 10,000 times (pvisor's --metrics file, read at exit).
+    'evtchn': {'vcpus': 2, 'metrics': {'upcall0.raised': lambda v: v >= 10000,
+                                       'upcall1.raised': lambda v: v >= 10000}},
     'grant': {'vcpus': 1},
     'bench': {'vcpus': 1},
     'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
@@ -244,6 +251,13 @@ def check(ctx, scenario, console, platform_status):
     for key, want in spec.get('values', {}).items():
         if values.get(key) != want(ctx):
             errors.append(f'{key}: got {values.get(key)!r}, expected {want(ctx)!r}')
+    if 'pvisor' in ctx.vmms:
+        metrics = {k: int(v) for k, v in re.findall(r'^PVTEST-METRIC ([\w.]+)=(\d+)$', console, re.M)}
+        for key, ok in {**PVISOR_METRICS, **spec.get('metrics', {})}.items():
+            if key not in metrics:
+                errors.append(f'pvisor metric {key} missing')
+            elif not ok(metrics[key]):
+                errors.append(f'pvisor metric {key}={metrics[key]} out of range')
     if 'output' in spec and not re.search(rf"^{re.escape(spec['output'])}$", console, re.M):
         errors.append(f'console output {spec["output"]!r} missing')
     return errors

@@ -4,6 +4,7 @@
 #   PVTEST-VMM-INIT vmm=K init_s=S hwm_kb=N    (when the guest's PVTEST-INIT appears)
 #   PVTEST-VMM-STATS vmm=K init_s=S hwm_kb=N   (launch to the guest's PVTEST-INIT; VmHWM)
 #   PVTEST-VMM-EXIT vmm=K status=N
+#   PVTEST-METRIC name=value                   (pvisor only: its --metrics file at exit)
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
 # usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
@@ -24,7 +25,7 @@ pvisor)
     # ttyS0 carries the boot until pvcore registers hvc0; stdin goes to hvc0 (--console pv).
     set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
         --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
-        --vcpus "$vcpus" --console pv
+        --vcpus "$vcpus" --console pv --metrics "$work/metrics"
     ;;
 *)
     echo "run-l2.sh: unknown VMM kind '$kind'" >&2
@@ -63,5 +64,6 @@ done
 wait $pipeline
 exec 3>&-
 echo "PVTEST-VMM-STATS vmm=$kind init_s=${init:-none} hwm_kb=$hwm"
+[ -f "$work/metrics" ] && sed 's/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/' "$work/metrics"
 echo "PVTEST-VMM-EXIT vmm=$kind status=$(cat "$work/status")"
 rm -rf "$work"
