@@ -37,6 +37,8 @@ SCENARIOS = {
     'evtchn': {'vcpus': 2, 'metrics': {'upcall0.raised': lambda v: v >= 10000,
                                        'upcall1.raised': lambda v: v >= 10000}},
     'grant': {'vcpus': 1},
+    'store': {'vcpus': 1, 'values': {'denied': lambda ctx: 'EACCES',
+                                     'watch': lambda ctx: 'fired'}},
     'bench': {'vcpus': 1},
     'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
 }

@@ -5,6 +5,9 @@
 #   PVTEST-VMM-STATS vmm=K init_s=S hwm_kb=N   (launch to the guest's PVTEST-INIT; VmHWM)
 #   PVTEST-VMM-EXIT vmm=K status=N
 #   PVTEST-METRIC name=value                   (pvisor only: its --metrics file at exit)
+# and does the host actions a pvisor guest asks for, each line once, in order:
+#   PVTEST-HOST-STORE-WRITE PATH VALUE   `pvisor store write PATH VALUE` on the guest's
+#                                        control socket (VALUE: one word)
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
 # usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
@@ -25,7 +28,8 @@ pvisor)
     # ttyS0 carries the boot until pvcore registers hvc0; stdin goes to hvc0 (--console pv).
     set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
         --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
-        --vcpus "$vcpus" --console pv --metrics "$work/metrics"
+        --vcpus "$vcpus" --console pv --metrics "$work/metrics" \
+        --control "$work/ctl"
     ;;
 *)
     echo "run-l2.sh: unknown VMM kind '$kind'" >&2
@@ -45,6 +49,20 @@ pipeline=$!
 exec 3>"$work/in"
 
 # Poll until the VMM exits: its VmHWM only grows, so the last reading is the peak.
+# Runs the PVTEST-HOST-* requests the guest printed since the last call.
+acted=0
+host_actions() {
+    [ "$kind" = pvisor ] || return 0
+    total=$(grep -c '^PVTEST-HOST-STORE-WRITE ' "$work/out")
+    [ "$total" -gt "$acted" ] || return 0
+    grep '^PVTEST-HOST-STORE-WRITE ' "$work/out" | tr -d '\r' |
+        sed -n "$((acted + 1)),${total}p" | while read -r _ path val; do
+            "$bin" store write --control "$work/ctl" "$path" "$val" ||
+                echo "PVTEST-HOST-ACTION-FAILED store write $path"
+        done
+    acted=$total
+}
+
 hwm=0 init= fed=
 while [ ! -f "$work/status" ]; do
     pid=$(cat "$work/pid" 2>/dev/null)
@@ -59,6 +77,7 @@ while [ ! -f "$work/status" ]; do
         cat "$input" >&3
         fed=1
     fi
+    host_actions
     sleep 0.05
 done
 wait $pipeline

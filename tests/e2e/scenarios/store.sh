@@ -1,0 +1,104 @@
+# store: pvcore's config store client and pvbus under pvisor (e2e-store).
+#
+# Through /sys/kernel/debug/pvcore/store (pvbus_debugfs.c): the guest reads and writes its own
+# keys under its home by relative paths, is refused another domain's subtree (EACCES), sees a
+# host-side write fire its watch, and pvbus adds and removes a device for device/<type>/<id>.
+# Host half: the guest prints "PVTEST-HOST-STORE-WRITE PATH VALUE"; run-l2.sh does that write
+# with `pvisor store write` on the guest's control socket.
+s=/sys/kernel/debug/pvcore/store
+[ -w $s ] || fail "no $s"
+# cmd "verb args": runs one command and prints the whole result ("OK" / "ERR <errno> <name>"
+# on the first line, then the command's lines). Used inside $(...), so it never calls fail:
+# a failed write shows as "ERR write" and fails the comparison that follows.
+cmd() { echo "$1" >$s 2>/dev/null && cat $s || echo "ERR write"; }
+status() { cmd "$1" | head -n 1; }
+expect() {
+    got=$(status "$1")
+    [ "$got" = "$2" ] || fail "'$1': $got (expected $2)"
+}
+# The value a successful read returns (second line), else "<the error line>".
+readval() {
+    res=$(cmd "read $1")
+    if [ "$(echo "$res" | head -n 1)" = OK ]; then
+        echo "$res" | sed -n 2p
+    else
+        echo "<$(echo "$res" | head -n 1)>"
+    fi
+}
+
+# Home: the toolstack's keys, read relative and absolute.
+domid=$(readval domid)
+value domid "$domid"
+case "$domid" in '' | *[!0-9]*) fail "domid '$domid'" ;; esac
+home=/local/domain/$domid
+value name "$(readval name)"
+got=$(readval "$home/domid")
+[ "$got" = "$domid" ] || fail "absolute domid read: $got"
+
+# Own keys: write, read back both ways, list, remove.
+expect "write data/pvtest hello store" OK
+got=$(readval data/pvtest)
+[ "$got" = "hello store" ] || fail "data/pvtest read back: $got"
+got=$(readval "$home/data/pvtest")
+[ "$got" = "hello store" ] || fail "absolute read back: $got"
+cmd "ls data" | grep -qx pvtest || fail "ls data: $(cmd 'ls data' | tr '\n' ' ')"
+expect "rm data/pvtest" OK
+expect "read data/pvtest" "ERR -2 ENOENT"
+# The toolstack's read-only keys stay read-only.
+expect "write domid 7" "ERR -13 EACCES"
+
+# Another domain's subtree: no read, no list, no write.
+expect "read /local/domain/0" "ERR -13 EACCES"
+expect "ls /local/domain/0/backend" "ERR -13 EACCES"
+expect "write /local/domain/0/pvtest x" "ERR -13 EACCES"
+value denied EACCES
+
+# A watch: its first event at once, then the host's write.
+expect "watch data/kick" OK
+n=0
+until cmd events | grep -qx data/kick; do
+    n=$((n + 1))
+    [ $n -lt 20 ] || fail "no initial watch event"
+    sleep 0.2
+done
+echo "PVTEST-HOST-STORE-WRITE $home/data/kick 42"
+n=0
+until cmd events | grep -qx data/kick; do
+    n=$((n + 1))
+    [ $n -lt 60 ] || fail "host write never fired the watch (host half missing?)"
+    sleep 1
+done
+got=$(readval data/kick)
+[ "$got" = 42 ] || fail "data/kick after the host write: $got"
+expect "unwatch data/kick" OK
+value watch fired
+
+# pvbus: a device node under device/ becomes a pvbus device and goes away with its node.
+expect "write device/vtest/0/backend $home/data/backend-vtest" OK
+expect "write device/vtest/0/backend-id 0" OK
+d=/sys/bus/pvbus/devices/vtest-0
+n=0
+until [ -e $d ]; do
+    n=$((n + 1))
+    [ $n -lt 20 ] || fail "no pvbus device vtest-0"
+    sleep 0.2
+done
+[ "$(cat $d/nodename)" = device/vtest/0 ] || fail "nodename $(cat $d/nodename)"
+[ "$(cat $d/devtype)" = vtest ] || fail "devtype $(cat $d/devtype)"
+[ "$(cat $d/otherend)" = "$home/data/backend-vtest" ] || fail "otherend $(cat $d/otherend)"
+expect "rm device/vtest" OK
+n=0
+while [ -e $d ]; do
+    n=$((n + 1))
+    [ $n -lt 20 ] || fail "pvbus device vtest-0 not removed"
+    sleep 0.2
+done
+value pvbus added_removed
+
+stats=$(cmd stats | sed -n 2p)
+value stats "$(echo "$stats" | tr ' ' ,)"
+case "$stats" in
+    *"connected=1 "*"stray_replies=0 "*"bad_events=0 dropped_events=0 broken=0 "*) ;;
+    *) fail "stats: $stats" ;;
+esac
+result pass
