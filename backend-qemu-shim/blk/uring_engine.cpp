@@ -86,6 +86,15 @@ bool UringEngine::prep_eventfd_read(std::uint64_t tag, int fd, std::uint64_t* bu
     return true;
 }
 
+bool UringEngine::prep_cancel_all(std::uint64_t tag) {
+    io_uring_sqe* s = sqe();
+    if (s == nullptr)
+        return false;
+    io_uring_prep_cancel64(s, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(s, tag);
+    return true;
+}
+
 Status UringEngine::submit(unsigned wait_nr) {
     ++m_submit_calls;
     const int r = io_uring_submit_and_wait(m_ring.get(), wait_nr);

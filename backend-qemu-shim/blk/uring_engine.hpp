@@ -34,6 +34,11 @@ class UringEngine {
     // SAFETY (caller): *buf lives until the completion.
     [[nodiscard]] bool prep_eventfd_read(std::uint64_t tag, int fd, std::uint64_t* buf);
 
+    // Cancels every request still pending in the kernel (IORING_ASYNC_CANCEL_ANY): each then
+    // completes with -ECANCELED (or its own result, if it was already finishing). Used before
+    // the buffers the requests name go away. The cancel itself completes under `tag`.
+    [[nodiscard]] bool prep_cancel_all(std::uint64_t tag);
+
     // Sends everything prepared, then blocks until `wait_nr` completions are available
     // (0: does not block).
     [[nodiscard]] Status submit(unsigned wait_nr);

@@ -10,6 +10,7 @@ namespace pvisor::backend {
 namespace {
 
 constexpr std::uint64_t kKickTag = ~0ULL;
+constexpr std::uint64_t kCancelTag = ~0ULL - 1;
 // SQ entries: tx writes + rx reads + the kick read, with room to spare.
 constexpr unsigned kUringEntries = 256;
 
@@ -49,8 +50,13 @@ NetQueue::NetQueue(std::string name, NetCounters& counters, std::vector<GrantPin
 
 NetQueue::~NetQueue() {
     // Writes still in flight read pinned guest pages: let them finish (and answer them)
-    // before the pins go. Posted reads only fill our own buffers; the ring exit cancels them.
-    while (!m_tx.idle()) {
+    // before the pins go. Posted reads and the kick read write into our own buffers, which
+    // die with this object: cancel them and wait for their completions first (closing the
+    // ring would cancel them only later, from a kernel worker).
+    bool cancelled = false;
+    while (!m_tx.idle() || m_rx.reads_posted() != 0 || m_kick_armed) {
+        if (!cancelled)
+            cancelled = m_engine.prep_cancel_all(kCancelTag);
         if (!m_engine.submit(1).ok())
             break;
         m_engine.reap([this](std::uint64_t tag, int res) { on_cqe(tag, res); });

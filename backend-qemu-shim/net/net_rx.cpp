@@ -25,6 +25,7 @@ void NetRxPath::post_reads(UringEngine& engine) {
         if (!engine.prep_readv(kTagBase | i, 0, &m_iov[i], 1))
             return;
         m_free.pop_back();
+        ++m_posted;
     }
 }
 
@@ -46,10 +47,11 @@ bool NetRxPath::admit(Ready& r) {
 }
 
 void NetRxPath::complete(std::uint32_t buf, int res) {
+    --m_posted;
     if (res < 0) {
         // EAGAIN/EINTR: post again. Other errors (the port went away): the buffer is
         // retired rather than re-posted into a failing read loop.
-        if (res == -EAGAIN || res == -EINTR) {
+        if (res == -EAGAIN || res == -EINTR || res == -ECANCELED) {
             release(buf);
         } else {
             m_counters->rx_read_errors.fetch_add(1, std::memory_order_relaxed);

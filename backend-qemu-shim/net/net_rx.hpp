@@ -43,6 +43,8 @@ class NetRxPath {
     [[nodiscard]] bool final_check();
 
     [[nodiscard]] bool waiting() const noexcept { return !m_ready.empty(); }
+    // Reads handed to the kernel and not completed yet (they write into our buffers).
+    [[nodiscard]] std::uint32_t reads_posted() const noexcept { return m_posted; }
     [[nodiscard]] std::uint64_t frames_read() const noexcept { return m_frames_read; }
     [[nodiscard]] const char* broken_reason() const noexcept { return m_broken; }
     [[nodiscard]] NetBackRing& ring() noexcept { return m_ring; }
@@ -81,6 +83,7 @@ class NetRxPath {
     std::vector<std::uint32_t> m_free; // buffers neither posted nor waiting
     std::deque<Ready> m_ready;         // frames in arrival order
     std::uint64_t m_frames_read = 0;
+    std::uint32_t m_posted = 0;
     const char* m_broken = nullptr;
 };
 
