@@ -23,6 +23,7 @@
 #define PV_BUS_GONE 1	/* being or been unregistered */
 
 static struct pvbus_watch pv_bus_device_watch;
+static bool pv_bus_registered;
 struct pv_bus_stats pv_bus_stats;
 
 static void pv_bus_unregister(struct pvbus_device *dev)
@@ -191,6 +192,8 @@ static struct bus_type pv_bus_type = {
 int __pvbus_register_driver(struct pvbus_driver *drv, struct module *owner,
 			    const char *mod_name)
 {
+	if (!pv_bus_registered)
+		return -ENODEV;
 	drv->driver.name = drv->name ? drv->name : mod_name;
 	drv->driver.bus = &pv_bus_type;
 	drv->driver.owner = owner;
@@ -303,25 +306,69 @@ static void pv_bus_add(const char *type, const char *id)
 }
 
 /* Adds device/<type>/<id> when the node exists and has no device yet; removes it when gone. */
-static void pv_bus_sync(const char *type, const char *id)
-{
-	char *nodename = kasprintf(GFP_KERNEL, "device/%s/%s", type, id);
-	struct pvbus_device *dev;
-	bool exists;
+/*
+ * Nodes whose device was unplugged (remove_on_closed) while the node stayed: not added again
+ * until the node goes away, or pvbus's own Closed write would bring the device back at once.
+ * Touched on the watch thread and by pv_bus_schedule_unplug (also the watch thread).
+ */
+struct pv_bus_unplugged {
+	struct list_head link;
+	char nodename[];
+};
+static LIST_HEAD(pv_bus_unplugged_list);
 
-	if (!nodename || !pv_bus_valid_name(type) || !pv_bus_valid_name(id)) {
-		kfree(nodename);
-		return;
-	}
-	exists = pvbus_exists(PVBUS_TXN_NONE, nodename, "");
-	dev = pv_bus_find(nodename);
-	kfree(nodename);
-	if (exists && !dev)
+static struct pv_bus_unplugged *pv_bus_find_unplugged(const char *nodename)
+{
+	struct pv_bus_unplugged *u;
+
+	list_for_each_entry(u, &pv_bus_unplugged_list, link)
+		if (!strcmp(u->nodename, nodename))
+			return u;
+	return NULL;
+}
+
+static void pv_bus_forget_unplugged(struct pv_bus_unplugged *u)
+{
+	list_del(&u->link);
+	kfree(u);
+}
+
+static void pv_bus_prune_unplugged(void)
+{
+	struct pv_bus_unplugged *u, *tmp;
+
+	list_for_each_entry_safe(u, tmp, &pv_bus_unplugged_list, link)
+		if (!pvbus_exists(PVBUS_TXN_NONE, u->nodename, ""))
+			pv_bus_forget_unplugged(u);
+}
+
+/* Adds or removes the device of one node; an unplugged node is left alone while it exists. */
+static void pv_bus_sync_node(const char *type, const char *id, const char *nodename)
+{
+	struct pv_bus_unplugged *u = pv_bus_find_unplugged(nodename);
+	bool exists = pvbus_exists(PVBUS_TXN_NONE, nodename, "");
+	struct pvbus_device *dev = pv_bus_find(nodename);
+
+	if (u && !exists)
+		pv_bus_forget_unplugged(u);
+	if (exists && !dev && !u)
 		pv_bus_add(type, id);
 	if (!exists && dev)
 		pv_bus_unregister(dev);
 	if (dev)
 		put_device(&dev->dev);
+}
+
+static void pv_bus_sync(const char *type, const char *id)
+{
+	char *nodename = kasprintf(GFP_KERNEL, "device/%s/%s", type, id);
+
+	if (!nodename || !pv_bus_valid_name(type) || !pv_bus_valid_name(id)) {
+		kfree(nodename);
+		return;
+	}
+	pv_bus_sync_node(type, id, nodename);
+	kfree(nodename);
 }
 
 static void pv_bus_scan_type(const char *type)
@@ -369,15 +416,18 @@ static void pv_bus_device_changed(struct pvbus_watch *watch, const char *path,
 				  const char *token)
 {
 	char type[32], id[32];
-	int n = sscanf(path, "device/%31[^/]/%31[^/]", type, id);
+	int end = 0;
+	int n = sscanf(path, "device/%31[^/]/%31[^/]%n", type, id, &end);
 
-	if (n == 2) {
+	/* Exactly device/<type>/<id> or below it; a longer (truncated) name means a full scan. */
+	if (n == 2 && end > 0 && (path[end] == '\0' || path[end] == '/')) {
 		pv_bus_sync(type, id);
 		return;
 	}
 	pv_bus_scan();
 	/* Every device whose node no longer exists (a whole type dir may go at once). */
 	pv_bus_unregister_matching(pv_bus_node_gone);
+	pv_bus_prune_unplugged();
 }
 
 static int pv_bus_unplug_wanted(struct device *d, const void *unused)
@@ -400,7 +450,18 @@ static DECLARE_WORK(pv_bus_unplug_work, pv_bus_unplug_work_fn);
  */
 static void pv_bus_schedule_unplug(struct pvbus_device *dev)
 {
-	set_bit(PV_BUS_UNPLUG, &dev->pvbus_flags);
+	size_t n = strlen(dev->nodename) + 1;
+	struct pv_bus_unplugged *u;
+
+	if (test_and_set_bit(PV_BUS_UNPLUG, &dev->pvbus_flags))
+		return;
+	u = kmalloc(sizeof(*u) + n, GFP_KERNEL);
+	if (u && !pv_bus_find_unplugged(dev->nodename)) {
+		memcpy(u->nodename, dev->nodename, n);
+		list_add(&u->link, &pv_bus_unplugged_list);
+	} else {
+		kfree(u);
+	}
 	schedule_work(&pv_bus_unplug_work);
 }
 
@@ -419,8 +480,10 @@ int pv_bus_init(void)
 	if (err) {
 		pr_warn("pvcore: cannot watch device/: %d\n", err);
 		bus_unregister(&pv_bus_type);
+		return err;
 	}
-	return err;
+	pv_bus_registered = true;
+	return 0;
 }
 
 /* Frontend modules hold references on pvcore, so every driver is gone already. */
@@ -429,5 +492,9 @@ void pv_bus_exit(void)
 	pvbus_unwatch_path(&pv_bus_device_watch);
 	flush_work(&pv_bus_unplug_work);
 	pv_bus_unregister_matching(pv_bus_any);
+	while (!list_empty(&pv_bus_unplugged_list))
+		pv_bus_forget_unplugged(list_first_entry(&pv_bus_unplugged_list,
+							 struct pv_bus_unplugged, link));
 	bus_unregister(&pv_bus_type);
+	pv_bus_registered = false;
 }

@@ -7,15 +7,19 @@
 
 static bool pv_pvbus_up;
 
-/* A guest without a store (no HVM_PARAM_STORE_PFN) runs without pvbus: not an error. */
+/*
+ * pvcore's other services do not need the store: a guest without one (no
+ * HVM_PARAM_STORE_PFN) or with a store that does not answer runs without pvbus, and
+ * pvbus_register_driver then fails with -ENODEV.
+ */
 int pv_pvbus_init(void)
 {
 	int err = pv_xs_ring_init();
 
-	if (err == -ENODEV)
+	if (err) {
+		pr_warn("pvcore: running without the config store and pvbus (%d)\n", err);
 		return 0;
-	if (err)
-		return err;
+	}
 	err = pv_xs_watch_init();
 	if (err)
 		goto out_ring;
@@ -30,7 +34,8 @@ out_watch:
 	pv_xs_watch_exit();
 out_ring:
 	pv_xs_ring_exit();
-	return err;
+	pr_warn("pvcore: running without pvbus (%d)\n", err);
+	return 0;
 }
 
 /* After pvcore's debugfs dir is gone; frontend modules are unloaded already. */

@@ -87,7 +87,8 @@ static int pv_xs_req_space(void)
 	return XENSTORE_RING_SIZE - (prod - cons);
 }
 
-static int pv_xs_write_bytes(const void *data, size_t len)
+/* Adds the bytes it put on the ring to *sent, also when it fails part way. */
+static int pv_xs_write_bytes(const void *data, size_t len, size_t *sent)
 {
 	const u8 *p = data;
 	int space;
@@ -111,24 +112,30 @@ static int pv_xs_write_bytes(const void *data, size_t len)
 		pv_notify_port(pv_xs_port);
 		p += n;
 		len -= n;
+		*sent += n;
 	}
 	return 0;
 }
 
-/* Sends header + iov under the send lock. A partial message breaks the stream for good. */
+/*
+ * Sends header + iov under the send lock. A message cut short (its sender killed while
+ * waiting for ring space) breaks the stream for good: the server cannot resynchronise.
+ */
 static int pv_xs_send(struct xsd_sockmsg *msg, const struct kvec *iov, unsigned int niov)
 {
+	size_t sent = 0;
 	unsigned int i;
 	int err;
 
-	mutex_lock(&pv_xs_send_lock);
-	err = pv_xs_write_bytes(msg, sizeof(*msg));
+	if (mutex_lock_killable(&pv_xs_send_lock))
+		return -EINTR;
+	err = pv_xs_write_bytes(msg, sizeof(*msg), &sent);
 	for (i = 0; !err && i < niov; i++)
-		err = pv_xs_write_bytes(iov[i].iov_base, iov[i].iov_len);
+		err = pv_xs_write_bytes(iov[i].iov_base, iov[i].iov_len, &sent);
 	mutex_unlock(&pv_xs_send_lock);
-	if (err == -EINTR) /* header already out: the stream cannot be resynchronised */
+	if (err == -EINTR && sent)
 		pv_xs_break("sender killed mid-message", msg->type, msg->len);
-	return err ? -EIO : 0;
+	return err == -EINTR && !sent ? -EINTR : err;
 }
 
 /* Maps the store's error name ("ENOENT") to -errno; unknown names are -EINVAL. */
@@ -181,13 +188,15 @@ int pv_xs_request(u32 type, u32 tx_id, const struct kvec *iov, unsigned int niov
 {
 	struct xsd_sockmsg msg = { .type = type, .tx_id = tx_id };
 	struct pv_xs_request *req;
+	size_t total = 0;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < niov; i++)
-		msg.len += iov[i].iov_len;
-	if (msg.len > XENSTORE_PAYLOAD_MAX)
+		total += iov[i].iov_len;
+	if (total > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
+	msg.len = total;
 	if (!pv_xs_connected())
 		return -EIO;
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
@@ -206,13 +215,14 @@ int pv_xs_request(u32 type, u32 tx_id, const struct kvec *iov, unsigned int niov
 	} else if (!pv_xs_request_detach(req, false) && !err) {
 		err = -EIO; /* woken by a broken connection */
 	}
+	/* Here req is off the list and ours; its reply (if any) is ours to free or pass on. */
 	if (!err) {
 		*reply = req->reply;
 		err = reply->type == XS_ERROR ? pv_xs_errno(reply->body, reply->len) : 0;
+		if (!err && reply->type != type)
+			err = -EIO; /* a reply to something else: a confused server */
 		if (err)
 			kfree(reply->body);
-		else if (reply->type != type)
-			err = -EIO;
 	} else {
 		kfree(req->reply.body);
 	}
