@@ -113,6 +113,10 @@ void BM_BackendTx(benchmark::State& state) {
     report(state, done, len);
     state.counters["kicks/pkt"] = done ? static_cast<double>(kicks) / static_cast<double>(done) : 0;
     state.counters["waits/pkt"] = done ? static_cast<double>(waits) / static_cast<double>(done) : 0;
+    state.counters["raise/pkt"] =
+        done
+            ? static_cast<double>((*be)->queue(0).stats().notifications) / static_cast<double>(done)
+            : 0;
     state.counters["enter/pkt"] =
         done ? static_cast<double>((*be)->queue(0).uring_enters()) / static_cast<double>(done) : 0;
     if ((*be)->counters().tx_errors.load() != 0 || (*be)->counters().invalid_total() != 0)
