@@ -270,9 +270,10 @@ void Vm::port_io(Vcpu& vcpu, std::uint16_t port, bool is_write, std::uint8_t* da
         return;
     }
     if (!is_write) {
-        // Absent devices read as all ones; the i8042 status and CMOS read as 0 so that
-        // their drivers give up (or read a zero time) instead of spinning.
-        const bool zero = port == 0x64 || port == 0x60 || port == 0x71;
+        // Absent devices read as all ones, the i8042 too: its driver then finds "no
+        // controller" after 16 reads (a status of 0 made it poll 10,000 times, twice, at
+        // 50 us each). CMOS data reads 0: a zero time rather than garbage.
+        const bool zero = port == 0x71;
         std::memset(data, zero ? 0 : 0xFF, size);
     }
 }
