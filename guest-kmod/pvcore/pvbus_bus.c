@@ -298,7 +298,11 @@ static void pv_bus_add(const char *type, const char *id)
 	if (!err)
 		err = device_add(&dev->dev);
 	if (err) {
-		pr_warn("pvcore: device/%s/%s not added: %d\n", type, id, err);
+		/* ENOENT: backend or backend-id not written yet; their event comes next. */
+		if (err == -ENOENT)
+			pr_debug("pvcore: device/%s/%s incomplete\n", type, id);
+		else
+			pr_warn("pvcore: device/%s/%s not added: %d\n", type, id, err);
 		put_device(&dev->dev);
 		return;
 	}
