@@ -155,6 +155,54 @@ def shared_libraries(binary):
     return libs
 
 
+def programs_with_libraries(programs):
+    """(name in the image, source) for host programs (names on PATH or paths) as
+    usr/bin/<name>, plus every shared library each needs at the path ldd names: how a
+    dynamically linked host tool (fio, iperf3) runs inside L1 or L2 as it is."""
+    items = []
+    for prog in programs:
+        path = shutil.which(str(prog))
+        if not path:
+            sys.exit(f'pvtest: {prog} is needed inside the guest images but is not installed '
+                     '(scripts/setup installs it)')
+        items.append((f'usr/bin/{Path(path).name}', Path(path).resolve()))
+        items += shared_libraries(path)
+    return list(dict(items).items())
+
+
+def kernel_modules(ctx, names):
+    """(name in the image, source) of the guest kernel's modules `names` and every module they
+    depend on, in an order insmod can follow (dependencies first). The cache has no
+    modules.dep: the dependencies come from each module's own modinfo."""
+    moddir = ctx.kernel_dir / 'modules' / 'lib' / 'modules' / ctx.kernel_version
+    norm = lambda n: n.replace('-', '_')
+    paths = {norm(Path(rel).name[:-len('.ko')]): moddir / rel
+             for rel in (moddir / 'modules.order').read_text().split() if rel.endswith('.ko')}
+    ordered = []
+
+    def visit(name):
+        if name in ordered:
+            return
+        if name not in paths:
+            sys.exit(f'pvtest: guest kernel module {name} not found in {moddir}')
+        deps = subprocess.run(['modinfo', '-F', 'depends', str(paths[name])], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        for dep in filter(None, deps.split(',')):
+            visit(norm(dep))
+        ordered.append(name)
+
+    for n in names:
+        visit(norm(n))
+    return [(f'{n}.ko', paths[n]) for n in ordered]
+
+
+def l1_machine(vmlinuz, initrd, append):
+    """The emulated L1 machine of the nested platform (QEMU TCG with AMD-V, no network)."""
+    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
+            '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(vmlinuz),
+            '-initrd', str(initrd), '-append', append]
+
+
 def vmm_items(ctx):
     """Each VMM as /usr/bin/<kind> (QEMU finds its firmware in ../share/qemu) + its libs."""
     items = []
@@ -207,9 +255,7 @@ def launch_command(ctx, platform, scenario):
     l1 = l1_initrd(ctx, l2)
     append = (f'console=ttyS0 panic=-1 quiet pvtest.vmm={",".join(ctx.vmms)} '
               f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]}')
-    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
-            '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(ctx.vmlinuz),
-            '-initrd', str(l1), '-append', append]
+    return l1_machine(ctx.vmlinuz, l1, append)
 
 
 def run_bounded(cmd, logfile, timeout):
@@ -232,6 +278,9 @@ def check(ctx, scenario, console, platform_status):
     """Returns the list of failed expectations (empty: pass)."""
     spec = SCENARIOS[scenario]
     errors = []
+    # run-l2.sh's own lines share the L1 console with the guest's stream and can land in the
+    # middle of a guest line: take them out whole, which re-joins the guest's line.
+    console = re.sub(r'(PVTEST-VMM-INIT|PVTEST-HOST-ACTION-FAILED) [^\n]*\n', '', console)
     if platform_status is None:
         errors.append('timed out')
     elif platform_status != 0:
