@@ -278,6 +278,8 @@ def check(ctx, scenario, console, platform_status):
     """Returns the list of failed expectations (empty: pass)."""
     spec = SCENARIOS[scenario]
     errors = []
+    for failed in re.findall(r'PVTEST-HOST-ACTION-FAILED ([^\n]*)', console):
+        errors.append(f'host action failed: {failed.strip()}')
     # run-l2.sh's own lines share the L1 console with the guest's stream and can land in the
     # middle of a guest line: take them out whole, which re-joins the guest's line.
     console = re.sub(r'(PVTEST-VMM-INIT|PVTEST-HOST-ACTION-FAILED) [^\n]*\n', '', console)
