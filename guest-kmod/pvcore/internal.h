@@ -91,5 +91,7 @@ void pv_bus_debugfs_init(void);
 void pv_bus_debugfs_exit(void);
 int pv_pvbus_init(void);
 void pv_pvbus_exit(void);
+int pv_testdrv_set(bool on);
+void pv_testdrv_take_log(char *buf, size_t size);
 
 #endif /* PVCORE_INTERNAL_H */

@@ -12,10 +12,11 @@
 /*
  * /sys/kernel/debug/pvcore/store. Write one command, read back its result:
  *   read PATH | write PATH VALUE | rm PATH | ls PATH | watch PATH | unwatch PATH | events
- *   | stats
+ *   | stats | testdrv on | testdrv off | testdrv log
  * The result's first line is "OK" or "ERR <errno> <name>" (ERR -13 EACCES); read adds the
  * value, ls one child per line, events the paths the debugfs watches fired for since the
- * last "events" (then forgets them), stats the client's counters. One result for all
+ * last "events" (then forgets them), stats the client's counters, testdrv log the steps of
+ * the "vtest" test frontend (pvbus_testdrv.c) since the last "testdrv log". One result for all
  * openers: the file is a test hook, not an API.
  */
 #define PV_DBG_RESULT_MAX 8192
@@ -179,6 +180,27 @@ static void pv_dbg_cmd_events(void)
 	kfree(copy);
 }
 
+static void pv_dbg_cmd_testdrv(const char *arg)
+{
+	char *log;
+
+	if (!strcmp(arg, "on") || !strcmp(arg, "off")) {
+		pv_dbg_status(pv_testdrv_set(!strcmp(arg, "on")));
+		return;
+	}
+	if (strcmp(arg, "log")) {
+		pv_dbg_status(-EINVAL);
+		return;
+	}
+	log = kmalloc(PV_DBG_EVENTS_MAX, GFP_KERNEL);
+	pv_dbg_status(log ? 0 : -ENOMEM);
+	if (!log)
+		return;
+	pv_testdrv_take_log(log, PV_DBG_EVENTS_MAX);
+	pv_dbg_append("%s", log);
+	kfree(log);
+}
+
 static void pv_dbg_cmd_stats(void)
 {
 	pv_dbg_status(0);
@@ -215,6 +237,8 @@ static void pv_dbg_run(char *cmd)
 		pv_dbg_cmd_watch(path);
 	} else if (!strcmp(verb, "unwatch") && !cmd) {
 		pv_dbg_cmd_unwatch(path);
+	} else if (!strcmp(verb, "testdrv") && !cmd) {
+		pv_dbg_cmd_testdrv(path);
 	} else {
 		pv_dbg_status(-EINVAL);
 	}
@@ -274,6 +298,7 @@ void pv_bus_debugfs_exit(void)
 {
 	unsigned int i;
 
+	pv_testdrv_set(false);
 	for (i = 0; i < PV_DBG_WATCHES; i++) {
 		if (pv_dbg_watches[i].used)
 			pvbus_unwatch_path(&pv_dbg_watches[i].watch);

@@ -38,7 +38,8 @@ SCENARIOS = {
                                        'upcall1.raised': lambda v: v >= 10000}},
     'grant': {'vcpus': 1},
     'store': {'vcpus': 1, 'values': {'denied': lambda ctx: 'EACCES',
-                                     'watch': lambda ctx: 'fired'}},
+                                     'watch': lambda ctx: 'fired',
+                                     'handshake': lambda ctx: '1,3,4,6'}},
     'bench': {'vcpus': 1},
     'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
 }

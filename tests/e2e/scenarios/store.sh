@@ -2,7 +2,8 @@
 #
 # Through /sys/kernel/debug/pvcore/store (pvbus_debugfs.c): the guest reads and writes its own
 # keys under its home by relative paths, is refused another domain's subtree (EACCES), sees a
-# host-side write fire its watch, and pvbus adds and removes a device for device/<type>/<id>.
+# host-side write fire its watch, pvbus adds and removes a device for device/<type>/<id>, and
+# a test frontend walks the state handshake against a backend played from this shell.
 # Host half: the guest prints "PVTEST-HOST-STORE-WRITE PATH VALUE"; run-l2.sh does that write
 # with `pvisor store write` on the guest's control socket.
 s=/sys/kernel/debug/pvcore/store
@@ -94,6 +95,52 @@ while [ -e $d ]; do
     sleep 0.2
 done
 value pvbus added_removed
+
+# pvbus handshake: the "vtest" frontend (pvbus_testdrv.c) against a backend this shell plays
+# under the guest's own data/ (backend-id 0 is only a number here).
+be=$home/data/be-vtest1
+d1=/sys/bus/pvbus/devices/vtest-1
+until_state() {
+    n=0
+    until [ "$(readval device/vtest/1/state)" = "$1" ]; do
+        n=$((n + 1))
+        [ $n -lt 50 ] || fail "frontend state $(readval device/vtest/1/state), expected $1 ($2)"
+        sleep 0.2
+    done
+}
+expect "write $be/state 1" OK
+expect "write device/vtest/1/backend $be" OK
+expect "write device/vtest/1/backend-id 0" OK
+expect "testdrv on" OK
+n=0
+until [ -e $d1/driver ]; do
+    n=$((n + 1))
+    [ $n -lt 20 ] || fail "vtest-1 not bound to the test frontend"
+    sleep 0.2
+done
+until_state 1 probe
+expect "write $be/state 2" OK
+until_state 3 "backend InitWait"
+expect "write $be/state 4" OK
+until_state 4 "backend Connected"
+expect "write $be/state 6" OK
+until_state 6 "backend Closed"
+n=0
+while [ -e $d1 ]; do
+    n=$((n + 1))
+    [ $n -lt 20 ] || fail "vtest-1 not unplugged after the backend closed"
+    sleep 0.2
+done
+[ "$(readval device/vtest/1/backend)" = "$be" ] || fail "device/vtest/1 should outlive the unplug"
+log=$(cmd "testdrv log" | tr '\n ' ,_)
+value testdrv "$log"
+case "$log" in
+    OK,probe_vtest-1,*backend_vtest-1_2,*backend_vtest-1_4,*backend_vtest-1_6,*remove_vtest-1,) ;;
+    *) fail "testdrv log: $log" ;;
+esac
+expect "testdrv off" OK
+expect "rm device/vtest" OK
+value handshake "1,3,4,6"
 
 stats=$(cmd stats | sed -n 2p)
 value stats "$(echo "$stats" | tr ' ' ,)"
