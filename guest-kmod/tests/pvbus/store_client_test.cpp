@@ -5,17 +5,15 @@
 #include "store.hpp"
 #include "store_ring.hpp"
 
-#include <pv/xs_wire.h>
-
-#include <gtest/gtest.h>
-
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <mutex>
+#include <pv/xs_wire.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,7 +68,8 @@ class Host {
         }
     }
     // Runs f on the shared page with the server stopped.
-    template <typename F> void on_page(F f) {
+    template <typename F>
+    void on_page(F f) {
         std::lock_guard lock(m_mutex);
         f(*reinterpret_cast<xenstore_domain_interface*>(m_page.data()));
     }
