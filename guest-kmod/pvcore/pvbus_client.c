@@ -15,11 +15,15 @@
 /*
  * Writes the state only while the device's directory exists: a toolstack that removed the
  * device must not see it recreated by a late Closed. Retried while the store reports a
- * conflicting transaction.
+ * conflicting transaction, a bounded number of times (a store that always conflicts is
+ * broken, not busy).
  */
+#define PV_CLIENT_TXN_RETRIES 64
+
 static int pv_client_write_state(struct pvbus_device *dev, int state)
 {
 	struct pvbus_transaction t;
+	unsigned int tries = 0;
 	int err;
 
 	do {
@@ -36,7 +40,7 @@ static int pv_client_write_state(struct pvbus_device *dev, int state)
 			return err;
 		}
 		err = pvbus_transaction_end(t, false);
-	} while (err == -EAGAIN);
+	} while (err == -EAGAIN && ++tries < PV_CLIENT_TXN_RETRIES);
 	return err;
 }
 
