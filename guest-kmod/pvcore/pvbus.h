@@ -126,7 +126,8 @@ struct pvbus_driver {
 	/*
 	 * true: pvbus unregisters the device once the backend is Closed and the frontend has
 	 * switched to Closing or Closed (hot unplug driven by the backend), after
-	 * otherend_changed saw Closed.
+	 * otherend_changed saw Closed. The node stays in the store; pvbus adds a device for it
+	 * again only after the node has been removed and written anew.
 	 */
 	bool remove_on_closed;
 	struct device_driver driver;
