@@ -4,6 +4,7 @@
  * The carrier follows the backend: Connected -> on; Closing/Closed -> off; a restarted
  * backend (InitWait again) gets fresh rings through pvbus's reconnect hook.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -113,12 +114,36 @@ static int pvnet_probe(struct pvbus_device *pvdev, const struct pvbus_device_id 
 	return 0;
 }
 
+/*
+ * Graceful close before the rings go: Closing, then up to 5 s (polled: pvbus no longer
+ * watches the backend during remove) for the backend to unmap and reach Closing/Closed.
+ * Pages it still maps after that are leaked and counted, never freed under it.
+ */
+static void pvnet_close_backend(struct pvbus_device *pvdev)
+{
+	unsigned int waited;
+	int state;
+
+	if (pvbus_switch_state(pvdev, XenbusStateClosing))
+		return;
+	for (waited = 0; waited < 5000; waited += 50) {
+		state = pvbus_read_otherend_state(pvdev);
+		if (state == XenbusStateClosing || state == XenbusStateClosed ||
+		    state == XenbusStateUnknown)
+			return;
+		msleep(50);
+	}
+	dev_warn(&pvdev->dev, "backend did not close within 5 s\n");
+}
+
 static void pvnet_remove(struct pvbus_device *pvdev)
 {
 	struct pvnet_info *info = pvnet_info_of(pvdev);
 	struct net_device *dev = info->netdev;
 
 	unregister_netdev(dev); /* stops the device: no xmit, NAPI disabled */
+	if (info->num_queues)
+		pvnet_close_backend(pvdev);
 	pvnet_disconnect(info);
 	dev_set_drvdata(&pvdev->dev, NULL);
 	free_netdev(dev);
