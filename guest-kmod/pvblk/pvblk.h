@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pvblk.h: the blkif frontend's shared state: device, rings, per-request data, features. */
+#ifndef PVBLK_H
+#define PVBLK_H
+
+#include <linux/blk-mq.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <pv/blkif.h>
+#include <pv/ring_ops.h>
+
+#include "pvbus.h"
+
+#define PVBLK_MAX_QUEUES PV_BLKIF_MAX_QUEUES
+/*
+ * Segments per request when the backend offers indirect descriptors: 256 x 4 KiB = 1 MiB,
+ * one indirect frame. Bounded so the per-request data (pdu) stays small.
+ */
+#define PVBLK_MAX_INDIRECT_SEGS 256U
+#define PVBLK_MAX_INDIRECT_FRAMES                                                              \
+	DIV_ROUND_UP(PVBLK_MAX_INDIRECT_SEGS, BLKIF_SEGS_PER_INDIRECT_FRAME)
+#define PVBLK_MAX_RING_PAGES (1U << PV_BLKIF_MAX_RING_PAGE_ORDER)
+/* Minors per disk (xvd-style: 16, the whole disk and 15 partitions). */
+#define PVBLK_MINORS 16
+/* Disks with xvd-style names up to xvdzz (26 + 26 * 26). */
+#define PVBLK_MAX_DISKS 702U
+extern int pvblk_major;
+
+/* What the backend offers (read at InitWait; rings) and the disk it serves (at Connected). */
+struct pvblk_features {
+	unsigned int max_queues;
+	unsigned int ring_order;   /* the backend's max-ring-page-order, clamped */
+	unsigned int max_indirect; /* 0: no BLKIF_OP_INDIRECT */
+	bool flush;
+	bool discard;
+	bool discard_secure;
+	bool persistent;
+	unsigned int discard_granularity;
+	unsigned int discard_alignment;
+};
+
+struct pvblk_disk_params {
+	u64 sectors; /* 512-byte units, whatever sector_size is */
+	unsigned int sector_size;
+	unsigned int phys_sector_size;
+	bool read_only;
+};
+
+/*
+ * The private record of one request in flight on a ring slot (indexed by the request id,
+ * which is the blk-mq tag). The backend's responses are checked against it; the request
+ * itself is never read back from the shared ring.
+ */
+struct pvblk_shadow {
+	struct request *rq; /* NULL: no request with this id is outstanding */
+	u8 operation;	    /* the operation written to the ring (BLKIF_OP_*) */
+};
+
+struct pvblk_info;
+
+/* One ring, its event channel and irq; serves blk-mq hardware queue `id`. */
+struct pvblk_ring {
+	struct pvblk_info *info;
+	unsigned int id;
+	/* Serialises producing requests and consuming responses on this ring. */
+	spinlock_t lock;
+	void *sring;
+	unsigned int nr_pages;
+	u32 grefs[PVBLK_MAX_RING_PAGES];
+	struct pv_front_ring front;
+	struct pvblk_shadow *shadow; /* front.size entries */
+	u32 evtchn;
+	int irq;
+	bool live; /* set up and bound; requests may be produced */
+	char name[32];
+};
+
+/* One frontend device (device/vbd/<devid>). */
+struct pvblk_info {
+	struct pvbus_device *pvdev;
+	unsigned int devid;
+	unsigned int index; /* xvd index: name and first minor */
+	/* Serialises connect, disconnect and removal (watch thread vs remove). */
+	struct mutex lock;
+	struct pvblk_features feat;
+	struct pvblk_disk_params params;
+	/* Fixed once the tag set exists: a reconnect must fit these. */
+	unsigned int num_rings;
+	unsigned int ring_order;
+	unsigned int max_segs; /* segments per request: 11 or the indirect count */
+	struct pvblk_ring rings[PVBLK_MAX_QUEUES];
+	struct blk_mq_tag_set tag_set;
+	bool tag_set_ready;
+	struct gendisk *gd;
+	bool quiesced;
+	/* Bit 0: the backend broke the protocol; all I/O fails from then on. */
+	unsigned long broken;
+	/* Bit 0: the device is going away; requests fail instead of waiting for a backend. */
+	unsigned long dying;
+	/* Fails every ring's outstanding requests once the device is broken. */
+	struct work_struct broken_work;
+	/* Protocol violations seen (the first one is logged). */
+	atomic_t violations;
+};
+
+/*
+ * Per-request data (blk-mq pdu): the grants this request holds. Rebuilt each time the
+ * request is queued, so a request requeued after a reconnect starts clean.
+ */
+struct pvblk_req {
+	blk_status_t status;
+	unsigned int nr_grants;
+	unsigned int nr_indirect;
+	u32 ind_grefs[PVBLK_MAX_INDIRECT_FRAMES];
+	struct page *ind_pages[PVBLK_MAX_INDIRECT_FRAMES];
+	u32 grefs[PVBLK_MAX_INDIRECT_SEGS];
+	struct page *pages[PVBLK_MAX_INDIRECT_SEGS];
+	struct scatterlist sg[PVBLK_MAX_INDIRECT_SEGS];
+};
+
+extern unsigned int pvblk_max_queues;
+extern unsigned int pvblk_max_ring_order;
+extern unsigned int pvblk_max_indirect;
+
+/* connect.c */
+void pvblk_read_features(struct pvblk_info *info);
+int pvblk_read_disk_params(struct pvblk_info *info);
+int pvblk_publish(struct pvblk_info *info);
+
+/* ring.c */
+int pvblk_ring_setup(struct pvblk_info *info, unsigned int id);
+void pvblk_ring_teardown(struct pvblk_ring *ring, bool requeue);
+void pvblk_mark_broken(struct pvblk_info *info, const char *why, u64 id);
+void pvblk_broken_work(struct work_struct *work);
+static inline bool pvblk_is_broken(const struct pvblk_info *info)
+{
+	return test_bit(0, &info->broken);
+}
+
+/* request.c */
+extern const struct blk_mq_ops pvblk_mq_ops;
+void pvblk_release_grants(struct pvblk_req *preq);
+
+/* disk.c */
+int pvblk_disk_create(struct pvblk_info *info);
+void pvblk_disk_apply_params(struct pvblk_info *info);
+void pvblk_disk_destroy(struct pvblk_info *info);
+int pvblk_index_from_devid(unsigned int devid);
+
+#endif /* PVBLK_H */

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* request.c: blk-mq requests to blkif requests: grants, indirect frames, flush, discard. */
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+
+#include "pvblk.h"
+#include "pvcore.h"
+
+/* Ends every grant the request holds; pvcore drops the page references once unmapped. */
+void pvblk_release_grants(struct pvblk_req *preq)
+{
+	unsigned int i;
+
+	for (i = 0; i < preq->nr_grants; i++)
+		pvcore_end_access(preq->grefs[i], preq->pages[i]);
+	for (i = 0; i < preq->nr_indirect; i++)
+		pvcore_end_access(preq->ind_grefs[i], preq->ind_pages[i]);
+	preq->nr_grants = 0;
+	preq->nr_indirect = 0;
+}
+
+/* Grants @page (a reference is taken for pvcore to drop); the ref, or a negative errno. */
+static int pvblk_grant_page(struct pvblk_info *info, struct page *page, bool readonly)
+{
+	int ref;
+
+	get_page(page);
+	ref = pvcore_grant_access(info->pvdev->otherend_id, page_to_pfn(page), readonly);
+	if (ref < 0)
+		put_page(page);
+	return ref;
+}
+
+/*
+ * Grants the data of one scatterlist entry and describes it as a segment. The queue limits
+ * (segment boundary = page, dma alignment 511) keep each entry inside one page and
+ * sector-aligned; a violation is a driver bug, refused rather than sent.
+ */
+static blk_status_t pvblk_map_segment(struct pvblk_info *info, struct pvblk_req *preq,
+				      struct scatterlist *sg, bool write,
+				      struct blkif_request_segment *seg)
+{
+	unsigned int off = sg->offset, len = sg->length;
+	int ref;
+
+	if (WARN_ON_ONCE((off | len) & (BLKIF_SECTOR_SIZE - 1) || !len || off + len > PAGE_SIZE))
+		return BLK_STS_IOERR;
+	ref = pvblk_grant_page(info, sg_page(sg), write);
+	if (ref < 0)
+		return BLK_STS_RESOURCE; /* grant table full: blk-mq retries shortly */
+	preq->grefs[preq->nr_grants] = ref;
+	preq->pages[preq->nr_grants] = sg_page(sg);
+	preq->nr_grants++;
+	seg->gref = ref;
+	seg->first_sect = off >> BLKIF_SECTOR_SHIFT;
+	seg->last_sect = (off + len - 1) >> BLKIF_SECTOR_SHIFT;
+	seg->pad = 0;
+	return BLK_STS_OK;
+}
+
+/* Allocates and grants (read-only) the frames that will hold an indirect segment array. */
+static blk_status_t pvblk_indirect_frames(struct pvblk_info *info, struct pvblk_req *preq,
+					  unsigned int nseg, struct blkif_request_indirect *ind)
+{
+	unsigned int i, n = DIV_ROUND_UP(nseg, BLKIF_SEGS_PER_INDIRECT_FRAME);
+	struct page *page;
+	int ref;
+
+	for (i = 0; i < n; i++) {
+		page = alloc_page(GFP_NOIO | __GFP_ZERO);
+		if (!page)
+			return BLK_STS_RESOURCE;
+		/* pvcore_end_access takes over this only reference and frees the frame. */
+		ref = pvcore_grant_access(info->pvdev->otherend_id, page_to_pfn(page), true);
+		if (ref < 0) {
+			__free_page(page);
+			return BLK_STS_RESOURCE;
+		}
+		preq->ind_pages[i] = page;
+		preq->ind_grefs[i] = ref;
+		preq->nr_indirect++;
+		ind->indirect_grefs[i] = ref;
+	}
+	return BLK_STS_OK;
+}
+
+/*
+ * READ/WRITE: direct segments (up to 11) in the slot itself, more through indirect frames.
+ * The indirect frames are filled after being granted read-only; the backend looks at them
+ * only after the push that publishes the request (its barrier orders these writes).
+ */
+static blk_status_t pvblk_build_rw(struct pvblk_info *info, struct request *rq,
+				   struct pvblk_req *preq, union blkif_request_any *req)
+{
+	bool write = rq_data_dir(rq) == WRITE;
+	u8 op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+	struct blkif_request_segment *segs;
+	struct scatterlist *sg;
+	blk_status_t st;
+	int nseg, i;
+
+	sg_init_table(preq->sg, info->max_segs);
+	nseg = blk_rq_map_sg(rq->q, rq, preq->sg);
+	if (nseg <= 0 || nseg > (int)info->max_segs)
+		return BLK_STS_IOERR;
+	if (nseg <= (int)BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		req->rw.operation = op;
+		req->rw.nr_segments = nseg;
+		req->rw.sector_number = blk_rq_pos(rq);
+		segs = req->rw.seg;
+	} else {
+		req->indirect.operation = BLKIF_OP_INDIRECT;
+		req->indirect.indirect_op = op;
+		req->indirect.nr_segments = nseg;
+		req->indirect.sector_number = blk_rq_pos(rq);
+		st = pvblk_indirect_frames(info, preq, nseg, &req->indirect);
+		if (st)
+			return st;
+		segs = NULL;
+	}
+	for_each_sg(preq->sg, sg, nseg, i) {
+		struct blkif_request_segment *seg;
+
+		if (segs)
+			seg = &segs[i];
+		else
+			seg = (struct blkif_request_segment *)page_address(
+				      preq->ind_pages[i / BLKIF_SEGS_PER_INDIRECT_FRAME]) +
+			      i % BLKIF_SEGS_PER_INDIRECT_FRAME;
+		st = pvblk_map_segment(info, preq, sg, write, seg);
+		if (st)
+			return st;
+	}
+	return BLK_STS_OK;
+}
+
+static blk_status_t pvblk_build_discard(struct pvblk_info *info, struct request *rq,
+					union blkif_request_any *req, bool secure)
+{
+	if (!info->feat.discard || (secure && !info->feat.discard_secure))
+		return BLK_STS_NOTSUPP;
+	req->discard.operation = BLKIF_OP_DISCARD;
+	req->discard.flag = secure ? BLKIF_DISCARD_SECURE : 0;
+	req->discard.sector_number = blk_rq_pos(rq);
+	req->discard.nr_sectors = blk_rq_sectors(rq);
+	return BLK_STS_OK;
+}
+
+/* Fills the private request (the shadow copy) for @rq; grants what it needs. */
+static blk_status_t pvblk_build(struct pvblk_info *info, struct request *rq,
+				struct pvblk_req *preq, union blkif_request_any *req)
+{
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		return pvblk_build_rw(info, rq, preq, req);
+	case REQ_OP_FLUSH:
+		if (!info->feat.flush)
+			return BLK_STS_NOTSUPP;
+		req->rw.operation = BLKIF_OP_FLUSH_DISKCACHE;
+		req->rw.nr_segments = 0;
+		return BLK_STS_OK;
+	case REQ_OP_DISCARD:
+		return pvblk_build_discard(info, rq, req, false);
+	case REQ_OP_SECURE_ERASE:
+		return pvblk_build_discard(info, rq, req, true);
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+}
+
+/*
+ * Puts the request on the ring under its id (the tag: unique per hardware queue, and the
+ * tag depth equals the ring size, so a slot is always free for it). The shadow records the
+ * operation so the response can be checked.
+ */
+static blk_status_t pvblk_submit(struct pvblk_ring *ring, struct request *rq,
+				 union blkif_request_any *req)
+{
+	unsigned long flags;
+	blk_status_t st = BLK_STS_OK;
+	u32 id = rq->tag;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (!ring->live || id >= ring->front.size || ring->shadow[id].rq) {
+		st = BLK_STS_DEV_RESOURCE;
+		goto out;
+	}
+	req->rw.id = id; /* id is at the same offset in every request form */
+	if (pv_front_produce(&ring->front, req, sizeof(*req)) < 0) {
+		st = BLK_STS_DEV_RESOURCE;
+		goto out;
+	}
+	ring->shadow[id].rq = rq;
+	ring->shadow[id].operation = req->rw.operation;
+	if (pv_front_push_requests(&ring->front))
+		pvcore_notify_remote(ring->evtchn);
+out:
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return st;
+}
+
+static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
+{
+	struct pvblk_info *info = hctx->queue->queuedata;
+	struct pvblk_ring *ring = hctx->driver_data;
+	struct request *rq = bd->rq;
+	struct pvblk_req *preq = blk_mq_rq_to_pdu(rq);
+	union blkif_request_any req;
+	blk_status_t st;
+
+	if (pvblk_is_broken(info) || test_bit(0, &info->dying))
+		return BLK_STS_IOERR;
+	blk_mq_start_request(rq);
+	preq->nr_grants = 0;
+	preq->nr_indirect = 0;
+	preq->status = BLK_STS_OK;
+	memset(&req, 0, sizeof(req));
+	st = pvblk_build(info, rq, preq, &req);
+	if (st == BLK_STS_OK)
+		st = pvblk_submit(ring, rq, &req);
+	if (st != BLK_STS_OK)
+		pvblk_release_grants(preq);
+	return st;
+}
+
+static void pvblk_complete_rq(struct request *rq)
+{
+	struct pvblk_req *preq = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, preq->status);
+}
+
+static int pvblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned int index)
+{
+	struct pvblk_info *info = data;
+
+	hctx->driver_data = &info->rings[index];
+	return 0;
+}
+
+const struct blk_mq_ops pvblk_mq_ops = {
+	.queue_rq = pvblk_queue_rq,
+	.complete = pvblk_complete_rq,
+	.init_hctx = pvblk_init_hctx,
+};
