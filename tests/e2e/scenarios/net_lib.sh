@@ -4,6 +4,17 @@
 # `--net tap=pvtap0,bridge=pvbr0` (vm2vm: one TAP per guest, distinct mac=), the L1 side has
 # the bridge pvbr0 with 10.99.0.1/24; guests use 10.99.0.2 (and 10.99.0.3 for vm2vm's b).
 #
+# Host half, for run-l2.sh/pvtest.py (not in place yet; why e2e-net-* are e2e-pending):
+#   L1 modules: tun, llc, stp, bridge (kernel/drivers/net/tun.ko, kernel/net/llc/llc.ko,
+#     kernel/net/802/stp.ko, kernel/net/bridge/bridge.ko; the guest-kernel cache's modules/
+#     tree holds only the KVM ones today, root/lib/modules has them).
+#   Before pvisor: brctl addbr pvbr0; ip addr add 10.99.0.1/24 dev pvbr0; ip link set pvbr0 up
+#   pvisor run ... --net tap=pvtap0,bridge=pvbr0 (pvisor creates the TAP and enslaves it).
+#   pvtest.py: SCENARIOS entries net_ping, net_tcp, net_vm2vm (1-2 vCPUs; 2 for multi-queue).
+#   The PVTEST-HOST-NET-* actions of net_ping.sh and net_tcp.sh, started in the background.
+#   vm2vm: two run-l2.sh-style launches at once (pvtapA/pvtapB, mac=02:00:00:00:00:0a/0b,
+#     cmdline pvtest.role=a/b); check() then expects two PVTEST-RESULT lines, both pass.
+#
 # Test data: NET_SEED_LEN bytes of `seq 1 200000` repeated and cut to the length (a prime
 # period, so a lost, doubled or reordered TCP segment changes the digest). Digests of the
 # lengths used, computed with the busybox that pvtest.py packs (also the L1 host's):
