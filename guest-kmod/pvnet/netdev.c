@@ -148,7 +148,6 @@ struct net_device *pvnet_netdev_create(struct pvbus_device *pvdev)
 	dev->max_mtu = ETH_DATA_LEN;
 	/* Slot 0's size field is 16 bits: the whole frame, headers included, must fit. */
 	netif_set_tso_max_size(dev, XEN_NETIF_MAX_TX_SIZE - MAX_TCP_HEADER);
-	netif_set_tso_max_segs(dev, XEN_NETIF_NR_SLOTS_MIN * 4U);
 	SET_NETDEV_DEV(dev, &pvdev->dev);
 	eth_hw_addr_random(dev);
 	netif_carrier_off(dev);
