@@ -111,6 +111,13 @@ static int pvnet_setup_queues(struct pvnet_info *info, unsigned int num)
 
 	for (i = 0; i < num; i++) {
 		err = pvnet_queue_setup(info, i);
+		/* Each queue claims about 514 grant refs: with the table short, use fewer. */
+		if (err == -ENOSPC && i > 0) {
+			netdev_warn(dev, "grant refs for %u of %u queues only\n", i, num);
+			num = i;
+			err = 0;
+			break;
+		}
 		if (err)
 			goto undo;
 	}
