@@ -2,6 +2,7 @@
 /* connect.c: the blkif store handshake: backend features and disk geometry in, rings out. */
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -30,8 +31,11 @@ void pvblk_read_features(struct pvblk_info *info)
 	f->discard_secure = f->discard &&
 			    pvblk_backend_uint(info, BLKIF_KEY_DISCARD_SECURE, 0) == 1;
 	f->persistent = pvblk_backend_uint(info, BLKIF_KEY_FEATURE_PERSISTENT, 0) == 1;
-	f->discard_granularity = pvblk_backend_uint(info, BLKIF_KEY_DISCARD_GRANULARITY, 0);
-	f->discard_alignment = pvblk_backend_uint(info, BLKIF_KEY_DISCARD_ALIGNMENT, 0);
+	v = pvblk_backend_uint(info, BLKIF_KEY_DISCARD_GRANULARITY, 0);
+	/* The block layer rounds with it: a power of two, at most 64 MiB, or 0 (sector size). */
+	f->discard_granularity = is_power_of_2(v) && v <= SZ_64M ? v : 0;
+	v = pvblk_backend_uint(info, BLKIF_KEY_DISCARD_ALIGNMENT, 0);
+	f->discard_alignment = f->discard_granularity ? v % f->discard_granularity : 0;
 }
 
 static bool pvblk_valid_sector_size(unsigned int size)

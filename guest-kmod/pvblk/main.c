@@ -209,6 +209,7 @@ static int pvblk_parse_devid(const char *nodename, unsigned int *devid)
 static int pvblk_probe(struct pvbus_device *pvdev, const struct pvbus_device_id *id)
 {
 	struct pvblk_info *info;
+	unsigned int i;
 	int index, err;
 
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
@@ -230,6 +231,8 @@ static int pvblk_probe(struct pvbus_device *pvdev, const struct pvbus_device_id 
 	}
 	info->index = index;
 	mutex_init(&info->lock);
+	for (i = 0; i < PVBLK_MAX_QUEUES; i++)
+		spin_lock_init(&info->rings[i].lock);
 	INIT_WORK(&info->broken_work, pvblk_broken_work);
 	dev_set_drvdata(&pvdev->dev, info);
 	return 0;

@@ -65,7 +65,7 @@ struct pvblk_info;
 struct pvblk_ring {
 	struct pvblk_info *info;
 	unsigned int id;
-	/* Serialises producing requests and consuming responses on this ring. */
+	/* Serialises producing requests and consuming responses on this ring; set up at probe. */
 	spinlock_t lock;
 	void *sring;
 	unsigned int nr_pages;
@@ -74,7 +74,8 @@ struct pvblk_ring {
 	struct pvblk_shadow *shadow; /* front.size entries */
 	u32 evtchn;
 	int irq;
-	bool live; /* set up and bound; requests may be produced */
+	bool live;     /* set up and bound; requests may be produced. Ring lock. */
+	bool need_run; /* queue_rq was turned away; rerun the queue on the next event */
 	char name[32];
 };
 

@@ -68,7 +68,8 @@ static blk_status_t pvblk_indirect_frames(struct pvblk_info *info, struct pvblk_
 	int ref;
 
 	for (i = 0; i < n; i++) {
-		page = alloc_page(GFP_NOIO | __GFP_ZERO);
+		/* queue_rq may not sleep (no BLK_MQ_F_BLOCKING). */
+		page = alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_ZERO);
 		if (!page)
 			return BLK_STS_RESOURCE;
 		/* pvcore_end_access takes over this only reference and frees the frame. */
@@ -184,11 +185,12 @@ static blk_status_t pvblk_submit(struct pvblk_ring *ring, struct request *rq,
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (!ring->live || id >= ring->front.size || ring->shadow[id].rq) {
-		st = BLK_STS_DEV_RESOURCE;
+		st = BLK_STS_RESOURCE; /* no ring (a reconnect is coming): blk-mq retries later */
 		goto out;
 	}
 	req->rw.id = id; /* id is at the same offset in every request form */
 	if (pv_front_produce(&ring->front, req, sizeof(*req)) < 0) {
+		ring->need_run = true; /* the next response makes room and reruns the queue */
 		st = BLK_STS_DEV_RESOURCE;
 		goto out;
 	}

@@ -68,19 +68,15 @@ void pvblk_broken_work(struct work_struct *work)
 	struct pvblk_info *info = container_of(work, struct pvblk_info, broken_work);
 	unsigned int i;
 
-	/* info->lock: rings are neither set up nor torn down meanwhile. */
-	mutex_lock(&info->lock);
+	/* `live` is only changed under the ring lock, and the shadow lives while it is set. */
 	for (i = 0; i < PVBLK_MAX_QUEUES; i++) {
 		struct pvblk_ring *ring = &info->rings[i];
 
-		if (!ring->info)
-			continue;
 		spin_lock_irq(&ring->lock);
 		if (ring->live)
 			pvblk_fail_outstanding(ring);
 		spin_unlock_irq(&ring->lock);
 	}
-	mutex_unlock(&info->lock);
 }
 
 /*
@@ -144,6 +140,7 @@ static irqreturn_t pvblk_interrupt(int irq, void *dev_id)
 {
 	struct pvblk_ring *ring = dev_id;
 	unsigned long flags;
+	bool rerun;
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (!ring->live) {
@@ -154,8 +151,11 @@ static irqreturn_t pvblk_interrupt(int irq, void *dev_id)
 		pvblk_fail_outstanding(ring);
 	else
 		pvblk_ring_drain(ring);
+	rerun = ring->need_run;
+	ring->need_run = false;
 	spin_unlock_irqrestore(&ring->lock, flags);
-	if (ring->info->gd)
+	/* A request was turned away while the ring was full: now there is room. */
+	if (rerun && ring->info->gd)
 		blk_mq_run_hw_queues(ring->info->gd->queue, true);
 	return IRQ_HANDLED;
 }
@@ -189,11 +189,14 @@ int pvblk_ring_setup(struct pvblk_info *info, unsigned int id)
 	u32 bytes;
 	int err;
 
-	memset(ring, 0, sizeof(*ring));
+	/* ring->lock was initialised at probe and outlives setups (pvblk_broken_work takes it). */
 	ring->info = info;
 	ring->id = id;
 	ring->nr_pages = 1U << info->ring_order;
-	spin_lock_init(&ring->lock);
+	ring->sring = NULL;
+	ring->shadow = NULL;
+	ring->irq = 0;
+	ring->need_run = false;
 	snprintf(ring->name, sizeof(ring->name), "pvblk%u-q%u", info->devid, id);
 
 	err = pvbus_setup_ring(info->pvdev, GFP_KERNEL, &ring->sring, ring->nr_pages, ring->grefs);
