@@ -269,6 +269,8 @@ int pvnet_rx_poll(struct pvnet_queue *q, int budget)
 	const char *why = NULL;
 	int done = 0, n = 0;
 
+	if (pvnet_queue_broken(q))
+		return 0; /* its rings are never read again */
 	while (done < budget && (n = pvnet_rx_packet(q, &why)) == 1)
 		done++;
 	if (n < 0) {

@@ -1,0 +1,277 @@
+/* rx_harness.c: kshim_net.h's kernel stand-ins and the backend side of the rx test. */
+#include "rx_harness.h"
+
+#include "pvcore.h"
+#include "pvnet.h"
+
+_Static_assert((int)RXH_STAT_NR == (int)PVNET_RX_STAT_NR &&
+		       (int)RXH_BAD_EXTRA == (int)PVNET_RX_BAD_EXTRA &&
+		       (int)RXH_GRANT_BUSY == (int)PVNET_RX_GRANT_BUSY, "harness stat order");
+
+#define RXH_REF_BASE 100U
+#define RXH_MAX_REFS (RXH_REF_BASE + PVNET_RX_RING_SIZE)
+
+static struct {
+	struct pvnet_info *info;
+	struct pvbus_device pvdev;
+	struct net_device netdev;
+	void *ring_page;
+	struct pv_back_ring back;
+	bool granted[RXH_MAX_REFS];
+	bool mapped[RXH_MAX_REFS];
+	bool csum_ok;
+	unsigned int pages_live;
+	unsigned long next_pfn;
+	struct rxh_result res;
+} h;
+
+/* --- kernel stand-ins ------------------------------------------------------------------ */
+
+struct page *alloc_page(gfp_t gfp)
+{
+	struct page *p = calloc(1, sizeof(*p));
+
+	(void)gfp;
+	p->data = calloc(1, PAGE_SIZE);
+	p->refs = 1;
+	p->pfn = ++h.next_pfn;
+	h.pages_live++;
+	return p;
+}
+
+void put_page(struct page *page)
+{
+	if (--page->refs)
+		return;
+	free(page->data);
+	free(page);
+	h.pages_live--;
+}
+
+int pvcore_grant_access_ref(u32 ref, u16 domid, unsigned long gfn, bool readonly)
+{
+	(void)domid;
+	(void)gfn;
+	(void)readonly;
+	if (ref >= RXH_MAX_REFS || h.granted[ref])
+		return -16; /* -EBUSY */
+	h.granted[ref] = true;
+	return 0;
+}
+
+bool pvcore_end_access_ref(u32 ref)
+{
+	if (ref >= RXH_MAX_REFS || h.mapped[ref])
+		return false;
+	h.granted[ref] = false;
+	return true;
+}
+
+void pvcore_notify_remote(u32 port)
+{
+	(void)port;
+}
+
+void pvnet_queue_break(struct pvnet_queue *q, const char *why)
+{
+	q->broken = 1;
+	h.res.broken = true;
+	h.res.why = why;
+}
+
+struct sk_buff *napi_alloc_skb(struct napi_struct *napi, unsigned int len)
+{
+	(void)napi;
+	(void)len;
+	return calloc(1, sizeof(struct sk_buff));
+}
+
+void skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page, int off, int size,
+		     unsigned int truesize)
+{
+	(void)truesize;
+	skb->shinfo.frags[i] = (skb_frag_t){ .page = page, .off = (unsigned int)off,
+					     .size = (unsigned int)size };
+	skb->shinfo.nr_frags = (unsigned int)i + 1;
+	skb->len += (unsigned int)size;
+}
+
+/* Moves @delta bytes from the front of the frags into the linear area. */
+void *__pskb_pull_tail(struct sk_buff *skb, int delta)
+{
+	unsigned int want = (unsigned int)delta;
+
+	if (skb->head_len + want > sizeof(skb->data))
+		return NULL;
+	while (want) {
+		skb_frag_t *f = &skb->shinfo.frags[0];
+		unsigned int n = min(want, f->size);
+
+		memcpy(skb->data + skb->head_len, f->page->data + f->off, n);
+		skb->head_len += n;
+		f->off += n;
+		f->size -= n;
+		want -= n;
+		if (!f->size) {
+			put_page(f->page);
+			memmove(f, f + 1, (--skb->shinfo.nr_frags) * sizeof(*f));
+		}
+	}
+	return skb->data + skb->head_len;
+}
+
+void dev_kfree_skb_any(struct sk_buff *skb)
+{
+	unsigned int i;
+
+	for (i = 0; i < skb->shinfo.nr_frags; i++)
+		put_page(skb->shinfo.frags[i].page);
+	free(skb);
+}
+
+unsigned short eth_type_trans(struct sk_buff *skb, struct net_device *dev)
+{
+	(void)dev;
+	return (unsigned short)(skb->data[12] << 8 | skb->data[13]);
+}
+
+int skb_checksum_setup(struct sk_buff *skb, bool recalculate)
+{
+	(void)recalculate;
+	if (!h.csum_ok)
+		return -71; /* -EPROTO */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	return 0;
+}
+
+void napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb)
+{
+	uint32_t sum = 0;
+	unsigned int i, j;
+
+	(void)napi;
+	for (i = 0; i < skb->head_len; i++)
+		sum += skb->data[i];
+	for (i = 0; i < skb->shinfo.nr_frags; i++)
+		for (j = 0; j < skb->shinfo.frags[i].size; j++)
+			sum += skb->shinfo.frags[i].page->data[skb->shinfo.frags[i].off + j];
+	h.res.delivered++;
+	h.res.last_len = skb->len;
+	h.res.last_sum = sum;
+	h.res.last_gso_size = skb->shinfo.gso_size;
+	h.res.last_gso_type = skb->shinfo.gso_type;
+	h.res.last_ip_summed = skb->ip_summed;
+	dev_kfree_skb_any(skb);
+}
+
+/* --- the test's side -------------------------------------------------------------------- */
+
+void rxh_setup(void)
+{
+	struct pvnet_queue *q;
+	unsigned int i;
+
+	memset(&h, 0, sizeof(h));
+	h.csum_ok = true;
+	h.info = calloc(1, sizeof(*h.info));
+	h.info->netdev = &h.netdev;
+	h.info->pvdev = &h.pvdev;
+	q = &h.info->queues[0];
+	q->info = h.info;
+	h.ring_page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	pv_sring_init(h.ring_page, PV_RING_BYTES(1U));
+	pv_front_ring_attach(&q->rx, h.ring_page, PV_RING_BYTES(1U),
+			     sizeof(union netif_rx_sring_entry));
+	for (i = 0; i < PVNET_RX_RING_SIZE; i++)
+		q->rx_bufs[i].gref = RXH_REF_BASE + i;
+	pvnet_rx_refill(q, false);
+	pv_back_ring_attach(&h.back, h.ring_page, PV_RING_BYTES(1U),
+			    sizeof(union netif_rx_sring_entry));
+}
+
+void rxh_teardown(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RXH_MAX_REFS; i++)
+		h.mapped[i] = false;
+	pvnet_rx_release_all(&h.info->queues[0]);
+	free(h.ring_page);
+	free(h.info);
+}
+
+bool rxh_take_request(uint16_t *id, uint32_t *gref)
+{
+	struct netif_rx_request req;
+
+	if (pv_back_consume_request(&h.back, &req, sizeof(req)) != 1)
+		return false;
+	*id = req.id;
+	*gref = req.gref;
+	return true;
+}
+
+void rxh_fill(uint32_t gref, unsigned int off, unsigned int len, uint8_t byte)
+{
+	struct pvnet_rx_buf *buf = &h.info->queues[0].rx_bufs[gref - RXH_REF_BASE];
+
+	if (h.granted[gref] && off + len <= PAGE_SIZE)
+		memset(buf->page->data + off, byte, len);
+}
+
+void rxh_respond(uint16_t id, uint16_t off, uint16_t flags, int16_t status)
+{
+	struct netif_rx_response rsp = { .id = id, .offset = off, .flags = flags,
+					 .status = status };
+
+	pv_back_produce_response(&h.back, &rsp, sizeof(rsp));
+}
+
+void rxh_respond_extra(uint8_t type, uint8_t flags, uint16_t gso_size, uint8_t gso_type)
+{
+	struct netif_extra_info ex = { .type = type, .flags = flags };
+
+	ex.u.gso.size = gso_size;
+	ex.u.gso.type = gso_type;
+	pv_back_produce_response(&h.back, &ex, sizeof(ex));
+}
+
+void rxh_push(void)
+{
+	pv_back_push_responses(&h.back);
+}
+
+void rxh_bump_rsp_prod(uint32_t delta)
+{
+	struct pv_sring_hdr *s = h.ring_page;
+
+	s->rsp_prod += delta;
+}
+
+void rxh_keep_mapped(uint32_t gref)
+{
+	if (gref < RXH_MAX_REFS)
+		h.mapped[gref] = true;
+}
+
+void rxh_set_csum_ok(bool ok)
+{
+	h.csum_ok = ok;
+}
+
+int rxh_poll(int budget)
+{
+	return pvnet_rx_poll(&h.info->queues[0], budget);
+}
+
+void rxh_get(struct rxh_result *r)
+{
+	struct pvnet_queue *q = &h.info->queues[0];
+	unsigned int i;
+
+	*r = h.res;
+	for (i = 0; i < PVNET_RX_STAT_NR && i < 16; i++)
+		r->stat[i] = q->rx_stats[i];
+	r->pages_live = h.pages_live;
+	r->posted = q->rx.req_prod_pvt - q->rx.rsp_cons;
+}
