@@ -1,10 +1,9 @@
 // rx_test.cpp: pvnet's receive path (rx.c, built for userspace) against a hostile backend.
 #include "rx_harness.h"
 
+#include <cstdint>
 #include <gtest/gtest.h>
 #include <pv/netif.h>
-
-#include <cstdint>
 #include <vector>
 
 namespace {
@@ -15,7 +14,7 @@ struct Slot {
 };
 
 class PvnetRx : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { rxh_setup(); }
     void TearDown() override {
         rxh_teardown();
@@ -76,8 +75,9 @@ TEST_F(PvnetRx, ThreeSlotGsoPacketKeepsItsExtra) {
     rxh_fill(a.gref, 0, 4096, 1);
     rxh_fill(b.gref, 0, 4096, 1);
     rxh_fill(c.gref, 0, 1000, 1);
-    rxh_respond(a.id, 0, NETRXF_more_data | NETRXF_extra_info | NETRXF_csum_blank |
-                NETRXF_data_validated, 4096);
+    rxh_respond(a.id, 0,
+                NETRXF_more_data | NETRXF_extra_info | NETRXF_csum_blank | NETRXF_data_validated,
+                4096);
     rxh_respond_extra(XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
     rxh_respond(b.id, 0, NETRXF_more_data, 4096);
     rxh_respond(c.id, 0, 0, 1000);
@@ -89,7 +89,7 @@ TEST_F(PvnetRx, ThreeSlotGsoPacketKeepsItsExtra) {
     EXPECT_EQ(r.last_sum, 4096U * 2 + 1000U);
     EXPECT_EQ(r.last_gso_size, 1448U);
     EXPECT_EQ(r.last_gso_type, (1U << 0) | (1U << 1)); // TCPV4 | DODGY
-    EXPECT_EQ(r.last_ip_summed, 3);                     // CHECKSUM_PARTIAL
+    EXPECT_EQ(r.last_ip_summed, 3);                    // CHECKSUM_PARTIAL
     EXPECT_FALSE(r.broken);
 }
 
