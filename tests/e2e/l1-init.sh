@@ -20,6 +20,14 @@ for m in irqbypass kvm ccp kvm-amd; do
 done
 [ -c /dev/kvm ] || echo "PVTEST-L1-ERROR no /dev/kvm"
 
+# A PV disk scenario: L1's virtio disk (dependencies first) goes to pvisor (run-l2.sh).
+if [ -n "$(arg disk)" ]; then
+    for m in /virtio/*.ko; do
+        insmod "$m" || echo "PVTEST-L1-ERROR insmod $m"
+    done
+    export PVTEST_DISK="$(arg disk)"
+fi
+
 scenario=$(arg scenario)
 input=
 [ -f "/scenarios/$scenario.input" ] && input=/scenarios/$scenario.input

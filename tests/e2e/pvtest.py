@@ -42,6 +42,28 @@ SCENARIOS = {
                                      'handshake': lambda ctx: '1,3,4,6'}},
     'bench': {'vcpus': 1},
     'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
+    # PV block (issue 4; scenarios/blk_*.sh). 'disk_mb': a fresh sparse image of that size
+    # (or --disk PATH[,ro]) given to pvisor as --disk; on the nested platform it is L1's
+    # virtio disk /dev/vda and L1 hands that to pvisor. 'disk_ro' attaches it read-only,
+    # 'disk_fill' writes that many MiB of a fixed pattern first, 'disk_unchanged' checks
+    # it byte for byte afterwards. 'boots': the guest runs that many times on the same disk.
+    # 'programs' (host tools with their libraries) and 'kmods' (guest kernel modules, loaded
+    # by the scenario from /kmod) go into this scenario's own L2 image.
+    'blk_fs': {'vcpus': 2, 'disk_mb': 512, 'boots': 2, 'programs': ['mkfs.ext4'],
+               'kmods': ['crc32c_generic', 'ext4'],
+               'values': {'fs_verified': lambda ctx: 'ok'}},
+    'blk_ro': {'vcpus': 1, 'disk_mb': 64, 'disk_ro': True, 'disk_fill': 64,
+               'disk_unchanged': True, 'kmods': ['crc32c_generic', 'ext4'],
+               'values': {'ro_flag': lambda ctx: '1', 'dd_write': lambda ctx: 'refused',
+                          'pattern': lambda ctx: hashlib.sha256(
+                              hashlib.sha256(b'pvtest-disk').digest()).hexdigest()}},
+    'blk_fio': {'vcpus': 4, 'disk_mb': 1024, 'programs': ['fio'],
+                'values': {'fio_verify_errors': lambda ctx: '0'}},
+    'blk_crash': {'vcpus': 2, 'disk_mb': 256, 'values': {'stream': lambda ctx: 'done'},
+                  'disk_check': lambda image, values: crash_stream_check(image, values)},
+    'blk_root': {'vcpus': 2, 'disk_mb': 256, 'programs': ['mkfs.ext4'],
+                 'kmods': ['crc32c_generic', 'ext4'],
+                 'values': {'root_dev': lambda ctx: 'xvda'}},
 }
 
 L1_QEMU_FIRMWARE = ['bios-microvm.bin', 'qboot.rom', 'linuxboot_dma.bin', 'kvmvapic.bin',
@@ -65,6 +87,8 @@ class Context:
         self.pvisor = Path(args.pvisor) if args.pvisor else None
         self.work = self.build / 'e2e'
         self.work.mkdir(parents=True, exist_ok=True)
+        self.disk = None  # (image path, read-only) when the scenario has a PV disk
+        self.scenario = args.scenario
 
     def vmm_binary(self, vmm):
         if vmm == 'qemu':
@@ -140,9 +164,16 @@ def busybox():
 def l2_initrd(ctx):
     items = [('init', HERE / 'l2-init.sh'), ('bin/busybox', busybox())]
     items += [(f'scenarios/{p.name}', p) for p in (HERE / 'scenarios').glob('*.sh')]
-    # Loaded only under pvisor (l2-init.sh), so one image serves every VMM.
-    items += [(f'modules/{m.name}', m) for m in ctx.modules]
-    return make_cpio(ctx.work / 'l2.cpio', items)
+    # Loaded only under pvisor (l2-init.sh), so one image serves every VMM. The index keeps
+    # the --module order (pvcore.ko first: the others need its symbols) in the glob.
+    items += [(f'modules/{i:02d}-{m.name}', m) for i, m in enumerate(ctx.modules)]
+    spec = SCENARIOS[ctx.scenario]
+    if 'programs' not in spec and 'kmods' not in spec:
+        return make_cpio(ctx.work / 'l2.cpio', items)
+    items += programs_with_libraries(spec.get('programs', []))
+    kmods = kernel_modules(ctx, spec.get('kmods', []))
+    items += [(f'kmod/{i:02d}-{name}', src) for i, (name, src) in enumerate(kmods)]
+    return make_cpio(ctx.work / f'l2-{ctx.scenario}.cpio', items)
 
 
 def shared_libraries(binary):
@@ -197,11 +228,16 @@ def kernel_modules(ctx, names):
     return [(f'{n}.ko', paths[n]) for n in ordered]
 
 
-def l1_machine(vmlinuz, initrd, append):
-    """The emulated L1 machine of the nested platform (QEMU TCG with AMD-V, no network)."""
-    return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
-            '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(vmlinuz),
-            '-initrd', str(initrd), '-append', append]
+def l1_machine(vmlinuz, initrd, append, disk=None):
+    """The emulated L1 machine of the nested platform (QEMU TCG with AMD-V, no network).
+    A PV disk image becomes L1's virtio disk (/dev/vda), which L1 gives pvisor."""
+    cmd = ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
+           '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(vmlinuz),
+           '-initrd', str(initrd), '-append', append]
+    if disk:
+        cmd += ['-drive', f'file={disk[0]},format=raw,if=virtio,cache=writeback'
+                          f'{",readonly=on" if disk[1] else ""}']
+    return cmd
 
 
 def vmm_items(ctx):
@@ -223,6 +259,10 @@ def l1_initrd(ctx, l2):
     items += vmm_items(ctx)
     moddir = ctx.kernel_dir / 'modules' / 'lib' / 'modules' / ctx.kernel_version
     items += [(f'kvm/{name}.ko', moddir / rel) for name, rel in KVM_MODULES.items()]
+    if ctx.disk:
+        # L1's virtio disk driver, dependencies first (l1-init.sh loads /virtio/* in order).
+        virtio = kernel_modules(ctx, ['virtio_pci', 'virtio_blk'])
+        items += [(f'virtio/{i:02d}-{name}', src) for i, (name, src) in enumerate(virtio)]
     if 'qemu' in ctx.vmms:
         fw = Path('/usr/share/qemu')
         items += [(f'usr/share/qemu/{f}', (fw / f).resolve()) for f in L1_QEMU_FIRMWARE
@@ -233,7 +273,8 @@ def l1_initrd(ctx, l2):
         if 'input' in spec:
             (inputs / f'{name}.input').write_text(spec['input'])
             items.append((f'scenarios/{name}.input', inputs / f'{name}.input'))
-    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}.cpio', items)
+    disk = '-disk' if ctx.disk else ''
+    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}{disk}.cpio', items)
 
 
 # ---- running ----
@@ -252,11 +293,62 @@ def launch_command(ctx, platform, scenario):
                 inp.write_text(spec['input'])
                 cmd.append(str(inp))
             script.append(shlex.join(cmd))
+        if ctx.disk:
+            # run-l2.sh passes it to pvisor as --disk.
+            spec_ro = ',ro' if ctx.disk[1] else ''
+            script.insert(0, f'export PVTEST_DISK={shlex.quote(str(ctx.disk[0]) + spec_ro)}')
         return ['sh', '-c', '; '.join(script)]
     l1 = l1_initrd(ctx, l2)
     append = (f'console=ttyS0 panic=-1 quiet pvtest.vmm={",".join(ctx.vmms)} '
               f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]}')
-    return l1_machine(ctx.vmlinuz, l1, append)
+    if ctx.disk:
+        append += f' pvtest.disk=/dev/vda{",ro" if ctx.disk[1] else ""}'
+    return l1_machine(ctx.vmlinuz, l1, append, ctx.disk)
+
+
+def prepare_disk(ctx, spec, given):
+    """The scenario's PV disk: --disk PATH[,ro] as given, else a fresh sparse image."""
+    if given:
+        path, _, opt = given.partition(',')
+        if opt not in ('', 'ro'):
+            sys.exit(f'pvtest: --disk takes PATH or PATH,ro, not {given!r}')
+        return Path(path).resolve(), opt == 'ro'
+    if 'disk_mb' not in spec:
+        return None
+    image = ctx.work / f'{ctx.scenario}.img'
+    with open(image, 'wb') as f:
+        f.truncate(spec['disk_mb'] << 20)
+        # A fixed pattern (no randomness: reruns compare alike) for the read-only checks.
+        block = hashlib.sha256(b'pvtest-disk').digest() * (4096 // 32)
+        for _ in range(spec.get('disk_fill', 0) * 256):
+            f.write(block)
+    return image, spec.get('disk_ro', False)
+
+
+def crash_stream_check(image, values):
+    """scenarios/blk_crash.sh writes 4 KiB block i at offset i * 4 KiB, each starting with
+    'PVSEQ <i, 8 digits>'; PVTEST-VALUE flushed=N says blocks 0..N-1 were written and then
+    flushed (fsync returned). All of those must be on the image."""
+    try:
+        flushed = int(values.get('flushed', ''))
+    except ValueError:
+        return ['blk_crash: no PVTEST-VALUE flushed=N from the guest']
+    if flushed <= 0:
+        return [f'blk_crash: nothing flushed ({flushed})']
+    with open(image, 'rb') as f:
+        for i in range(flushed):
+            f.seek(i * 4096)
+            if f.read(14) != f'PVSEQ {i:08d}'.encode():
+                return [f'blk_crash: block {i} of {flushed} flushed blocks is not on the disk']
+    return []
+
+
+def file_digest(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def run_bounded(cmd, logfile, timeout):
@@ -341,12 +433,18 @@ def main():
     ap.add_argument('--timeout', type=float, default=float(os.environ.get(
         'PVISOR_E2E_TIMEOUT', '300')))
     ap.add_argument('--show', action='store_true', help="print the guest's console")
+    ap.add_argument('--disk', default='', help='PV disk image PATH[,ro] instead of a fresh one')
     ap.add_argument('scenario', choices=sorted(SCENARIOS))
     args = ap.parse_args()
 
     ctx = Context(args)
     if not ctx.vmms or set(ctx.vmms) - {'pvisor', 'qemu'}:
         sys.exit(f'pvtest: --vmm takes pvisor and/or qemu, not {args.vmm!r}')
+    spec = SCENARIOS[args.scenario]
+    # Several boots on one disk (write, then verify): the VMM list repeated, one run each.
+    ctx.vmms = ctx.vmms * spec.get('boots', 1)
+    ctx.disk = prepare_disk(ctx, spec, args.disk)
+    before = file_digest(ctx.disk[0]) if ctx.disk and spec.get('disk_unchanged') else None
     platform = choose_platform()
     cmd = launch_command(ctx, platform, args.scenario)
     logfile = ctx.work / f'{args.scenario}-{"+".join(ctx.vmms)}.log'
@@ -364,6 +462,11 @@ def main():
         status, secs = run_bounded(cmd, logfile, args.timeout)
         console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
     errors = check(ctx, args.scenario, console, status)
+    if before and file_digest(ctx.disk[0]) != before:
+        errors.append('the read-only disk image changed')
+    if 'disk_check' in spec and not errors:
+        values = dict(re.findall(r'PVTEST-VALUE (\w+)=(\S*)', console))
+        errors += spec['disk_check'](ctx.disk[0], values)
     if args.show:
         print(guest_part(console))
     if errors:

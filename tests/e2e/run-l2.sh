@@ -10,6 +10,8 @@
 #                                        control socket (VALUE: one word)
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
+# A PV disk for pvisor comes in the environment: PVTEST_DISK=PATH[,ro] becomes --disk.
+#
 # usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
 set -u
 kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
@@ -29,7 +31,7 @@ pvisor)
     set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
         --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
         --vcpus "$vcpus" --console pv --metrics "$work/metrics" \
-        --control "$work/ctl"
+        --control "$work/ctl" ${PVTEST_DISK:+--disk "$PVTEST_DISK"}
     ;;
 *)
     echo "run-l2.sh: unknown VMM kind '$kind'" >&2
