@@ -9,18 +9,16 @@
 #include "kvm_caps.hpp"
 #include "tiny_guest.hpp"
 
-#include <benchmark/benchmark.h>
-
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-
 #include <atomic>
+#include <benchmark/benchmark.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <thread>
 
 namespace pvisor::bench {
@@ -28,8 +26,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CPU time of the calling thread: on a shared 2-core machine it is steadier than wall time
+// for the rows where the benchmark thread is the vCPU thread.
+std::uint64_t thread_cpu_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 std::uint64_t ns(Clock::duration d) {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
 }
 using test::TinyGuest;
 
@@ -39,9 +47,13 @@ constexpr auto kDeliveryDeadline = std::chrono::seconds(2); // a hang guard, not
 // Each benchmark's last (largest) run; the summary and the smoke check read these.
 Rows g_rows;
 
-void record(benchmark::State& state, const std::string& name, Row row, Clock::duration elapsed) {
-    if (row.ops > 0)
+// `elapsed` and `cpu` (thread_cpu_ns() difference) cover the measured loop only.
+void record(benchmark::State& state, const std::string& name, Row row, Clock::duration elapsed,
+            std::uint64_t cpu) {
+    if (row.ops > 0) {
         row.ns_per_op = static_cast<double>(ns(elapsed)) / static_cast<double>(row.ops);
+        row.cpu_ns_per_op = static_cast<double>(cpu) / static_cast<double>(row.ops);
+    }
     if (row.inject_ns > 0)
         state.counters["inject_ns"] = benchmark::Counter(
             static_cast<double>(row.inject_ns) / static_cast<double>(row.ops ? row.ops : 1));
@@ -96,8 +108,8 @@ bool run_to_hypercall(Vcpu& v, ExitTally& t) {
     return true;
 }
 
-Result<std::unique_ptr<TinyGuest>> make_guest(const std::vector<std::uint8_t>& code, BenchHooks& hooks,
-                                              bool interrupts) {
+Result<std::unique_ptr<TinyGuest>> make_guest(const std::vector<std::uint8_t>& code,
+                                              BenchHooks& hooks, bool interrupts) {
     PV_TRY_ASSIGN(g, TinyGuest::create(code, &hooks));
     hooks.vm = &g->vm();
     if (!interrupts)
@@ -129,6 +141,7 @@ void bm_hypercall(benchmark::State& state) {
     }
     Row row;
     Vcpu& v = (*g)->vm().vcpu(0);
+    const std::uint64_t cpu0 = thread_cpu_ns();
     const auto t0 = Clock::now();
     for (auto _ : state) {
         if (!run_once(v, row.exits)) {
@@ -138,7 +151,9 @@ void bm_hypercall(benchmark::State& state) {
         ++row.ops;
     }
     row.delivered = row.exits.hypercall;
-    record(state, "hypercall", std::move(row), Clock::now() - t0);
+    const auto elapsed = Clock::now() - t0;
+    const std::uint64_t cpu_end = thread_cpu_ns();
+    record(state, "hypercall", std::move(row), elapsed, cpu_end - cpu0);
 }
 
 // ---- (b) guest->host notification ----
@@ -191,7 +206,8 @@ void bm_notify(benchmark::State& state, NotifyMode mode, const char* name) {
         state.SkipWithError("tiny guest or eventfd failed");
         return;
     }
-    if (mode == NotifyMode::ioeventfd && !(*g)->vm().add_notify_eventfd(kNotifyPort, efd.get()).ok()) {
+    if (mode == NotifyMode::ioeventfd &&
+        !(*g)->vm().add_notify_eventfd(kNotifyPort, efd.get()).ok()) {
         state.SkipWithError("KVM_IOEVENTFD failed");
         return;
     }
@@ -199,6 +215,7 @@ void bm_notify(benchmark::State& state, NotifyMode mode, const char* name) {
     {
         EventfdReader reader(efd.get());
         Vcpu& v = (*g)->vm().vcpu(0);
+        const std::uint64_t cpu0 = thread_cpu_ns();
         const auto t0 = Clock::now();
         while (state.KeepRunningBatch(kNotifyBatch)) {
             if (!run_to_hypercall(v, row.exits)) {
@@ -208,12 +225,13 @@ void bm_notify(benchmark::State& state, NotifyMode mode, const char* name) {
             row.ops += kNotifyBatch;
         }
         const auto elapsed = Clock::now() - t0;
+        const std::uint64_t cpu_end = thread_cpu_ns();
         const std::uint64_t expect = mode == NotifyMode::no_io ? 0 : row.ops;
         if (!reader.wait_for(expect) && row.error.empty())
             row.error = "eventfd saw " + std::to_string(reader.received()) + " of " +
                         std::to_string(expect) + " notifications";
         row.delivered = reader.received();
-        record(state, name, std::move(row), elapsed);
+        record(state, name, std::move(row), elapsed, cpu_end - cpu0);
     }
 }
 
@@ -228,11 +246,12 @@ bool signal_msi(int vm_fd) {
     return ::ioctl(vm_fd, KVM_SIGNAL_MSI, &msi) > 0;
 }
 
-// Injects one interrupt at a time from this thread into a guest halted on another thread
-// and spins until the guest's handler has counted it: injection-to-handler latency.
-void bm_inject(benchmark::State& state, InjectMode mode, const char* name) {
+// Injects one interrupt at a time from this thread into the guest running on another thread
+// (halted in `hlt`, or spinning) and spins until the guest's handler has counted it:
+// injection-to-handler latency.
+void bm_inject(benchmark::State& state, InjectMode mode, bool halted, const char* name) {
     BenchHooks hooks;
-    auto g = make_guest(kHaltLoop, hooks, true);
+    auto g = make_guest(halted ? kHaltLoop : kSpinLoop, hooks, true);
     if (!g.ok()) {
         state.SkipWithError("tiny guest with IDT/LAPIC failed");
         return;
@@ -253,6 +272,7 @@ void bm_inject(benchmark::State& state, InjectMode mode, const char* name) {
         }
         vcpu_done.store(true);
     });
+    const std::uint64_t cpu0 = thread_cpu_ns();
     const auto t0 = Clock::now();
     for (auto _ : state) {
         const auto t_inject = Clock::now();
@@ -269,8 +289,9 @@ void bm_inject(benchmark::State& state, InjectMode mode, const char* name) {
         }
     }
     const auto elapsed = Clock::now() - t0;
-    std::atomic_ref<std::uint8_t>(*reinterpret_cast<std::uint8_t*>(
-                                      vm.memory().translate(kStopGpa, 1)->data()))
+    const std::uint64_t cpu_end = thread_cpu_ns();
+    std::atomic_ref<std::uint8_t>(
+        *reinterpret_cast<std::uint8_t*>(vm.memory().translate(kStopGpa, 1)->data()))
         .store(1, std::memory_order_release);
     inject(); // wakes the hlt; the guest sees the flag and resets
     vcpu.join();
@@ -278,7 +299,7 @@ void bm_inject(benchmark::State& state, InjectMode mode, const char* name) {
     row.delivered = count.load();
     if (guest_u64(**g, kOtherIrqGpa).load() != 0 && row.error.empty())
         row.error = "unexpected interrupt vectors taken";
-    record(state, name, std::move(row), elapsed);
+    record(state, name, std::move(row), elapsed, cpu_end - cpu0);
 }
 
 // The vCPU exits (inl $0xE0); its own exit handler raises the upcall, delivered on re-entry:
@@ -294,6 +315,7 @@ void bm_inject_on_exit(benchmark::State& state) {
     auto count = guest_u64(**g, kIrqCountGpa);
     Vcpu& v = (*g)->vm().vcpu(0);
     Row row;
+    const std::uint64_t cpu0 = thread_cpu_ns();
     const auto t0 = Clock::now();
     for (auto _ : state) {
         if (!run_once(v, row.exits)) {
@@ -303,12 +325,13 @@ void bm_inject_on_exit(benchmark::State& state) {
         ++row.ops;
     }
     const auto elapsed = Clock::now() - t0;
+    const std::uint64_t cpu_end = thread_cpu_ns();
     row.delivered = count.load();
     row.inject_ns = hooks.inject_ns;
     // The last raise is delivered on the next entry, which never comes.
     if (row.delivered + 1 < row.ops && row.error.empty())
         row.error = "only " + std::to_string(row.delivered) + " interrupts counted";
-    record(state, "inject_on_exit", std::move(row), elapsed);
+    record(state, "inject_on_exit", std::move(row), elapsed, cpu_end - cpu0);
 }
 
 } // namespace
@@ -326,22 +349,32 @@ int main(int argc, char** argv) {
         return expect_exitless ? 77 : 0; // 77: meson's "skipped"
     }
     print_caps(caps);
-    auto reg = [](const char* name, auto fn) { benchmark::RegisterBenchmark(name, fn)->UseRealTime(); };
+    auto reg = [](const char* name, auto fn) {
+        benchmark::RegisterBenchmark(name, fn)->UseRealTime();
+    };
     reg("hypercall/inl_0xE0_userspace_exit", bm_hypercall);
     if (caps.ioeventfd)
-        reg("notify/outl_0xE4_ioeventfd", [](benchmark::State& s) {
-            bm_notify(s, NotifyMode::ioeventfd, "notify_ioeventfd");
-        });
+        reg("notify/outl_0xE4_ioeventfd",
+            [](benchmark::State& s) { bm_notify(s, NotifyMode::ioeventfd, "notify_ioeventfd"); });
     reg("notify/outl_0xE4_userspace_exit",
         [](benchmark::State& s) { bm_notify(s, NotifyMode::exit, "notify_exit"); });
     reg("notify/loop_without_io",
         [](benchmark::State& s) { bm_notify(s, NotifyMode::no_io, "notify_no_io"); });
-    if (caps.irqfd && caps.irq_routing)
-        reg("inject/irqfd_platform_device",
-            [](benchmark::State& s) { bm_inject(s, InjectMode::irqfd, "inject_irqfd"); });
-    if (caps.signal_msi)
-        reg("inject/KVM_SIGNAL_MSI",
-            [](benchmark::State& s) { bm_inject(s, InjectMode::signal_msi, "inject_signal_msi"); });
+    if (caps.irqfd && caps.irq_routing) {
+        reg("inject/irqfd_platform_device/halted_vcpu",
+            [](benchmark::State& s) { bm_inject(s, InjectMode::irqfd, true, "inject_irqfd"); });
+        reg("inject/irqfd_platform_device/spinning_vcpu", [](benchmark::State& s) {
+            bm_inject(s, InjectMode::irqfd, false, "inject_irqfd_busy");
+        });
+    }
+    if (caps.signal_msi) {
+        reg("inject/KVM_SIGNAL_MSI/halted_vcpu", [](benchmark::State& s) {
+            bm_inject(s, InjectMode::signal_msi, true, "inject_signal_msi");
+        });
+        reg("inject/KVM_SIGNAL_MSI/spinning_vcpu", [](benchmark::State& s) {
+            bm_inject(s, InjectMode::signal_msi, false, "inject_signal_msi_busy");
+        });
+    }
     if (caps.irqfd && caps.irq_routing)
         reg("inject/on_own_userspace_exit", bm_inject_on_exit);
     benchmark::RunSpecifiedBenchmarks();

@@ -18,8 +18,10 @@ constexpr Line kLines[] = {
     {"notify_ioeventfd", "notify: outl 0xE4 -> ioeventfd"},
     {"notify_exit", "notify: outl 0xE4 -> userspace exit"},
     {"notify_no_io", "notify loop without the outl"},
-    {"inject_irqfd", "inject: irqfd (platform device)"},
-    {"inject_signal_msi", "inject: KVM_SIGNAL_MSI"},
+    {"inject_irqfd", "inject: irqfd (platform dev), vCPU in hlt"},
+    {"inject_signal_msi", "inject: KVM_SIGNAL_MSI, vCPU in hlt"},
+    {"inject_irqfd_busy", "inject: irqfd, vCPU spinning"},
+    {"inject_signal_msi_busy", "inject: KVM_SIGNAL_MSI, vCPU spinning"},
     {"inject_on_exit", "inject: on the vCPU's own exit"},
 };
 
@@ -32,12 +34,17 @@ double per_op(std::uint64_t n, const Row& r) {
     return static_cast<double>(n) / static_cast<double>(r.ops);
 }
 
-void print_ratio(const Rows& rows, const char* slow, const char* fast, const char* what) {
+// Wall-time ratio, and the benchmark thread's CPU-time ratio where that thread is the vCPU's.
+void print_ratio(const Rows& rows, const char* slow, const char* fast, const char* what,
+                 bool cpu_too) {
     const Row* s = find(rows, slow);
     const Row* f = find(rows, fast);
-    if (s == nullptr || f == nullptr || f->ns_per_op <= 0)
+    if (s == nullptr || f == nullptr || f->ns_per_op <= 0 || f->cpu_ns_per_op <= 0)
         return;
-    std::printf("  %-52s %6.1fx\n", what, s->ns_per_op / f->ns_per_op);
+    std::printf("  %-52s %6.1fx wall", what, s->ns_per_op / f->ns_per_op);
+    if (cpu_too)
+        std::printf(", %5.1fx vCPU-thread cpu", s->cpu_ns_per_op / f->cpu_ns_per_op);
+    std::printf("\n");
 }
 
 } // namespace
@@ -58,16 +65,16 @@ bool strip_flag(int& argc, char** argv, const char* flag) {
 void print_summary(const Rows& rows) {
     std::printf("\nSummary (wall time per operation in this run; read the ratios, the machine is "
                 "shared and noisy)\n");
-    std::printf("%-40s %10s %12s %14s %12s\n", "path", "ns/op", "ops/s", "uexits/op",
-                "delivered");
+    std::printf("%-40s %10s %12s %12s %10s %10s\n", "path", "wall ns/op", "ops/s", "cpu ns/op",
+                "uexits/op", "delivered");
     for (const Line& l : kLines) {
         const Row* r = find(rows, l.key);
         if (r == nullptr) {
             std::printf("%-40s %10s\n", l.label, "skipped");
             continue;
         }
-        std::printf("%-40s %10.0f %12.0f %14.4f %12llu%s\n", l.label, r->ns_per_op,
-                    1e9 / r->ns_per_op, per_op(r->exits.userspace(), *r),
+        std::printf("%-40s %10.0f %12.0f %12.0f %10.4f %10llu%s\n", l.label, r->ns_per_op,
+                    1e9 / r->ns_per_op, r->cpu_ns_per_op, per_op(r->exits.userspace(), *r),
                     static_cast<unsigned long long>(r->delivered),
                     r->error.empty() ? "" : "  (error)");
     }
@@ -76,26 +83,35 @@ void print_summary(const Rows& rows) {
                     "uexits/op are the batch-ending hypercalls, 1 per %llu)\n",
                     static_cast<unsigned long long>(r->exits.notify),
                     static_cast<unsigned long long>(r->ops), per_op(r->exits.userspace(), *r),
-                    static_cast<unsigned long long>(r->ops / (r->exits.hypercall ? r->exits.hypercall : 1)));
-    for (const char* key : {"inject_irqfd", "inject_signal_msi", "inject_on_exit"})
+                    static_cast<unsigned long long>(r->ops /
+                                                    (r->exits.hypercall ? r->exits.hypercall : 1)));
+    for (const char* key : {"inject_irqfd", "inject_signal_msi", "inject_irqfd_busy",
+                            "inject_signal_msi_busy", "inject_on_exit"})
         if (const Row* r = find(rows, key); r != nullptr && r->inject_ns > 0)
             std::printf("%s: %.0f ns inside the injecting call itself (the rest is wake-up, "
                         "delivery and the guest's handler)\n",
                         key, static_cast<double>(r->inject_ns) / static_cast<double>(r->ops));
-    std::printf("(irqfd and KVM_SIGNAL_MSI rows: their one userspace exit per run is the guest's final i8042 reset)\n");
+    std::printf("(irqfd and KVM_SIGNAL_MSI rows: the one userspace exit per run is the guest's "
+                "final i8042 reset)\n");
     std::printf("Ratios (slower / faster):\n");
-    print_ratio(rows, "notify_exit", "notify_ioeventfd", "notify: userspace exit / ioeventfd");
-    print_ratio(rows, "hypercall", "notify_ioeventfd", "hypercall round trip / ioeventfd notify");
-    print_ratio(rows, "inject_on_exit", "inject_irqfd", "inject: on own exit / irqfd from a thread");
-    print_ratio(rows, "inject_signal_msi", "inject_irqfd", "inject: KVM_SIGNAL_MSI / irqfd");
+    print_ratio(rows, "notify_exit", "notify_ioeventfd", "notify: userspace exit / ioeventfd",
+                true);
+    print_ratio(rows, "hypercall", "notify_ioeventfd", "hypercall round trip / ioeventfd notify",
+                true);
+    print_ratio(rows, "inject_on_exit", "inject_irqfd", "inject: on own exit / irqfd from a thread",
+                false);
+    print_ratio(rows, "inject_signal_msi", "inject_irqfd", "inject: KVM_SIGNAL_MSI / irqfd", false);
+    print_ratio(rows, "inject_irqfd_busy", "inject_irqfd", "inject irqfd: vCPU spinning / in hlt",
+                false);
     const Row* io = find(rows, "notify_ioeventfd");
     const Row* ex = find(rows, "notify_exit");
     const Row* nop = find(rows, "notify_no_io");
-    if (io != nullptr && ex != nullptr && nop != nullptr && io->ns_per_op > nop->ns_per_op)
-        std::printf("  %-52s %6.1fx (%.0f vs %.0f ns)\n",
+    if (io != nullptr && ex != nullptr && nop != nullptr && io->cpu_ns_per_op > nop->cpu_ns_per_op)
+        std::printf("  %-52s %6.1fx vCPU-thread cpu (%.0f vs %.0f ns)\n",
                     "notify net of the emulated loop: exit / ioeventfd",
-                    (ex->ns_per_op - nop->ns_per_op) / (io->ns_per_op - nop->ns_per_op),
-                    ex->ns_per_op - nop->ns_per_op, io->ns_per_op - nop->ns_per_op);
+                    (ex->cpu_ns_per_op - nop->cpu_ns_per_op) /
+                        (io->cpu_ns_per_op - nop->cpu_ns_per_op),
+                    ex->cpu_ns_per_op - nop->cpu_ns_per_op, io->cpu_ns_per_op - nop->cpu_ns_per_op);
 }
 
 int check_exitless(const Rows& rows, const KvmCaps& caps) {
@@ -124,7 +140,8 @@ int check_exitless(const Rows& rows, const KvmCaps& caps) {
             fail("notifications read from the eventfd", io->delivered, io->ops);
     }
     if (bad == 0)
-        std::printf("smoke: ok (0 userspace exits for ioeventfd notifications, 1 per exit-path op)\n");
+        std::printf(
+            "smoke: ok (0 userspace exits for ioeventfd notifications, 1 per exit-path op)\n");
     return bad == 0 ? 0 : 1;
 }
 

@@ -2,12 +2,10 @@
 // what one benchmark run saw (the row of the summary table).
 #pragma once
 
-#include <pv/pvisor.h>
-
-#include <linux/kvm.h>
-
 #include <cstdint>
+#include <linux/kvm.h>
 #include <map>
+#include <pv/pvisor.h>
 #include <string>
 
 namespace pvisor::bench {
@@ -17,8 +15,8 @@ struct ExitTally {
     std::uint64_t notify = 0;    // KVM_EXIT_IO on PV_NOTIFY_PORT (no ioeventfd took it)
     std::uint64_t pio = 0;       // other port I/O
     std::uint64_t mmio = 0;
-    std::uint64_t hlt = 0;       // only with a userspace irqchip; 0 here
-    std::uint64_t other = 0;     // KVM_EXIT_INTR, shutdown, ...
+    std::uint64_t hlt = 0;   // only with a userspace irqchip; 0 here
+    std::uint64_t other = 0; // KVM_EXIT_INTR, shutdown, ...
 
     // Counts the exit KVM_RUN just reported in `run`.
     void add(const kvm_run& run) noexcept {
@@ -28,9 +26,15 @@ struct ExitTally {
                : run.io.port == PV_NOTIFY_PORT ? notify
                                                : pio);
             break;
-        case KVM_EXIT_MMIO: ++mmio; break;
-        case KVM_EXIT_HLT: ++hlt; break;
-        default: ++other; break;
+        case KVM_EXIT_MMIO:
+            ++mmio;
+            break;
+        case KVM_EXIT_HLT:
+            ++hlt;
+            break;
+        default:
+            ++other;
+            break;
         }
     }
     [[nodiscard]] std::uint64_t userspace() const noexcept {
@@ -42,6 +46,7 @@ struct ExitTally {
 struct Row {
     std::uint64_t ops = 0;       // calls, notifications or interrupts injected
     double ns_per_op = 0;        // wall time of the measured loop / ops
+    double cpu_ns_per_op = 0;    // CPU time of the benchmark's thread in the loop / ops
     ExitTally exits;             // exits of the vCPU during the loop
     std::uint64_t delivered = 0; // notifications the reader got / interrupts the guest counted
     std::uint64_t inject_ns = 0; // time inside the injecting call alone (inject rows)

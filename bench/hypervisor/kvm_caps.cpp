@@ -3,16 +3,17 @@
 
 #include "tiny_guest.hpp"
 
-#include <sys/ioctl.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sys/ioctl.h>
 
 namespace pvisor::bench {
 namespace {
 
-bool has(int kvm_fd, long cap) { return ::ioctl(kvm_fd, KVM_CHECK_EXTENSION, cap) > 0; }
+bool has(int kvm_fd, long cap) {
+    return ::ioctl(kvm_fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
 
 // KVM_INTERRUPT is the userspace-irqchip injection ioctl; pvisor's VMs use the in-kernel
 // irqchip, where KVM refuses it. Report what it says rather than assume.
@@ -32,7 +33,8 @@ KvmCaps probe_caps() {
     const std::vector<std::uint8_t> halt = {0xF4};
     auto g = test::TinyGuest::create(halt, nullptr);
     if (!g.ok()) {
-        caps.why = std::string("cannot create a tiny guest on /dev/kvm (") + std::string(errc_name(g.error())) + ")";
+        caps.why = std::string("cannot create a tiny guest on /dev/kvm (") +
+                   std::string(errc_name(g.error())) + ")";
         return caps;
     }
     Vm& vm = (*g)->vm();
