@@ -119,11 +119,8 @@ static int pvblk_write_keys(struct pvbus_transaction t, struct pvblk_info *info)
 	if (!err && info->num_rings > 1)
 		err = pvbus_printf(t, dir, BLKIF_KEY_MQ_NUM_QUEUES, "%u", info->num_rings);
 	err = err ?: pvbus_write(t, dir, BLKIF_KEY_PROTOCOL, BLKIF_PROTOCOL_X86_64);
-	/*
-	 * Data pages are granted per request (no persistent pool): a restarted or hostile
-	 * backend never keeps a mapping of a page the guest has reused.
-	 */
-	return err ?: pvbus_write(t, dir, BLKIF_KEY_FEATURE_PERSISTENT, "0");
+	/* Used only when the backend offers it too (info->persistent). */
+	return err ?: pvbus_write(t, dir, BLKIF_KEY_FEATURE_PERSISTENT, "1");
 }
 
 /* Publishes every ring in one transaction, redone while another change conflicts. */

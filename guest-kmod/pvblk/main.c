@@ -88,6 +88,7 @@ static int pvblk_setup(struct pvblk_info *info)
 	} else {
 		pvblk_choose_geometry(info);
 	}
+	info->persistent = info->feat.persistent;
 	for (i = 0; i < info->num_rings; i++) {
 		err = pvblk_ring_setup(info, i);
 		if (err)
@@ -231,8 +232,11 @@ static int pvblk_probe(struct pvbus_device *pvdev, const struct pvbus_device_id 
 	}
 	info->index = index;
 	mutex_init(&info->lock);
-	for (i = 0; i < PVBLK_MAX_QUEUES; i++)
+	for (i = 0; i < PVBLK_MAX_QUEUES; i++) {
 		spin_lock_init(&info->rings[i].lock);
+		spin_lock_init(&info->rings[i].pool_lock);
+		INIT_LIST_HEAD(&info->rings[i].pool);
+	}
 	INIT_WORK(&info->broken_work, pvblk_broken_work);
 	dev_set_drvdata(&pvdev->dev, info);
 	return 0;

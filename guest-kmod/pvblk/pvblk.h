@@ -61,6 +61,20 @@ struct pvblk_shadow {
 
 struct pvblk_info;
 
+/*
+ * A persistent grant: a page of the ring's own, granted writable to the backend once and
+ * kept granted until the ring is torn down. Data is copied through it (write: before the
+ * request goes out; read: after a successful response), so the backend never maps a page
+ * of the block layer's.
+ */
+struct pvblk_pgrant {
+	struct list_head link; /* in the ring's free pool while unused */
+	struct page *page;
+	u32 gref;
+};
+/* Most persistent grants per ring (4 MiB); beyond it data pages are granted per request. */
+#define PVBLK_MAX_PGRANTS_PER_RING 1024U
+
 /* One ring, its event channel and irq; serves blk-mq hardware queue `id`. */
 struct pvblk_ring {
 	struct pvblk_info *info;
@@ -77,6 +91,10 @@ struct pvblk_ring {
 	bool live;     /* set up and bound; requests may be produced. Ring lock. */
 	bool need_run; /* queue_rq was turned away; rerun the queue on the next event */
 	char name[32];
+	/* Persistent grants: the free ones, and how many exist (free or in use). */
+	spinlock_t pool_lock; /* set up at probe; taken inside the ring lock, never around it */
+	struct list_head pool;
+	unsigned int pool_count;
 };
 
 /* One frontend device (device/vbd/<devid>). */
@@ -87,6 +105,7 @@ struct pvblk_info {
 	/* Serialises connect, disconnect and removal (watch thread vs remove). */
 	struct mutex lock;
 	struct pvblk_features feat;
+	bool persistent; /* both sides set feature-persistent */
 	struct pvblk_disk_params params;
 	/* Fixed once the tag set exists: a reconnect must fit these. */
 	unsigned int num_rings;
@@ -112,13 +131,17 @@ struct pvblk_info {
  * request is queued, so a request requeued after a reconnect starts clean.
  */
 struct pvblk_req {
+	struct pvblk_ring *ring; /* where the request was queued (its persistent grants' pool) */
 	blk_status_t status;
+	bool read;
 	unsigned int nr_grants;
 	unsigned int nr_indirect;
 	u32 ind_grefs[PVBLK_MAX_INDIRECT_FRAMES];
 	struct page *ind_pages[PVBLK_MAX_INDIRECT_FRAMES];
 	u32 grefs[PVBLK_MAX_INDIRECT_SEGS];
 	struct page *pages[PVBLK_MAX_INDIRECT_SEGS];
+	/* Segment i went through this persistent grant (then grefs/pages[i] are unused). */
+	struct pvblk_pgrant *pg[PVBLK_MAX_INDIRECT_SEGS];
 	struct scatterlist sg[PVBLK_MAX_INDIRECT_SEGS];
 };
 
@@ -144,6 +167,8 @@ static inline bool pvblk_is_broken(const struct pvblk_info *info)
 /* request.c */
 extern const struct blk_mq_ops pvblk_mq_ops;
 void pvblk_release_grants(struct pvblk_req *preq);
+void pvblk_copy_back(struct pvblk_req *preq);
+void pvblk_pool_free(struct pvblk_ring *ring);
 
 /* disk.c */
 int pvblk_disk_create(struct pvblk_info *info);

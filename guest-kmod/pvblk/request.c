@@ -3,17 +3,107 @@
 #include <linux/blk-mq.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 
 #include "pvblk.h"
 #include "pvcore.h"
 
-/* Ends every grant the request holds; pvcore drops the page references once unmapped. */
+/* A persistent grant from the ring's pool, a new one while under the cap, else NULL. */
+static struct pvblk_pgrant *pvblk_pool_get(struct pvblk_info *info, struct pvblk_ring *ring)
+{
+	struct pvblk_pgrant *pg;
+	unsigned long flags;
+	int ref;
+
+	spin_lock_irqsave(&ring->pool_lock, flags);
+	pg = list_first_entry_or_null(&ring->pool, struct pvblk_pgrant, link);
+	if (pg)
+		list_del(&pg->link);
+	else if (ring->pool_count < PVBLK_MAX_PGRANTS_PER_RING)
+		ring->pool_count++; /* reserved; given back below on failure */
+	else
+		pg = ERR_PTR(-ENOSPC);
+	spin_unlock_irqrestore(&ring->pool_lock, flags);
+	if (pg)
+		return IS_ERR(pg) ? NULL : pg;
+
+	/* queue_rq may not sleep (no BLK_MQ_F_BLOCKING). */
+	pg = kmalloc(sizeof(*pg), GFP_NOWAIT | __GFP_NOWARN);
+	if (pg)
+		pg->page = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
+	if (pg && pg->page) {
+		ref = pvcore_grant_access(info->pvdev->otherend_id, page_to_pfn(pg->page), false);
+		if (ref >= 0) {
+			pg->gref = ref;
+			return pg;
+		}
+		__free_page(pg->page);
+	}
+	kfree(pg);
+	spin_lock_irqsave(&ring->pool_lock, flags);
+	ring->pool_count--;
+	spin_unlock_irqrestore(&ring->pool_lock, flags);
+	return NULL;
+}
+
+static void pvblk_pool_put(struct pvblk_ring *ring, struct pvblk_pgrant *pg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->pool_lock, flags);
+	list_add(&pg->link, &ring->pool);
+	spin_unlock_irqrestore(&ring->pool_lock, flags);
+}
+
+/*
+ * Ring teardown, every request released: ends the pool's grants. pvcore frees each page once
+ * the backend no longer maps it.
+ */
+void pvblk_pool_free(struct pvblk_ring *ring)
+{
+	struct pvblk_pgrant *pg, *next;
+	LIST_HEAD(all);
+
+	spin_lock_irq(&ring->pool_lock);
+	list_splice_init(&ring->pool, &all);
+	ring->pool_count = 0;
+	spin_unlock_irq(&ring->pool_lock);
+	list_for_each_entry_safe(pg, next, &all, link) {
+		pvcore_end_access(pg->gref, pg->page);
+		kfree(pg);
+	}
+}
+
+/*
+ * A successful read: the data the backend wrote into persistent grants goes to the
+ * request's own pages. Offsets and lengths are our scatterlist's, never the backend's.
+ */
+void pvblk_copy_back(struct pvblk_req *preq)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (!preq->read)
+		return;
+	for_each_sg(preq->sg, sg, preq->nr_grants, i)
+		if (preq->pg[i])
+			memcpy(sg_virt(sg), page_address(preq->pg[i]->page) + sg->offset, sg->length);
+}
+
+/*
+ * Ends every grant the request holds; pvcore drops the page references once unmapped.
+ * Persistent grants go back to the ring's pool, still granted.
+ */
 void pvblk_release_grants(struct pvblk_req *preq)
 {
 	unsigned int i;
 
-	for (i = 0; i < preq->nr_grants; i++)
-		pvcore_end_access(preq->grefs[i], preq->pages[i]);
+	for (i = 0; i < preq->nr_grants; i++) {
+		if (preq->pg[i])
+			pvblk_pool_put(preq->ring, preq->pg[i]);
+		else
+			pvcore_end_access(preq->grefs[i], preq->pages[i]);
+	}
 	for (i = 0; i < preq->nr_indirect; i++)
 		pvcore_end_access(preq->ind_grefs[i], preq->ind_pages[i]);
 	preq->nr_grants = 0;
@@ -42,15 +132,26 @@ static blk_status_t pvblk_map_segment(struct pvblk_info *info, struct pvblk_req 
 				      struct blkif_request_segment *seg)
 {
 	unsigned int off = sg->offset, len = sg->length;
+	struct pvblk_pgrant *pg = NULL;
 	int ref;
 
 	if (WARN_ON_ONCE((off | len) & (BLKIF_SECTOR_SIZE - 1) || !len || off + len > PAGE_SIZE))
 		return BLK_STS_IOERR;
-	ref = pvblk_grant_page(info, sg_page(sg), write);
-	if (ref < 0)
-		return BLK_STS_RESOURCE; /* grant table full: blk-mq retries shortly */
-	preq->grefs[preq->nr_grants] = ref;
-	preq->pages[preq->nr_grants] = sg_page(sg);
+	if (info->persistent)
+		pg = pvblk_pool_get(info, preq->ring);
+	if (pg) {
+		/* Same offset in the pool page: first_sect/last_sect describe both. */
+		if (write)
+			memcpy(page_address(pg->page) + off, sg_virt(sg), len);
+		ref = pg->gref;
+	} else {
+		ref = pvblk_grant_page(info, sg_page(sg), write);
+		if (ref < 0)
+			return BLK_STS_RESOURCE; /* grant table full: blk-mq retries shortly */
+		preq->grefs[preq->nr_grants] = ref;
+		preq->pages[preq->nr_grants] = sg_page(sg);
+	}
+	preq->pg[preq->nr_grants] = pg;
 	preq->nr_grants++;
 	seg->gref = ref;
 	seg->first_sect = off >> BLKIF_SECTOR_SHIFT;
@@ -215,6 +316,8 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_
 	if (pvblk_is_broken(info) || test_bit(0, &info->dying))
 		return BLK_STS_IOERR;
 	blk_mq_start_request(rq);
+	preq->ring = ring;
+	preq->read = req_op(rq) == REQ_OP_READ;
 	preq->nr_grants = 0;
 	preq->nr_indirect = 0;
 	preq->status = BLK_STS_OK;

@@ -46,6 +46,8 @@ static void pvblk_finish(struct pvblk_ring *ring, u64 id, blk_status_t status)
 	struct pvblk_req *preq = blk_mq_rq_to_pdu(rq);
 
 	ring->shadow[id].rq = NULL;
+	if (status == BLK_STS_OK)
+		pvblk_copy_back(preq);
 	pvblk_release_grants(preq);
 	preq->status = status;
 	blk_mq_complete_request(rq);
@@ -263,6 +265,7 @@ void pvblk_ring_teardown(struct pvblk_ring *ring, bool requeue)
 		blk_mq_requeue_request(rq, false);
 	}
 	spin_unlock_irq(&ring->lock);
+	pvblk_pool_free(ring); /* every request's persistent grants are back in the pool */
 	kfree(ring->shadow);
 	ring->shadow = NULL;
 	pvbus_teardown_ring(info->pvdev, &ring->sring, ring->nr_pages, ring->grefs);
