@@ -25,6 +25,7 @@ namespace pvisor::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using test::TinyGuest;
 
 // CPU time of the calling thread: on a shared 2-core machine it is steadier than wall time
 // for the rows where the benchmark thread is the vCPU thread.
@@ -39,7 +40,6 @@ std::uint64_t ns(Clock::duration d) {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
 }
-using test::TinyGuest;
 
 constexpr std::uint32_t kNotifyBatch = 64;
 constexpr auto kDeliveryDeadline = std::chrono::seconds(2); // a hang guard, not a measurement
@@ -124,7 +124,8 @@ Result<std::unique_ptr<TinyGuest>> make_guest(const std::vector<std::uint8_t>& c
     return g;
 }
 
-// A host-side view of a u64 the guest increments.
+// A host-side view of a u64 the guest increments. The layout's GPAs are constants inside the
+// harness's 16 MiB of RAM, so translate() cannot fail for them.
 std::atomic_ref<std::uint64_t> guest_u64(TinyGuest& g, std::uint64_t gpa) {
     auto span = g.vm().memory().translate(gpa, sizeof(std::uint64_t));
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(span->data()));
