@@ -157,6 +157,14 @@ static void pvblk_otherend_changed(struct pvbus_device *pvdev, int backend_state
 	mutex_lock(&info->lock);
 	switch (backend_state) {
 	case XenbusStateInitWait:
+		/*
+		 * A backend back from Closing before we reached Closed (pvbus's reconnect hook
+		 * covers Connected and Closed): start over the same way.
+		 */
+		if (pvdev->state == XenbusStateClosing) {
+			pvblk_disconnect(info, true);
+			pvbus_switch_state(pvdev, XenbusStateInitialising);
+		}
 		if (pvdev->state == XenbusStateInitialising)
 			pvblk_fail(pvdev, pvblk_setup(info), "setting up the vbd rings");
 		break;

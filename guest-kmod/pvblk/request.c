@@ -30,7 +30,7 @@ static struct pvblk_pgrant *pvblk_pool_get(struct pvblk_info *info, struct pvblk
 	/* queue_rq may not sleep (no BLK_MQ_F_BLOCKING). */
 	pg = kmalloc(sizeof(*pg), GFP_NOWAIT | __GFP_NOWARN);
 	if (pg)
-		pg->page = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
+		pg->page = alloc_page(GFP_NOWAIT | __GFP_NOWARN | __GFP_ZERO); /* no stale data shown */
 	if (pg && pg->page) {
 		ref = pvcore_grant_access(info->pvdev->otherend_id, page_to_pfn(pg->page), false);
 		if (ref >= 0) {
