@@ -26,6 +26,9 @@ if [ -n "$(arg disk)" ]; then
         insmod "$m" || echo "PVTEST-L1-ERROR insmod $m"
     done
     export PVTEST_DISK="$(arg disk)"
+    n=0
+    while [ ! -b "${PVTEST_DISK%,*}" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    [ -b "${PVTEST_DISK%,*}" ] || echo "PVTEST-L1-ERROR no ${PVTEST_DISK%,*}"
 fi
 
 scenario=$(arg scenario)
