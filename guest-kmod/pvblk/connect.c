@@ -106,8 +106,9 @@ static int pvblk_write_ring(struct pvbus_transaction t, struct pvblk_ring *ring,
 	return err ?: pvbus_printf(t, dir, node, "%u", ring->evtchn);
 }
 
-static int pvblk_write_keys(struct pvbus_transaction t, struct pvblk_info *info)
+static int pvblk_write_keys(struct pvbus_transaction t, void *arg)
 {
+	struct pvblk_info *info = arg;
 	const char *dir = info->pvdev->nodename;
 	unsigned int i;
 	int err = 0;
@@ -126,19 +127,5 @@ static int pvblk_write_keys(struct pvbus_transaction t, struct pvblk_info *info)
 /* Publishes every ring in one transaction, redone while another change conflicts. */
 int pvblk_publish(struct pvblk_info *info)
 {
-	struct pvbus_transaction t;
-	int err;
-
-	do {
-		err = pvbus_transaction_start(&t);
-		if (err)
-			return err;
-		err = pvblk_write_keys(t, info);
-		if (err) {
-			pvbus_transaction_end(t, true);
-			return err;
-		}
-		err = pvbus_transaction_end(t, false);
-	} while (err == -EAGAIN);
-	return err;
+	return pvbus_transact(pvblk_write_keys, info);
 }

@@ -37,6 +37,13 @@ int pvbus_transaction_start(struct pvbus_transaction *t);
  * conflicted, nothing was written; the caller redoes the whole transaction.
  */
 int pvbus_transaction_end(struct pvbus_transaction t, bool abort);
+/*
+ * Runs @fn in a transaction and commits it, redoing the whole transaction while the commit
+ * conflicts (at most PVBUS_TRANSACT_TRIES times, then -EAGAIN: a store that always
+ * conflicts cannot hold the guest in a loop). An error from @fn aborts and is returned.
+ */
+#define PVBUS_TRANSACT_TRIES 64
+int pvbus_transact(int (*fn)(struct pvbus_transaction t, void *arg), void *arg);
 
 /* Returns a kmalloc'ed NUL-terminated copy of the value (len in *len if non-NULL) or ERR_PTR. */
 void *pvbus_read(struct pvbus_transaction t, const char *dir, const char *node,

@@ -220,3 +220,24 @@ int pvbus_transaction_end(struct pvbus_transaction t, bool abort)
 	return err;
 }
 EXPORT_SYMBOL_GPL(pvbus_transaction_end);
+
+int pvbus_transact(int (*fn)(struct pvbus_transaction t, void *arg), void *arg)
+{
+	struct pvbus_transaction t;
+	unsigned int tries = 0;
+	int err;
+
+	do {
+		err = pvbus_transaction_start(&t);
+		if (err)
+			return err;
+		err = fn(t, arg);
+		if (err) {
+			pvbus_transaction_end(t, true);
+			return err;
+		}
+		err = pvbus_transaction_end(t, false);
+	} while (err == -EAGAIN && ++tries < PVBUS_TRANSACT_TRIES);
+	return err;
+}
+EXPORT_SYMBOL_GPL(pvbus_transact);
