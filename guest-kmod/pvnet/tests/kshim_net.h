@@ -1,4 +1,4 @@
-/* kshim_net.h: userspace stand-ins for the kernel APIs pvnet's rx.c uses (tests only). */
+/* kshim_net.h: userspace stand-ins for the kernel APIs pvnet's rx.c and tx.c use (tests only). */
 /*
  * Single-threaded: locks and stats syncs are no-ops. Pages are calloc'ed 4 KiB buffers with
  * a refcount; an skb is a linear buffer plus page frags; the grant calls record their state
@@ -26,7 +26,19 @@ typedef unsigned int gfp_t;
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define min_t(t, a, b) min((t)(a), (t)(b))
 #define WARN_ON_ONCE(c) (c)
+#define unlikely(c) (c)
 #define PAGE_SIZE 4096UL
+#define PAGE_SHIFT 12
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define offset_in_page(p) ((unsigned long)(p) & ~PAGE_MASK)
+#define ETH_ZLEN 60
+#define NETDEV_TX_OK 0
+#define NETDEV_TX_BUSY 16
+#define spin_lock(l) ((void)(l))
+#define spin_unlock(l) ((void)(l))
+#define spin_lock_bh(l) ((void)(l))
+#define spin_unlock_bh(l) ((void)(l))
 #define IFNAMSIZ 16
 #define ETH_HLEN 14
 #define ETH_ALEN 6
@@ -64,9 +76,19 @@ struct u64_stats_sync {
 typedef int irqreturn_t;
 typedef irqreturn_t (*irq_handler_t)(int, void *);
 typedef int netdev_tx_t;
+struct netdev_queue {
+	bool stopped;
+};
 struct net_device {
 	char name[IFNAMSIZ];
+	struct netdev_queue txq[8];
+	void *priv;
 };
+#define netdev_priv(d) ((d)->priv)
+#define netdev_get_tx_queue(d, i) (&(d)->txq[i])
+#define netif_tx_stop_queue(q) ((q)->stopped = true)
+#define netif_tx_wake_queue(q) ((q)->stopped = false)
+#define netif_tx_queue_stopped(q) ((q)->stopped)
 struct napi_struct {
 	int unused;
 };
@@ -91,9 +113,10 @@ struct skb_shared_info {
 	unsigned int gso_type;
 };
 struct sk_buff {
+	unsigned char data[PAGE_SIZE * 2]; /* first: page-aligned when the skb is */
+	int users;
 	unsigned int len;      /* linear + frags */
 	unsigned int head_len; /* bytes in data[] */
-	unsigned char data[PAGE_SIZE * 2];
 	int ip_summed;
 	unsigned short protocol;
 	unsigned short queue;
@@ -102,6 +125,19 @@ struct sk_buff {
 #define skb_shinfo(s) (&(s)->shinfo)
 #define skb_headlen(s) ((s)->head_len)
 #define skb_frag_size(f) ((f)->size)
+#define skb_frag_page(f) ((f)->page)
+#define skb_frag_off(f) ((f)->off)
+#define skb_is_gso(s) ((s)->shinfo.gso_size != 0)
+#define skb_get_queue_mapping(s) ((s)->queue)
+static inline struct sk_buff *skb_get(struct sk_buff *skb)
+{
+	skb->users++;
+	return skb;
+}
+struct page *virt_to_page(const void *addr);
+int skb_put_padto(struct sk_buff *skb, unsigned int len);
+int skb_linearize(struct sk_buff *skb);
+#define dev_consume_skb_any(s) dev_kfree_skb_any(s)
 struct sk_buff *napi_alloc_skb(struct napi_struct *napi, unsigned int len);
 void skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page, int off, int size,
 		     unsigned int truesize);

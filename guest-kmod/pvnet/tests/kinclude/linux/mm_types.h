@@ -1,2 +1,2 @@
-/* mm_types.h: stands in for the kernel header (pvnet rx test); see kshim_net.h. */
+/* mm_types.h: stands in for the kernel header (pvnet backend tests); see kshim_net.h. */
 #include "kshim_net.h"

@@ -1,2 +1,2 @@
-/* skbuff.h: stands in for the kernel header (pvnet rx test); see kshim_net.h. */
+/* skbuff.h: stands in for the kernel header (pvnet backend tests); see kshim_net.h. */
 #include "kshim_net.h"

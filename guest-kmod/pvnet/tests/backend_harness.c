@@ -1,5 +1,5 @@
-/* rx_harness.c: kshim_net.h's kernel stand-ins and the backend side of the rx test. */
-#include "rx_harness.h"
+/* backend_harness.c: kshim_net.h's kernel stand-ins and the backend side of the pvnet tests. */
+#include "backend_harness.h"
 
 #include "pvcore.h"
 #include "pvnet.h"
@@ -7,9 +7,13 @@
 _Static_assert((int)RXH_STAT_NR == (int)PVNET_RX_STAT_NR &&
 		       (int)RXH_BAD_EXTRA == (int)PVNET_RX_BAD_EXTRA &&
 		       (int)RXH_GRANT_BUSY == (int)PVNET_RX_GRANT_BUSY, "harness stat order");
+_Static_assert((int)TXH_STAT_NR == (int)PVNET_TX_STAT_NR &&
+		       (int)TXH_BAD_ID == (int)PVNET_TX_BAD_ID &&
+		       (int)TXH_GRANT_FAIL == (int)PVNET_TX_GRANT_FAIL, "harness tx stat order");
 
 #define RXH_REF_BASE 100U
 #define RXH_MAX_REFS (RXH_REF_BASE + PVNET_RX_RING_SIZE)
+#define TXH_REF_BASE (RXH_MAX_REFS + 16U)
 
 static struct {
 	struct pvnet_info *info;
@@ -21,6 +25,13 @@ static struct {
 	bool mapped[RXH_MAX_REFS];
 	bool csum_ok;
 	unsigned int pages_live;
+	unsigned int skbs_live;
+	unsigned int tx_grants_live;
+	u32 next_tx_ref;
+	u32 tx_busy_ref; /* 0: none */
+	struct page linear_page; /* what virt_to_page answers for any skb's linear area */
+	void *tx_ring_page;
+	struct pv_back_ring tx_back;
 	unsigned long next_pfn;
 	struct rxh_result res;
 } h;
@@ -61,10 +72,49 @@ int pvcore_grant_access_ref(u32 ref, u16 domid, unsigned long gfn, bool readonly
 
 bool pvcore_end_access_ref(u32 ref)
 {
+	if (ref >= TXH_REF_BASE) {
+		return ref != h.tx_busy_ref; /* txh_keep_mapped */
+	}
 	if (ref >= RXH_MAX_REFS || h.mapped[ref])
 		return false;
 	h.granted[ref] = false;
 	return true;
+}
+
+int pvcore_grant_access(u16 domid, unsigned long gfn, bool readonly)
+{
+	(void)domid;
+	(void)gfn;
+	(void)readonly;
+	h.tx_grants_live++;
+	return (int)(TXH_REF_BASE + h.next_tx_ref++);
+}
+
+void pvcore_release_refs(const u32 *refs, unsigned int count)
+{
+	(void)refs;
+	h.tx_grants_live -= count;
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	(void)addr;
+	return &h.linear_page;
+}
+
+int skb_put_padto(struct sk_buff *skb, unsigned int len)
+{
+	if (skb->len < len) {
+		skb->head_len += len - skb->len;
+		skb->len = len;
+	}
+	return 0;
+}
+
+int skb_linearize(struct sk_buff *skb)
+{
+	(void)skb;
+	return -12; /* -ENOMEM: the tests stay within the slot limit */
 }
 
 void pvcore_notify_remote(u32 port)
@@ -81,9 +131,14 @@ void pvnet_queue_break(struct pvnet_queue *q, const char *why)
 
 struct sk_buff *napi_alloc_skb(struct napi_struct *napi, unsigned int len)
 {
+	struct sk_buff *skb = aligned_alloc(PAGE_SIZE, sizeof(struct sk_buff));
+
 	(void)napi;
 	(void)len;
-	return calloc(1, sizeof(struct sk_buff));
+	memset(skb, 0, sizeof(*skb));
+	skb->users = 1;
+	h.skbs_live++;
+	return skb;
 }
 
 void skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page, int off, int size,
@@ -124,6 +179,9 @@ void dev_kfree_skb_any(struct sk_buff *skb)
 {
 	unsigned int i;
 
+	if (--skb->users)
+		return;
+	h.skbs_live--;
 	for (i = 0; i < skb->shinfo.nr_frags; i++)
 		put_page(skb->shinfo.frags[i].page);
 	free(skb);
@@ -187,6 +245,17 @@ void rxh_setup(void)
 	pvnet_rx_refill(q, false);
 	pv_back_ring_attach(&h.back, h.ring_page, PV_RING_BYTES(1U),
 			    sizeof(union netif_rx_sring_entry));
+
+	h.netdev.priv = h.info;
+	h.info->connected = true;
+	h.info->num_queues = 1;
+	h.tx_ring_page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	pv_sring_init(h.tx_ring_page, PV_RING_BYTES(1U));
+	pv_front_ring_attach(&q->tx, h.tx_ring_page, PV_RING_BYTES(1U),
+			     sizeof(union netif_tx_sring_entry));
+	pv_back_ring_attach(&h.tx_back, h.tx_ring_page, PV_RING_BYTES(1U),
+			    sizeof(union netif_tx_sring_entry));
+	pvnet_tx_init(q);
 }
 
 void rxh_teardown(void)
@@ -195,8 +264,11 @@ void rxh_teardown(void)
 
 	for (i = 0; i < RXH_MAX_REFS; i++)
 		h.mapped[i] = false;
+	h.tx_busy_ref = 0;
 	pvnet_rx_release_all(&h.info->queues[0]);
+	pvnet_tx_release_all(&h.info->queues[0]);
 	free(h.ring_page);
+	free(h.tx_ring_page);
 	free(h.info);
 }
 
@@ -272,6 +344,73 @@ void rxh_get(struct rxh_result *r)
 	*r = h.res;
 	for (i = 0; i < PVNET_RX_STAT_NR && i < 16; i++)
 		r->stat[i] = q->rx_stats[i];
+	for (i = 0; i < PVNET_TX_STAT_NR && i < 16; i++)
+		r->tx_stat[i] = q->tx_stats[i];
+	r->tx_stopped = h.netdev.txq[0].stopped;
+	r->skbs_live = h.skbs_live;
+	r->tx_grants_live = h.tx_grants_live;
 	r->pages_live = h.pages_live;
 	r->posted = q->rx.req_prod_pvt - q->rx.rsp_cons;
+}
+
+/* --- transmit ---------------------------------------------------------------------------- */
+
+int txh_send(unsigned int linear, unsigned int frags, unsigned int frag_len, unsigned int gso)
+{
+	struct sk_buff *skb = napi_alloc_skb(NULL, 0);
+	unsigned int i;
+
+	skb->head_len = linear;
+	skb->len = linear;
+	for (i = 0; i < frags; i++) {
+		struct page *p = alloc_page(0);
+
+		skb_add_rx_frag(skb, (int)i, p, 0, (int)frag_len, PAGE_SIZE);
+	}
+	if (gso) {
+		skb->shinfo.gso_size = (unsigned short)gso;
+		skb->shinfo.gso_type = SKB_GSO_TCPV4;
+		skb->ip_summed = CHECKSUM_PARTIAL;
+	}
+	return pvnet_start_xmit(skb, &h.netdev);
+}
+
+bool txh_take(struct txh_request *r)
+{
+	union netif_tx_sring_entry e;
+
+	if (pv_back_consume_request(&h.tx_back, &e, sizeof(e)) != 1)
+		return false;
+	r->gref = e.req.gref;
+	r->offset = e.req.offset;
+	r->flags = e.req.flags;
+	r->id = e.req.id;
+	r->size = e.req.size;
+	memcpy(r->raw, &e, sizeof(r->raw));
+	return true;
+}
+
+void txh_respond(uint16_t id, int16_t status)
+{
+	struct netif_tx_response rsp = { .id = id, .status = status };
+
+	pv_back_produce_response(&h.tx_back, &rsp, sizeof(rsp));
+	pv_back_push_responses(&h.tx_back);
+}
+
+void txh_bump_rsp_prod(uint32_t delta)
+{
+	struct pv_sring_hdr *s = h.tx_ring_page;
+
+	s->rsp_prod += delta;
+}
+
+void txh_keep_mapped(uint32_t gref)
+{
+	h.tx_busy_ref = gref;
+}
+
+void txh_complete(void)
+{
+	pvnet_tx_complete(&h.info->queues[0]);
 }

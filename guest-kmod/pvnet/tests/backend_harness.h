@@ -1,6 +1,6 @@
-/* rx_harness.h: drives pvnet's rx.c in userspace as a (hostile) backend would (tests only). */
-#ifndef PVNET_RX_HARNESS_H
-#define PVNET_RX_HARNESS_H
+/* backend_harness.h: runs pvnet's rx.c and tx.c in userspace as a (hostile) backend would. */
+#ifndef PVNET_BACKEND_HARNESS_H
+#define PVNET_BACKEND_HARNESS_H
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -8,7 +8,7 @@
 extern "C" {
 #endif
 
-/* rxh_result.stat indices: pvnet.h's enum pvnet_rx_stat (checked in rx_harness.c). */
+/* rxh_result.stat indices: pvnet.h's enum pvnet_rx_stat (checked in backend_harness.c). */
 enum rxh_stat {
 	RXH_PACKETS,
 	RXH_BYTES,
@@ -26,6 +26,28 @@ enum rxh_stat {
 	RXH_STAT_NR
 };
 
+/* rxh_result.tx_stat indices: pvnet.h's enum pvnet_tx_stat. */
+enum txh_stat {
+	TXH_PACKETS,
+	TXH_BYTES,
+	TXH_DROPS,
+	TXH_ERRORS,
+	TXH_BUSY,
+	TXH_BAD_ID,
+	TXH_BAD_STATUS,
+	TXH_RING_OVERFLOW,
+	TXH_GRANT_BUSY,
+	TXH_GRANT_FAIL,
+	TXH_STAT_NR
+};
+
+/* One tx request slot as the backend copied it (raw: the slot, for extra-info slots). */
+struct txh_request {
+	uint32_t gref;
+	uint16_t offset, flags, id, size;
+	uint8_t raw[12];
+};
+
 /* What the frontend did, after the polls so far. */
 struct rxh_result {
 	unsigned int delivered;	  /* skbs handed to the stack */
@@ -37,6 +59,10 @@ struct rxh_result {
 	bool broken;		  /* pvnet_queue_break was called */
 	const char *why;	  /* its reason */
 	uint64_t stat[16];	  /* enum pvnet_rx_stat order */
+	uint64_t tx_stat[16];	  /* enum pvnet_tx_stat order */
+	bool tx_stopped;	  /* the tx queue is stopped */
+	unsigned int skbs_live;	  /* skbs not yet freed */
+	unsigned int tx_grants_live; /* tx grant refs not yet released */
 	unsigned int pages_live;  /* pages allocated and not yet freed */
 	unsigned int posted;	  /* rx requests outstanding (req_prod_pvt - rsp_cons) */
 };
@@ -62,7 +88,18 @@ void rxh_set_csum_ok(bool ok);
 int rxh_poll(int budget);
 void rxh_get(struct rxh_result *r);
 
+/* Transmit: an skb of @linear bytes (<= 4096) plus @frags page frags of @frag_len bytes,
+ * GSO (TCPv4, csum partial) with MSS @gso when nonzero. Returns pvnet_start_xmit's value. */
+int txh_send(unsigned int linear, unsigned int frags, unsigned int frag_len, unsigned int gso);
+bool txh_take(struct txh_request *r);
+/* Backend: answers (and publishes) one tx slot. */
+void txh_respond(uint16_t id, int16_t status);
+void txh_bump_rsp_prod(uint32_t delta);
+void txh_keep_mapped(uint32_t gref);
+/* One round of pvnet_tx_complete (what the NAPI poll runs first). */
+void txh_complete(void);
+
 #ifdef __cplusplus
 }
 #endif
-#endif /* PVNET_RX_HARNESS_H */
+#endif /* PVNET_BACKEND_HARNESS_H */

@@ -1,12 +1,15 @@
-// rx_test.cpp: pvnet's receive path (rx.c, built for userspace) against a hostile backend.
-#include "rx_harness.h"
+// hostile_backend_test.cpp: pvnet's rx.c and tx.c, built for userspace, against a hostile backend.
+#include "backend_harness.h"
 
 #include <cstdint>
+#include <cstring>
 #include <gtest/gtest.h>
 #include <pv/netif.h>
 #include <vector>
 
 namespace {
+
+constexpr std::uint16_t PVNET_TEST_TX_RING_SIZE = 256;
 
 struct Slot {
     std::uint16_t id;
@@ -233,6 +236,165 @@ TEST_F(PvnetRx, BudgetBoundsOnePoll) {
     rxh_result r{};
     rxh_get(&r);
     EXPECT_EQ(r.delivered, 10U);
+}
+
+} // namespace
+
+namespace {
+
+// The transmit side against the same (hostile) backend.
+class PvnetTx : public ::testing::Test {
+  protected:
+    void SetUp() override { rxh_setup(); }
+    void TearDown() override {
+        rxh_teardown();
+        rxh_result r{};
+        rxh_get(&r);
+        EXPECT_EQ(r.skbs_live, leaked_skbs_) << "every skb freed at teardown";
+        EXPECT_EQ(r.tx_grants_live, leaked_refs_) << "every tx grant released";
+    }
+    std::vector<txh_request> take_all() {
+        std::vector<txh_request> v;
+        txh_request r{};
+        while (txh_take(&r))
+            v.push_back(r);
+        return v;
+    }
+    rxh_result result() {
+        rxh_result r{};
+        rxh_get(&r);
+        return r;
+    }
+    unsigned leaked_skbs_ = 0;
+    unsigned leaked_refs_ = 0;
+};
+
+TEST_F(PvnetTx, SgPacketIsOneChainWithTotalSizeInSlotZero) {
+    ASSERT_EQ(txh_send(100, 2, 1000, 0), 0);
+    std::vector<txh_request> v = take_all();
+    ASSERT_EQ(v.size(), 3U);
+    EXPECT_EQ(v[0].size, 2100U);
+    EXPECT_EQ(v[0].flags, NETTXF_more_data);
+    EXPECT_EQ(v[1].size, 1000U);
+    EXPECT_EQ(v[1].flags, NETTXF_more_data);
+    EXPECT_EQ(v[2].size, 1000U);
+    EXPECT_EQ(v[2].flags, 0U);
+    for (const txh_request& r : v)
+        txh_respond(r.id, NETIF_RSP_OKAY);
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_EQ(r.tx_stat[TXH_PACKETS], 1U);
+    EXPECT_EQ(r.tx_stat[TXH_BYTES], 2100U);
+    EXPECT_EQ(r.skbs_live, 0U) << "the skb goes with its last slot";
+    EXPECT_FALSE(r.broken);
+}
+
+TEST_F(PvnetTx, GsoPacketCarriesItsExtraAfterSlotZero) {
+    ASSERT_EQ(txh_send(200, 1, 3000, 1448), 0);
+    std::vector<txh_request> v = take_all();
+    ASSERT_EQ(v.size(), 3U);
+    EXPECT_EQ(v[0].flags,
+              NETTXF_csum_blank | NETTXF_data_validated | NETTXF_extra_info | NETTXF_more_data);
+    netif_extra_info ex{};
+    std::memcpy(&ex, v[1].raw, sizeof(ex));
+    EXPECT_EQ(ex.type, XEN_NETIF_EXTRA_TYPE_GSO);
+    EXPECT_EQ(ex.flags, 0U);
+    EXPECT_EQ(ex.u.gso.size, 1448U);
+    EXPECT_EQ(ex.u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
+    EXPECT_EQ(v[2].size, 3000U);
+    txh_respond(v[0].id, NETIF_RSP_OKAY);
+    txh_respond(0xffff, NETIF_RSP_NULL); // the extra's answer: no id
+    txh_respond(v[2].id, NETIF_RSP_OKAY);
+    txh_complete();
+    EXPECT_FALSE(result().broken);
+    EXPECT_EQ(result().skbs_live, 0U);
+}
+
+TEST_F(PvnetTx, ShortFrameIsPaddedToTheMinimum) {
+    ASSERT_EQ(txh_send(20, 0, 0, 0), 0);
+    std::vector<txh_request> v = take_all();
+    ASSERT_EQ(v.size(), 1U);
+    EXPECT_EQ(v[0].size, 60U);
+    txh_respond(v[0].id, NETIF_RSP_OKAY);
+    txh_complete();
+}
+
+TEST_F(PvnetTx, ErrorAnswersAreCountedNotFatal) {
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    std::vector<txh_request> v = take_all();
+    ASSERT_EQ(v.size(), 2U);
+    txh_respond(v[0].id, NETIF_RSP_ERROR);
+    txh_respond(v[1].id, 77);
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_EQ(r.tx_stat[TXH_ERRORS], 1U);
+    EXPECT_EQ(r.tx_stat[TXH_BAD_STATUS], 1U);
+    EXPECT_FALSE(r.broken);
+}
+
+TEST_F(PvnetTx, IdOutOfRangeBreaksTheQueue) {
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    std::vector<txh_request> v = take_all();
+    txh_respond(PVNET_TEST_TX_RING_SIZE, NETIF_RSP_OKAY);
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_TRUE(r.broken);
+    EXPECT_EQ(r.tx_stat[TXH_BAD_ID], 1U);
+}
+
+TEST_F(PvnetTx, IdAnsweredTwiceBreaksTheQueue) {
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    std::vector<txh_request> v = take_all();
+    txh_respond(v[0].id, NETIF_RSP_OKAY);
+    txh_respond(v[0].id, NETIF_RSP_OKAY); // not outstanding any more
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_TRUE(r.broken);
+    EXPECT_EQ(r.tx_stat[TXH_BAD_ID], 1U);
+    // The broken queue drops what it is given.
+    EXPECT_EQ(txh_send(100, 0, 0, 0), 0);
+    EXPECT_EQ(result().tx_stat[TXH_DROPS], 1U);
+}
+
+TEST_F(PvnetTx, ResponseProducerPastTheRequestsBreaksTheQueue) {
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    take_all();
+    txh_bump_rsp_prod(2);
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_TRUE(r.broken);
+    EXPECT_EQ(r.tx_stat[TXH_RING_OVERFLOW], 1U);
+    EXPECT_EQ(r.tx_stat[TXH_PACKETS], 1U);
+}
+
+TEST_F(PvnetTx, PageStillMappedAfterItsAnswerBreaksAndLeaksTheSkb) {
+    ASSERT_EQ(txh_send(100, 0, 0, 0), 0);
+    std::vector<txh_request> v = take_all();
+    txh_keep_mapped(v[0].gref);
+    txh_respond(v[0].id, NETIF_RSP_OKAY);
+    txh_complete();
+    rxh_result r = result();
+    EXPECT_TRUE(r.broken);
+    EXPECT_EQ(r.tx_stat[TXH_GRANT_BUSY], 1U);
+    leaked_skbs_ = 1; // never freed under a backend that may still read it
+    leaked_refs_ = 1;
+}
+
+TEST_F(PvnetTx, FullRingStopsTheQueueAndAnswersWakeIt) {
+    unsigned sent = 0;
+    while (txh_send(100, 0, 0, 0) == 0 && !result().tx_stopped)
+        ++sent;
+    ++sent; // the send that stopped the queue went out too
+    rxh_result r = result();
+    EXPECT_TRUE(r.tx_stopped);
+    EXPECT_EQ(sent, PVNET_TEST_TX_RING_SIZE - (XEN_NETIF_NR_SLOTS_MIN + 1) + 1);
+    for (const txh_request& q : take_all())
+        txh_respond(q.id, NETIF_RSP_OKAY);
+    txh_complete();
+    EXPECT_FALSE(result().tx_stopped);
+    EXPECT_EQ(result().skbs_live, 0U);
 }
 
 } // namespace
