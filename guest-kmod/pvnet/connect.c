@@ -68,8 +68,9 @@ static const char *const pvnet_front_flags[] = {
 	NETIF_KEY_FEATURE_GSO_TCPV4, NETIF_KEY_FEATURE_GSO_TCPV6, NETIF_KEY_FEATURE_IPV6_CSUM,
 };
 
-static int pvnet_write_keys(struct pvbus_transaction t, struct pvnet_info *info)
+static int pvnet_write_keys(struct pvbus_transaction t, void *arg)
 {
+	struct pvnet_info *info = arg;
 	const char *dir = info->pvdev->nodename;
 	unsigned int i;
 	int err = 0;
@@ -86,21 +87,7 @@ static int pvnet_write_keys(struct pvbus_transaction t, struct pvnet_info *info)
 /* Publishes every queue in one transaction, redone while another change conflicts. */
 static int pvnet_publish(struct pvnet_info *info)
 {
-	struct pvbus_transaction t;
-	int err;
-
-	do {
-		err = pvbus_transaction_start(&t);
-		if (err)
-			return err;
-		err = pvnet_write_keys(t, info);
-		if (err) {
-			pvbus_transaction_end(t, true);
-			return err;
-		}
-		err = pvbus_transaction_end(t, false);
-	} while (err == -EAGAIN);
-	return err;
+	return pvbus_transact(pvnet_write_keys, info);
 }
 
 static int pvnet_setup_queues(struct pvnet_info *info, unsigned int num)
