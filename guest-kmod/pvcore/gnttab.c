@@ -27,7 +27,12 @@
 #include "internal.h"
 #include "pvcore.h"
 
-#define PV_GNTTAB_DEFAULT_FRAMES 4U
+/*
+ * 16 frames = 8192 refs: a pvnet queue holds about 514 (256 rx pages, up to 256 tx, two
+ * rings) and a pvblk ring with persistent grants up to 1024, so 4 frames ran out with one
+ * disk and one multi-queue interface.
+ */
+#define PV_GNTTAB_DEFAULT_FRAMES 16U
 #define PV_GNTTAB_LIST_END 0xFFFFFFFFU
 #define PV_GNTTAB_RETRY_MS 1000U
 /* Retries of one deferred entry before a (rate-limited) warning. */
@@ -37,7 +42,7 @@
 
 static unsigned int gnttab_frames = PV_GNTTAB_DEFAULT_FRAMES;
 module_param(gnttab_frames, uint, 0444);
-MODULE_PARM_DESC(gnttab_frames, "grant table frames placed at load, 512 refs each (default 4)");
+MODULE_PARM_DESC(gnttab_frames, "grant table frames placed at load, 512 refs each (default 16)");
 
 /* An ended grant whose page the grantee still used; page (may be NULL) is freed with it. */
 struct pv_gnttab_deferred {
