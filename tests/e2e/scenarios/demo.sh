@@ -8,6 +8,18 @@ grep -E 'CPU|pv-|pvisor' /proc/interrupts || echo "(none: pvcore not loaded)"
 for ce in /sys/devices/system/clockevents/clockevent*; do
     echo "== $(basename "$ce"): $(cat "$ce/current_device")"
 done
+st=/sys/kernel/debug/pvcore/store
+if [ -w $st ]; then
+    echo "== the config store through pvbus (this guest's home, read by relative path):"
+    for key in domid name; do
+        echo "read $key" >$st && echo "   $key = $(sed -n 2p $st)"
+    done
+fi
+gt=/sys/kernel/debug/pvcore/grant
+if [ -w $gt ]; then
+    echo "== the grant table self-test (grant, copy through the grant, end access):"
+    echo selftest >$gt && sed 's/^/   /' $gt | head -n 4
+fi
 echo "== typing a command into the console:"
 echo PVTEST-READY
 if read -r line; then eval "$line"; fi
