@@ -256,9 +256,44 @@ Result<evtchn_status> EventChannels::status(std::uint32_t port) const {
 Result<std::uint32_t> EventChannels::bind_host_port(HostBinding binding) {
     std::lock_guard lock(m_lock);
     PV_TRY_ASSIGN(port, alloc_port_locked());
-    m_host.push_back(std::move(binding));
-    m_ports[port] = Port{State::host, 0, 0, PV_DOMID_HOST, 0, m_host.size() - 1};
+    m_ports[port] = Port{State::host, 0, 0, PV_DOMID_HOST, 0, add_host_locked(std::move(binding))};
     return port;
+}
+
+std::size_t EventChannels::add_host_locked(HostBinding binding) {
+    if (m_host_free.empty()) {
+        m_host.push_back(std::move(binding));
+        return m_host.size() - 1;
+    }
+    const std::size_t slot = m_host_free.back();
+    m_host_free.pop_back();
+    m_host[slot] = std::move(binding);
+    return slot;
+}
+
+Status EventChannels::bind_unbound_to_host(std::uint32_t port, HostBinding binding) {
+    std::lock_guard lock(m_lock);
+    if (!valid_port(port) || m_ports[port].state != State::unbound ||
+        m_ports[port].remote_dom != PV_DOMID_HOST)
+        return Errc::invalid_argument;
+    Port& p = m_ports[port];
+    p.state = State::host;
+    p.host = add_host_locked(std::move(binding));
+    p.remote_port = 1; // marks a backend binding: only these may return to unbound
+    return {};
+}
+
+Status EventChannels::unbind_to_unbound(std::uint32_t port) {
+    std::lock_guard lock(m_lock);
+    if (!valid_port(port) || m_ports[port].state != State::host || m_ports[port].remote_port != 1)
+        return Errc::invalid_argument;
+    Port& p = m_ports[port];
+    m_host[p.host] = HostBinding{};
+    m_host_free.push_back(p.host);
+    p.state = State::unbound;
+    p.host = 0;
+    p.remote_port = 0;
+    return {};
 }
 
 Status EventChannels::set_host_handler(std::uint32_t port, std::function<void()> on_send) {

@@ -57,6 +57,12 @@ class EventChannels {
 
     // Host side: a port bound interdomain to domain 0, created by pvisor (store, console).
     [[nodiscard]] Result<std::uint32_t> bind_host_port(HostBinding binding);
+    // A backend binds the guest's port `port` (alloc_unbound with remote domain 0) to the
+    // host: it becomes host-bound with `binding`. Errc::invalid_argument unless unbound/dom 0.
+    [[nodiscard]] Status bind_unbound_to_host(std::uint32_t port, HostBinding binding);
+    // The backend's end closed: host-bound `port` (bound by bind_unbound_to_host) returns to
+    // unbound with remote domain 0, as Xen leaves a port whose remote end closed.
+    [[nodiscard]] Status unbind_to_unbound(std::uint32_t port);
     // Replaces what a guest send on host-bound `port` does.
     [[nodiscard]] Status set_host_handler(std::uint32_t port, std::function<void()> on_send);
     // Raises a host-bound port towards the guest (the host party notifies).
@@ -100,6 +106,8 @@ class EventChannels {
     mutable std::mutex m_lock;
     std::array<Port, kNrPorts> m_ports{};
     std::vector<HostBinding> m_host;
+    std::vector<std::size_t> m_host_free; // m_host slots released by unbind_to_unbound
+    [[nodiscard]] std::size_t add_host_locked(HostBinding binding);
     std::array<std::array<std::uint32_t, NR_VIRQS>, PV_MAX_VCPUS> m_virq_port{};
     std::atomic<std::uint64_t> m_shared_info_gpa{0}; // 0: not placed yet
     EventCounters m_counters;

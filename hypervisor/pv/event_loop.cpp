@@ -41,6 +41,12 @@ Status EventLoop::watch(int fd, std::function<void()> fn) {
     return {};
 }
 
+void EventLoop::unwatch(int fd) {
+    (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+    std::lock_guard lock(m_lock);
+    m_handlers.erase(fd);
+}
+
 Status EventLoop::start() {
     if (m_thread.joinable())
         return Errc::busy;

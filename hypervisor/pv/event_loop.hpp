@@ -21,6 +21,9 @@ class EventLoop {
 
     // Calls `fn` on the loop thread whenever `fd` is readable; fd must outlive the loop.
     [[nodiscard]] Status watch(int fd, std::function<void()> fn);
+    // Stops watching `fd`. Safe from a handler on the loop thread (the usual caller); from
+    // another thread a handler already dispatched may still run once.
+    void unwatch(int fd);
     [[nodiscard]] Status start();
     void stop();
 

@@ -74,6 +74,8 @@ class Services final : public PvServices {
     void stop() override { m_loop->stop(); }
     std::uint32_t store_port() const override { return m_store_port; }
     Status connect_host_port(std::uint32_t port, int eventfd) override;
+    Status bind_backend_port(std::uint32_t port, int eventfd) override;
+    Status unbind_backend_port(std::uint32_t port, int eventfd) override;
     void raise_host_port(std::uint32_t port) override { m_evtchn.raise_host_port(port); }
     void append_counters(std::string& out) const override;
     std::vector<std::uint64_t> grant_frame_gpas() const override { return m_grants.frame_gpas(); }
@@ -238,6 +240,20 @@ Status Services::connect_host_port(std::uint32_t port, int eventfd) {
         (void)!::write(eventfd, &one, sizeof one);
     }));
     return m_platform.add_notify_eventfd(port, eventfd);
+}
+
+Status Services::bind_backend_port(std::uint32_t port, int eventfd) {
+    PV_TRY(m_evtchn.bind_unbound_to_host(port, {}));
+    const Status s = connect_host_port(port, eventfd);
+    if (!s.ok())
+        (void)m_evtchn.unbind_to_unbound(port);
+    return s;
+}
+
+Status Services::unbind_backend_port(std::uint32_t port, int eventfd) {
+    // Port first: once unbound, no send reaches the handler that writes `eventfd`.
+    PV_TRY(m_evtchn.unbind_to_unbound(port));
+    return m_platform.remove_notify_eventfd(port, eventfd);
 }
 
 std::int32_t Services::hypercall(VcpuAccess& vcpu, const HypercallRegs& regs) {

@@ -34,6 +34,12 @@ class PvServices : public PvHooks {
     // Connects a host party to one of its host-bound ports: guest sends on `port` then
     // signal `eventfd` (through a KVM ioeventfd, so without a VM exit). Call before start().
     [[nodiscard]] virtual Status connect_host_port(std::uint32_t port, int eventfd) = 0;
+    // A backend (over the control socket) binds the guest's unbound port `port` (remote
+    // domain 0): guest sends then signal `eventfd`. Works before and after start().
+    [[nodiscard]] virtual Status bind_backend_port(std::uint32_t port, int eventfd) = 0;
+    // Undoes bind_backend_port: the port is unbound again (remote domain 0) and `eventfd`
+    // no longer signalled; the caller may close it afterwards.
+    [[nodiscard]] virtual Status unbind_backend_port(std::uint32_t port, int eventfd) = 0;
     // The host party notifies the guest on `port` (any thread).
     virtual void raise_host_port(std::uint32_t port) = 0;
     // Appends the services' counters as "name value" lines (any thread).

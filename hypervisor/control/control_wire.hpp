@@ -1,0 +1,111 @@
+// control_wire.hpp: the control socket's wire format (version 1), shared by pvisor and backends.
+#pragma once
+
+// Every message is one SOCK_SEQPACKET datagram holding exactly one of the structs below, in
+// host (little-endian x86-64) byte order, with no padding the compiler chooses: each struct
+// spells its padding as `reserved` fields, which must be zero. docs/abi.md describes it.
+
+#include <cstdint>
+
+namespace pvisor::ctl {
+
+inline constexpr std::uint32_t kMagic = 0x54435650; // "PVCT"
+inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint16_t kReplyFlag = 0x8000; // reply op = request op | kReplyFlag
+inline constexpr std::uint32_t kMaxRegions = 8;
+inline constexpr std::uint32_t kMaxGrantFrames = 64;
+inline constexpr std::uint32_t kDevicePathLen = 128; // NUL-terminated, may be empty
+inline constexpr std::uint32_t kSocketPathLen = 108; // sun_path size
+
+enum class Op : std::uint16_t {
+    attach = 1,       // -> AttachReply + memfd
+    grant_frames = 2, // -> GrantFramesReply
+    bind = 3,         // -> BindReply + notify eventfd + raise eventfd
+    unbind = 4,       // -> Reply
+};
+
+struct Header {
+    std::uint32_t magic;
+    std::uint16_t version;
+    std::uint16_t op;
+    std::uint32_t seq; // echoed in the reply
+    std::uint32_t len; // total message length in bytes, header included
+};
+static_assert(sizeof(Header) == 16);
+
+// Must be the first request. `device`: the store directory of the device this backend
+// serves (e.g. "backend/vbd/1/51712"), or empty; when the connection closes pvisor writes
+// <device>/state = 5 (Closing) then 6 (Closed), as xl does for a backend that went away.
+struct AttachRequest {
+    Header hdr;
+    char device[kDevicePathLen];
+};
+static_assert(sizeof(AttachRequest) == 144);
+
+struct GrantFramesRequest {
+    Header hdr;
+};
+
+// BIND and UNBIND: `port` is a guest port that the frontend allocated with
+// EVTCHNOP_alloc_unbound(remote_dom = 0).
+struct PortRequest {
+    Header hdr;
+    std::uint32_t port;
+    std::uint32_t reserved;
+};
+static_assert(sizeof(PortRequest) == 24);
+
+// Every reply starts with this; status is 0 or a negative Linux errno.
+struct Reply {
+    Header hdr;
+    std::int32_t status;
+    std::uint32_t nfds; // file descriptors passed with SCM_RIGHTS alongside
+};
+static_assert(sizeof(Reply) == 24);
+
+struct Region {
+    std::uint64_t gpa;
+    std::uint64_t size;
+    std::uint64_t memfd_offset;
+    std::uint32_t is_ram; // 0: pvisor-owned pages (special pages)
+    std::uint32_t reserved;
+};
+static_assert(sizeof(Region) == 32);
+
+// The memfd comes as the one passed fd. ram_bytes/extra_gpa/extra_pages are the arguments
+// GuestMemory::from_memfd needs to rebuild `regions`.
+struct AttachReply {
+    Reply r;
+    std::uint16_t domid;
+    std::uint16_t reserved0;
+    std::uint32_t nr_regions;
+    std::uint64_t ram_bytes;
+    std::uint64_t extra_gpa;
+    std::uint64_t extra_pages;
+    char store_socket[kSocketPathLen]; // NUL-terminated
+    std::uint32_t reserved1;
+    Region regions[kMaxRegions];
+};
+static_assert(sizeof(AttachReply) == 424);
+
+struct GrantFramesReply {
+    Reply r;
+    std::uint32_t nr_frames;
+    std::uint32_t reserved;
+    std::uint64_t gpas[kMaxGrantFrames]; // frame i holds grant refs [i*512, (i+1)*512)
+};
+static_assert(sizeof(GrantFramesReply) == 24 + 8 + 8 * 64);
+
+// fds: [0] notify (pvisor signals it on each guest send), [1] raise (the backend writes it to
+// notify the guest on `port`).
+struct BindReply {
+    Reply r;
+    std::uint32_t port;
+    std::uint32_t reserved;
+};
+static_assert(sizeof(BindReply) == 32);
+
+// The largest datagram either side accepts.
+inline constexpr std::uint32_t kMaxMessage = sizeof(GrantFramesReply);
+
+} // namespace pvisor::ctl
