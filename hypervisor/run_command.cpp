@@ -2,6 +2,7 @@
 #include "run_command.hpp"
 
 #include "boot/bzimage.hpp"
+#include "control_server.hpp"
 #include "host_terminal.hpp"
 #include "metrics_file.hpp"
 #include "boot/mptable.hpp"
@@ -111,6 +112,33 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
     return svc;
 }
 
+// Starts the control socket <control dir>/guest.ctl, where backends (pvisor-blkback) attach.
+// Without it the guest still runs, with no backends (warned once on stderr).
+std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
+                                             store::StoreService& store) {
+    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    ControlConfig cc;
+    cc.socket_path = dir + "/guest.ctl";
+    cc.store_socket_path = store::store_socket_path(dir);
+    cc.domid = PV_DOMID_GUEST;
+    store::StoreService* svc = &store;
+    cc.store_write = [svc](const std::string& path, const std::string& value) {
+        svc->with_store([&](store::Store& s) {
+            const store::ConnId c = s.connect(0); // the control domain, as xl
+            (void)s.write(c, 0, path, value);
+            s.disconnect(c);
+        });
+    };
+    auto server = ControlServer::create(pv, vm.memory(), cc);
+    if (!server.ok()) {
+        std::fprintf(stderr, "pvisor: control: cannot listen on %s: %s; no backends\n",
+                     cc.socket_path.c_str(), std::string(errc_name(server.error())).c_str());
+        return nullptr;
+    }
+    std::fprintf(stderr, "pvisor: control socket %s\n", cc.socket_path.c_str());
+    return std::move(server).value();
+}
+
 int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
          const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
     std::string why;
@@ -149,6 +177,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("store", std::string(errc_name(store.error())));
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
+    std::unique_ptr<ControlServer> control = start_control(vm, **pv, opt, **store);
 
     std::unique_ptr<MetricsFile> metrics;
     if (!opt.metrics_path.empty()) {
@@ -177,6 +206,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (input.joinable())
         input.join();
     metrics.reset(); // the final figures, before the services go
+    control.reset(); // backends' ports unbound before the services stop
     (*store)->stop();
     (*pv)->stop();
     std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
