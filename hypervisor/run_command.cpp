@@ -182,12 +182,15 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     std::unique_ptr<MetricsFile> metrics;
     if (!opt.metrics_path.empty()) {
         PvServices* services = pv->get();
+        ControlServer* ctl = control.get();
         auto m = MetricsFile::start(
             opt.metrics_path,
-            [&vm, services] {
+            [&vm, services, ctl] {
                 std::string out;
                 vm.append_counters(out);
                 services->append_counters(out);
+                if (ctl != nullptr)
+                    ctl->append_counters(out);
                 return out;
             },
             std::chrono::seconds(1));
