@@ -83,6 +83,7 @@ class Context:
         self.kernel_version = (self.kernel_dir / 'version').read_text().strip()
         self.vmlinuz = self.kernel_dir / 'vmlinuz'
         self.modules = [Path(m) for m in args.module if m]
+        self.l1_tools = [Path(t) for t in getattr(args, 'l1_tool', []) if t]
         self.vmms = args.vmm.split(',')  # several: one L1 boot runs each in turn
         self.pvisor = Path(args.pvisor) if args.pvisor else None
         self.work = self.build / 'e2e'
@@ -257,6 +258,9 @@ def l1_initrd(ctx, l2):
              ('bin/busybox', busybox()), ('l2/vmlinuz', ctx.vmlinuz.resolve()),
              ('l2/initrd.cpio', l2)]
     items += vmm_items(ctx)
+    for tool in ctx.l1_tools:
+        items.append((f'usr/bin/{tool.name}', tool.resolve()))
+        items += shared_libraries(tool)
     moddir = ctx.kernel_dir / 'modules' / 'lib' / 'modules' / ctx.kernel_version
     items += [(f'kvm/{name}.ko', moddir / rel) for name, rel in KVM_MODULES.items()]
     if ctx.disk:
@@ -375,7 +379,8 @@ def check(ctx, scenario, console, platform_status):
         errors.append(f'host action failed: {failed.strip()}')
     # run-l2.sh's own lines share the L1 console with the guest's stream and can land in the
     # middle of a guest line: take them out whole, which re-joins the guest's line.
-    console = re.sub(r'(PVTEST-VMM-INIT|PVTEST-HOST-ACTION-FAILED) [^\n]*\n', '', console)
+    console = re.sub(r'(PVTEST-VMM-INIT|PVTEST-HOST-ACTION-FAILED|PVTEST-HOST-PROBE) [^\n]*\n',
+                     '', console)
     if platform_status is None:
         errors.append('timed out')
     elif platform_status != 0:
@@ -428,6 +433,8 @@ def main():
     ap.add_argument('--build-dir', required=True)
     ap.add_argument('--kernel-dir', required=True, help='guest kernel cache (vmlinuz, version)')
     ap.add_argument('--module', action='append', default=[], help='guest .ko to insmod')
+    ap.add_argument('--l1-tool', action='append', default=[],
+                    help="a host-side test tool run-l2.sh calls (packed as /usr/bin/NAME in L1)")
     ap.add_argument('--vmm', default='pvisor', help='pvisor, qemu or a list: qemu,pvisor')
     ap.add_argument('--pvisor', default='', help='the pvisor binary')
     ap.add_argument('--timeout', type=float, default=float(os.environ.get(

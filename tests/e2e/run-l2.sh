@@ -6,6 +6,7 @@
 #   PVTEST-VMM-EXIT vmm=K status=N
 #   PVTEST-METRIC name=value                   (pvisor only: its --metrics file at exit)
 # and does the host actions a pvisor guest asks for, each line once, in order:
+#   PVTEST-HOST-GRANT-PROBE RW RO REVOKED   pvisor-grant-probe on those grant refs (e2e-grant)
 #   PVTEST-HOST-STORE-WRITE PATH VALUE   `pvisor store write PATH VALUE` on the guest's
 #                                        control socket (VALUE: one word)
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
@@ -55,6 +56,17 @@ exec 3>"$work/in"
 acted=0
 host_actions() {
     [ "$kind" = pvisor ] || return 0
+    # e2e-grant: the test backend writes and probes the guest's grants (once).
+    if [ -z "${probed:-}" ] && grep -q '^PVTEST-HOST-GRANT-PROBE ' "$work/out"; then
+        probed=1
+        set -- $(grep '^PVTEST-HOST-GRANT-PROBE ' "$work/out" | head -n 1 | tr -d '\r')
+        if res=$(/usr/bin/pvisor-grant-probe --control "$work/ctl/guest.ctl" --rw "$2" \
+            --ro "$3" --revoked "$4" 2>&1); then
+            echo "PVTEST-HOST-PROBE $res"
+        else
+            echo "PVTEST-HOST-ACTION-FAILED grant probe: $res"
+        fi
+    fi
     total=$(grep -c '^PVTEST-HOST-STORE-WRITE ' "$work/out")
     [ "$total" -gt "$acted" ] || return 0
     grep '^PVTEST-HOST-STORE-WRITE ' "$work/out" | tr -d '\r' |

@@ -1,9 +1,10 @@
-# grant: pvcore's grant table under pvisor (e2e-grant, pending its host half).
+# grant: pvcore's grant table under pvisor and a test backend (e2e-grant).
 #
 # Guest half (this file): pvcore's self-test copies through pvisor's GNTTABOP_copy and sees
 # the refusals (read-only, revoked, bad ref, page end); grant/end cycles leak nothing.
 #
-# Host half (a test backend attached through pvisor's control socket, not written yet): on
+# Host half (backend-qemu-shim/tools/pvisor-grant-probe, run by run-l2.sh on the line
+# PVTEST-HOST-GRANT-PROBE RW RO REVOKED, attached through pvisor's control socket): on
 #   PVTEST-VALUE grant_rw=ref=<r> gfn=<g>   write pattern(165) over the whole page: bytes
 #                                           0..2047 by grant copy, 2048..4095 through a
 #                                           pinned (mapped) grant, then unpin
@@ -45,6 +46,7 @@ value grant_ro "$ro"
 value grant_revoked "$rv"
 rw_ref=$(echo "$rw" | sed -n 's/^ref=\([0-9]*\) .*/\1/p')
 ro_ref=$(echo "$ro" | sed -n 's/^ref=\([0-9]*\) .*/\1/p')
+echo "PVTEST-HOST-GRANT-PROBE $rw_ref $ro_ref $rv_ref"
 n=0
 until [ "$(cmd "check $rw_ref 165")" = "check ref=$rw_ref ok" ]; do
     n=$((n + 1))
