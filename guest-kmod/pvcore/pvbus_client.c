@@ -12,36 +12,29 @@
 #include "pvbus.h"
 #include "pvcore.h"
 
+struct pv_client_state {
+	struct pvbus_device *dev;
+	int state;
+};
+
 /*
  * Writes the state only while the device's directory exists: a toolstack that removed the
- * device must not see it recreated by a late Closed. Retried while the store reports a
- * conflicting transaction, a bounded number of times (a store that always conflicts is
- * broken, not busy).
+ * device must not see it recreated by a late Closed.
  */
-#define PV_CLIENT_TXN_RETRIES 64
+static int pv_client_state_txn(struct pvbus_transaction t, void *arg)
+{
+	const struct pv_client_state *cs = arg;
+
+	if (!pvbus_exists(t, cs->dev->nodename, ""))
+		return -ENOENT;
+	return pvbus_printf(t, cs->dev->nodename, "state", "%d", cs->state);
+}
 
 static int pv_client_write_state(struct pvbus_device *dev, int state)
 {
-	struct pvbus_transaction t;
-	unsigned int tries = 0;
-	int err;
+	struct pv_client_state cs = { .dev = dev, .state = state };
 
-	do {
-		err = pvbus_transaction_start(&t);
-		if (err)
-			return err;
-		if (!pvbus_exists(t, dev->nodename, "")) {
-			pvbus_transaction_end(t, true);
-			return -ENOENT;
-		}
-		err = pvbus_printf(t, dev->nodename, "state", "%d", state);
-		if (err) {
-			pvbus_transaction_end(t, true);
-			return err;
-		}
-		err = pvbus_transaction_end(t, false);
-	} while (err == -EAGAIN && ++tries < PV_CLIENT_TXN_RETRIES);
-	return err;
+	return pvbus_transact(pv_client_state_txn, &cs);
 }
 
 int pvbus_switch_state(struct pvbus_device *dev, int state)
