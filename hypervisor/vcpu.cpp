@@ -142,6 +142,12 @@ std::string Vcpu::register_summary() const {
     kvm_sregs sregs{};
     if (::ioctl(m_fd.get(), KVM_GET_REGS, &regs) < 0 || ::ioctl(m_fd.get(), KVM_GET_SREGS, &sregs) < 0)
         return "registers unreadable";
+    // AMD: KVM re-initialises the vCPU on a SHUTDOWN intercept, so after a triple fault the
+    // registers are the reset state, not the faulting one.
+    constexpr std::uint64_t kResetRip = 0xFFF0;
+    constexpr std::uint64_t kResetCr0 = 0x60000010;
+    if (regs.rip == kResetRip && (sregs.cr0 == kResetCr0 || sregs.cr0 == 0x10))
+        return "registers lost: KVM already reset the vCPU";
     char buf[128];
     std::snprintf(buf, sizeof buf, "rip %#llx rsp %#llx cr0 %#llx cr3 %#llx", regs.rip, regs.rsp,
                   sregs.cr0, sregs.cr3);
