@@ -494,6 +494,11 @@ def main():
         elif never_started(console):
             log(f'the L2 guest reset before its first line (nested platform flake); '
                 f'retry {attempt + 1}')
+        elif status == 0 and 'PVTEST-VMM-EXIT' not in console:
+            # The L1 machine ended on its own while the VMM still ran: it died under the
+            # VMM (a crashed or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
+            log(f'the L1 machine stopped before the VMM exited (nested platform flake); '
+                f'retry {attempt + 1}')
         else:
             break
         status, secs = run_bounded(cmd, logfile, args.timeout, *ready)
