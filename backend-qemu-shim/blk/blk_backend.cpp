@@ -1,6 +1,8 @@
 // blk_backend.cpp: queue creation and per-queue serving threads.
 #include "blk_backend.hpp"
 
+#include "../queue_threads.hpp"
+
 namespace pvisor::backend {
 
 Result<std::unique_ptr<BlkBackend>> BlkBackend::create(BlkDisk disk, GrantTableView& grants,
@@ -15,19 +17,8 @@ Result<std::unique_ptr<BlkBackend>> BlkBackend::create(BlkDisk disk, GrantTableV
     return b;
 }
 
-void BlkBackend::start() {
-    if (!m_threads.empty())
-        return;
-    for (auto& q : m_queues)
-        m_threads.emplace_back([queue = q.get()] { queue->run(); });
-}
+void BlkBackend::start() { start_queue_threads(m_queues, m_threads); }
 
-void BlkBackend::stop() {
-    for (auto& q : m_queues)
-        q->stop();
-    for (auto& t : m_threads)
-        t.join();
-    m_threads.clear();
-}
+void BlkBackend::stop() { stop_queue_threads(m_queues, m_threads); }
 
 } // namespace pvisor::backend

@@ -1,6 +1,8 @@
 // net_backend.cpp: queue creation (one per port) and per-queue serving threads.
 #include "net_backend.hpp"
 
+#include "../queue_threads.hpp"
+
 #include <pv/netif.h>
 
 namespace pvisor::backend {
@@ -21,19 +23,8 @@ Result<std::unique_ptr<NetBackend>> NetBackend::create(std::string name, GrantTa
     return b;
 }
 
-void NetBackend::start() {
-    if (!m_threads.empty())
-        return;
-    for (auto& q : m_queues)
-        m_threads.emplace_back([queue = q.get()] { queue->run(); });
-}
+void NetBackend::start() { start_queue_threads(m_queues, m_threads); }
 
-void NetBackend::stop() {
-    for (auto& q : m_queues)
-        q->stop();
-    for (auto& t : m_threads)
-        t.join();
-    m_threads.clear();
-}
+void NetBackend::stop() { stop_queue_threads(m_queues, m_threads); }
 
 } // namespace pvisor::backend
