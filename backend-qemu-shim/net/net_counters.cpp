@@ -34,6 +34,24 @@ std::uint64_t NetCounters::invalid_total() const noexcept {
     return n;
 }
 
+void NetCounters::add(const NetCounters& o) noexcept {
+    auto plus = [](std::atomic<std::uint64_t>& to, const std::atomic<std::uint64_t>& from) {
+        to.fetch_add(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    };
+    plus(tx_packets, o.tx_packets);
+    plus(tx_bytes, o.tx_bytes);
+    plus(tx_dropped, o.tx_dropped);
+    plus(tx_errors, o.tx_errors);
+    plus(rx_packets, o.rx_packets);
+    plus(rx_bytes, o.rx_bytes);
+    plus(rx_dropped, o.rx_dropped);
+    plus(rx_sw_csum, o.rx_sw_csum);
+    plus(rx_read_errors, o.rx_read_errors);
+    plus(rings_broken, o.rings_broken);
+    for (std::size_t i = 0; i < kNetInvalidCount; ++i)
+        plus(invalid[i], o.invalid[i]);
+}
+
 std::string NetCounters::format() const {
     std::string out;
     auto line = [&out](const std::string& name, std::uint64_t v) {

@@ -54,6 +54,20 @@ class NetPort {
     [[nodiscard]] virtual Status set_offloads(const NetOffloads& o) = 0;
 };
 
+// A port owned elsewhere: pvisor-netback keeps an interface's TAP queues open across frontend
+// reconnects and lends them to each NetBackend. The owner outlives the borrower.
+class BorrowedPort final : public NetPort {
+  public:
+    explicit BorrowedPort(NetPort& port) : m_port(&port) {}
+    [[nodiscard]] int fd() const noexcept override { return m_port->fd(); }
+    [[nodiscard]] Status set_offloads(const NetOffloads& o) override {
+        return m_port->set_offloads(o);
+    }
+
+  private:
+    NetPort* m_port; // not owned
+};
+
 // One end of a socketpair; the other end (peer) plays the host network in tests and benches.
 class SocketPort final : public NetPort {
   public:

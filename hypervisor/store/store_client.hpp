@@ -29,6 +29,10 @@ class StoreClient {
     [[nodiscard]] int fd() const { return m_fd.get(); }
     // A watch event that arrived during an earlier request, without blocking.
     [[nodiscard]] std::optional<WatchEvent> take_queued_event();
+    // True if an event, or bytes of a message, were already read from the socket (during a
+    // request): poll() on fd() does not show them, wait_event() returns them. Event loops
+    // check it before sleeping in poll().
+    [[nodiscard]] bool has_buffered() const noexcept { return !m_events.empty() || !m_in.empty(); }
 
     // Sends one request and returns the reply payload, or the error the server named.
     [[nodiscard]] XsResult<std::string> request(std::uint32_t type, std::string_view payload,
