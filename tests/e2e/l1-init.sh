@@ -20,6 +20,18 @@ for m in irqbypass kvm ccp kvm-amd; do
 done
 [ -c /dev/kvm ] || echo "PVTEST-L1-ERROR no /dev/kvm"
 
+# KVM's own record of the guest's last exits and injections, kept in a ring buffer: run-l2.sh
+# prints its tail when the guest triple-faults (on AMD the vCPU's registers are gone by then).
+t=/sys/kernel/tracing
+if mount -t tracefs tracefs $t 2>/dev/null && [ -d $t/events/kvm ]; then
+    echo 2048 >$t/buffer_size_kb
+    for e in kvm_exit kvm_entry kvm_inj_virq kvm_inj_exception kvm_pio kvm_msi_set_irq \
+        kvm_apic_accept_irq kvm_userspace_exit kvm_page_fault; do
+        echo 1 >$t/events/kvm/$e/enable 2>/dev/null
+    done
+    export PVTEST_KVM_TRACE=$t
+fi
+
 # A PV disk scenario: L1's virtio disk (dependencies first) goes to pvisor (run-l2.sh).
 if [ -n "$(arg disk)" ]; then
     for m in /virtio/*.ko; do

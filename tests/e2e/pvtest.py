@@ -514,8 +514,16 @@ def main():
     if args.show:
         print(guest_part(console))
     if errors:
+        # Counters are checked above and KVM's trace has its own section: neither may push
+        # the guest's last words out of the 40 lines a failure shows.
+        lines = console.splitlines()
+        trace = [l for l in lines if l.startswith('PVTEST-KVMTRACE ')]
         print('---- last console lines ----')
-        print('\n'.join(console.splitlines()[-40:]))
+        print('\n'.join([l for l in lines if not l.startswith(('PVTEST-METRIC ',
+                                                                 'PVTEST-KVMTRACE '))][-40:]))
+        if trace:
+            print('---- KVM trace before the triple fault (L1 tracefs, last 80 events) ----')
+            print('\n'.join(trace[-80:]))
         print('----')
         for e in errors:
             log(f'FAIL: {e}')

@@ -5,6 +5,8 @@
 #   PVTEST-VMM-STATS vmm=K init_s=S hwm_kb=N   (launch to the guest's PVTEST-INIT; VmHWM)
 #   PVTEST-VMM-EXIT vmm=K status=N
 #   PVTEST-METRIC name=value                   (pvisor only: its --metrics file at exit)
+#   PVTEST-KVMTRACE line                       (pvisor exit status 4, a triple fault: the tail
+#                                               of KVM's trace when L1 set it up)
 # and does the host actions a pvisor guest asks for, each line once, in order:
 #   PVTEST-HOST-GRANT-PROBE RW RO REVOKED   pvisor-grant-probe on those grant refs (e2e-grant)
 #   PVTEST-HOST-STORE-WRITE PATH VALUE   `pvisor store write PATH VALUE` on the guest's
@@ -98,5 +100,11 @@ wait $pipeline
 exec 3>&-
 echo "PVTEST-VMM-STATS vmm=$kind init_s=${init:-none} hwm_kb=$hwm"
 [ -f "$work/metrics" ] && sed 's/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/' "$work/metrics"
-echo "PVTEST-VMM-EXIT vmm=$kind status=$(cat "$work/status")"
+status=$(cat "$work/status")
+# A triple fault (pvisor's exit status 4): the last things KVM saw this guest do.
+if [ "$kind" = pvisor ] && [ "$status" = 4 ] && [ -n "${PVTEST_KVM_TRACE:-}" ]; then
+    echo 0 >"$PVTEST_KVM_TRACE/tracing_on"
+    grep -v '^#' "$PVTEST_KVM_TRACE/trace" | tail -n 200 | sed 's/^/PVTEST-KVMTRACE /'
+fi
+echo "PVTEST-VMM-EXIT vmm=$kind status=$status"
 rm -rf "$work"
