@@ -150,10 +150,14 @@ void VifSession::evaluate() {
     }
     const auto n = parse_store_u32(*v, XenbusStateReconfigured);
     if (!n) {
-        ++m_stats.bad_state;
-        m_log(m_name + ": frontend state '" + v->substr(0, 16) + "' is no XenbusState: ignored");
+        if (*v != m_bad_state) { // counted and logged once per garbage value
+            ++m_stats.bad_state;
+            m_log(m_name + ": frontend state '" + v->substr(0, 16) + "' is no XenbusState: ignored");
+            m_bad_state = std::move(*v);
+        }
         return;
     }
+    m_bad_state.clear();
     on_front_state(static_cast<int>(*n));
 }
 

@@ -104,6 +104,7 @@ class VifSession {
     std::string m_front_dir;
     int m_state = 0;
     std::uint32_t m_failures = 0; // failed connects since the last good one
+    std::string m_bad_state;      // the frontend's last unparsable state value
     VifSessionStats m_stats;
     NetCounters m_totals; // packet counters of finished connections
 
