@@ -8,7 +8,14 @@
 #include "vif_loop.hpp"
 #include "vif_session.hpp"
 
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pv/event_channel.h>
 #include <pv/grant_table.h>
@@ -16,7 +23,10 @@
 #include <pv/netif.h>
 #include <pv/ring_ops.h>
 #include <pv/xs_wire.h>
+#include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -167,8 +177,8 @@ class VifSessionTest : public test::ControlFixture {
         put("feature-rx-notify", "1");
     }
 
-    // Guest tx of one 60-byte frame (one slot) and a kick; returns what the host side read.
-    std::vector<std::byte> transmit_one() {
+    // Guest tx of one 60-byte frame (one slot) and a kick; returns the frame.
+    std::vector<std::byte> send_frame() {
         std::vector<std::byte> frame(60);
         for (std::size_t i = 0; i < frame.size(); ++i)
             frame[i] = static_cast<std::byte>(i * 7 + 1);
@@ -182,15 +192,11 @@ class VifSessionTest : public test::ControlFixture {
         evtchn_send s{port};
         EXPECT_TRUE(platform.m_mem.write_obj(kArg, s).ok());
         EXPECT_EQ(hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, kArg), 0);
-        std::vector<std::byte> got(4096);
-        if (!wait_readable(peer.get()))
-            return {};
-        const auto n = ::read(peer.get(), got.data(), got.size());
-        got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-        EXPECT_EQ(got.size(), kVnetHdrLen + frame.size());
-        EXPECT_TRUE(got.size() == kVnetHdrLen + frame.size() &&
-                    std::memcmp(got.data() + kVnetHdrLen, frame.data(), frame.size()) == 0);
-        // The response follows the write's completion (and the counters): take it.
+        return frame;
+    }
+
+    // The tx response follows the write's completion (and the counters): takes it.
+    void take_tx_response() {
         netif_tx_response rsp{};
         bool taken = false; // eventually() asks once more after the loop: consume once
         EXPECT_TRUE(eventually([&] {
@@ -199,6 +205,20 @@ class VifSessionTest : public test::ControlFixture {
         }));
         EXPECT_EQ(rsp.id, 0);
         EXPECT_EQ(rsp.status, NETIF_RSP_OKAY);
+    }
+
+    // send_frame() to the socketpair port; returns what the host side read.
+    std::vector<std::byte> transmit_one() {
+        const std::vector<std::byte> frame = send_frame();
+        std::vector<std::byte> got(4096);
+        if (!wait_readable(peer.get()))
+            return {};
+        const auto n = ::read(peer.get(), got.data(), got.size());
+        got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        EXPECT_EQ(got.size(), kVnetHdrLen + frame.size());
+        EXPECT_TRUE(got.size() == kVnetHdrLen + frame.size() &&
+                    std::memcmp(got.data() + kVnetHdrLen, frame.data(), frame.size()) == 0);
+        take_tx_response();
         return got;
     }
 
@@ -345,6 +365,121 @@ TEST_F(VifSessionTest, RefusesToStartWithoutTheDeviceNodes) {
     EXPECT_EQ(s.error(), Errc::not_found);
     ASSERT_FALSE(lines.empty());
     EXPECT_NE(lines.back().find("Store::add_device"), std::string::npos) << lines.back();
+}
+
+// The pvisor-netback process (its path in PVISOR_NETBACK) inside a private network namespace:
+// it creates its TAP, connects, passes a guest frame to the TAP, and on SIGTERM closes the
+// device and prints its counters.
+class NetbackProcess {
+  public:
+    // Starts exe with `args`, stderr to `err_path`.
+    NetbackProcess(const char* exe, std::vector<std::string> args, const std::string& err_path) {
+        args.insert(args.begin(), exe);
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        m_pid = ::fork();
+        if (m_pid == 0) { // only async-signal-safe calls until exec
+            ::dup2(err, 2);
+            ::execv(exe, argv.data());
+            ::_exit(127);
+        }
+        ::close(err);
+    }
+    ~NetbackProcess() {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+    }
+    NetbackProcess(const NetbackProcess&) = delete;
+    NetbackProcess& operator=(const NetbackProcess&) = delete;
+    // SIGTERM and the exit status (-1: killed by a signal or not started).
+    int terminate() {
+        if (m_pid <= 0)
+            return -1;
+        ::kill(m_pid, SIGTERM);
+        int st = 0;
+        ::waitpid(m_pid, &st, 0);
+        m_pid = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+
+  private:
+    pid_t m_pid = -1;
+};
+
+// A packet socket on `ifname`: what arrives at the TAP from pvisor-netback.
+UniqueFd packet_socket(const char* ifname) {
+    UniqueFd fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = static_cast<int>(::if_nametoindex(ifname));
+    if (!fd.valid() || sll.sll_ifindex == 0 ||
+        ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0)
+        return UniqueFd();
+    return fd;
+}
+
+// Reads frames arriving at the socket (not the kernel's own outgoing ones) until `want`.
+bool receive_frame(int fd, const std::vector<std::byte>& want) {
+    for (int i = 0; i < 64 && wait_readable(fd); ++i) {
+        std::array<std::byte, 2048> buf{};
+        sockaddr_ll from{};
+        socklen_t len = sizeof from;
+        const auto n = ::recvfrom(fd, buf.data(), buf.size(), 0,
+                                  reinterpret_cast<sockaddr*>(&from), &len);
+        if (n == static_cast<ssize_t>(want.size()) && from.sll_pkttype != PACKET_OUTGOING &&
+            std::memcmp(buf.data(), want.data(), want.size()) == 0)
+            return true;
+    }
+    return false;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
+    const char* exe = std::getenv("PVISOR_NETBACK");
+    if (exe == nullptr)
+        GTEST_SKIP() << "PVISOR_NETBACK (the pvisor-netback binary) not set";
+    const std::string err_path = dir + "/netback.err";
+    bool netns = false;
+    int status = -2;
+    // The namespace is entered by one thread; the process and the packet socket live there.
+    std::thread t([&] {
+        netns = ::unshare(CLONE_NEWNET) == 0;
+        if (!netns)
+            return;
+        NetbackProcess p(exe, {"--control", server->socket_path(), "--net",
+                               "tap=pvnb0,mac=02:11:22:33:44:55"}, err_path);
+        ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
+        EXPECT_EQ(back("mac"), "02:11:22:33:44:55");
+        frontend_connects();
+        ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
+        UniqueFd pkt = packet_socket("pvnb0");
+        ASSERT_TRUE(pkt.valid());
+        const auto frame = send_frame();
+        EXPECT_TRUE(receive_frame(pkt.get(), frame)) << read_file(err_path);
+        take_tx_response();
+        status = p.terminate();
+    });
+    t.join();
+    if (!netns)
+        GTEST_SKIP() << "cannot make a network namespace (needs root)";
+    const std::string err = read_file(err_path);
+    EXPECT_EQ(status, 0) << err;
+    EXPECT_EQ(back_state(), std::to_string(XenbusStateClosed)) << err;
+    EXPECT_EQ(platform.m_notify_fds.load(), 0);
+    EXPECT_NE(err.find("pvisor-netback: vif1.0: state Connected\n"), std::string::npos) << err;
+    EXPECT_NE(err.find("vif1.0.tx_packets 1\n"), std::string::npos) << err;
+    EXPECT_NE(err.find("vif1.0.tx_bytes 60\n"), std::string::npos) << err;
+    EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
 }
 
 } // namespace
