@@ -52,6 +52,9 @@ class NetPort {
     [[nodiscard]] virtual int fd() const noexcept = 0;
     // Tells the host which offloads rx frames may carry.
     [[nodiscard]] virtual Status set_offloads(const NetOffloads& o) = 0;
+    // Whether the host sends frames to this queue: a multi-queue TAP spreads flows over its
+    // attached queues, so queues the frontend did not take are turned off. Default: no-op.
+    [[nodiscard]] virtual Status set_enabled(bool /*on*/) { return {}; }
 };
 
 // A port owned elsewhere: pvisor-netback keeps an interface's TAP queues open across frontend

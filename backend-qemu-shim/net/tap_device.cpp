@@ -82,6 +82,17 @@ Status TapQueue::set_offloads(const NetOffloads& o) {
     return {};
 }
 
+Status TapQueue::set_enabled(bool on) {
+    if (!m_multi || on == m_enabled)
+        return {};
+    ifreq ifr{};
+    ifr.ifr_flags = static_cast<short>(on ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE);
+    if (::ioctl(m_fd.get(), TUNSETQUEUE, &ifr) != 0)
+        return log_errno("TUNSETQUEUE", "queue");
+    m_enabled = on;
+    return {};
+}
+
 Result<TapDevice> TapDevice::open(const std::string& name, std::uint32_t queues,
                                   const std::string& bridge) {
     if (name.empty() || name.size() >= IFNAMSIZ || queues == 0)
@@ -90,7 +101,7 @@ Result<TapDevice> TapDevice::open(const std::string& name, std::uint32_t queues,
     dev.m_name = name;
     for (std::uint32_t i = 0; i < queues; ++i) {
         PV_TRY_ASSIGN(fd, open_queue(dev.m_name, queues > 1));
-        dev.m_queues.push_back(std::make_unique<TapQueue>(std::move(fd)));
+        dev.m_queues.push_back(std::make_unique<TapQueue>(std::move(fd), queues > 1));
     }
     PV_TRY(link_up_and_bridge(dev.m_name, bridge, dev.m_ifindex));
     return dev;

@@ -12,13 +12,17 @@ namespace pvisor::backend {
 // One queue of a TAP device: an fd from /dev/net/tun attached to the interface.
 class TapQueue final : public NetPort {
   public:
-    explicit TapQueue(UniqueFd fd) : m_fd(std::move(fd)) {}
+    explicit TapQueue(UniqueFd fd, bool multi = false) : m_fd(std::move(fd)), m_multi(multi) {}
     [[nodiscard]] int fd() const noexcept override { return m_fd.get(); }
     // TUNSETOFFLOAD: TUN_F_CSUM / TUN_F_TSO4 / TUN_F_TSO6.
     [[nodiscard]] Status set_offloads(const NetOffloads& o) override;
+    // TUNSETQUEUE IFF_ATTACH_QUEUE / IFF_DETACH_QUEUE (multi-queue TAPs; a no-op otherwise).
+    [[nodiscard]] Status set_enabled(bool on) override;
 
   private:
     UniqueFd m_fd;
+    bool m_multi;
+    bool m_enabled = true; // the kernel refuses attaching an attached queue (and v.v.)
 };
 
 // Opens (creating if needed) TAP `name` with `queues` queues (IFF_TAP | IFF_NO_PI |

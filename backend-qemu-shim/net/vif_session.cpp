@@ -172,8 +172,13 @@ void VifSession::on_front_state(int front) {
         break;
     case XenbusStateInitialised:
     case XenbusStateConnected:
-        if (m_state == XenbusStateInitWait)
+        if (m_state == XenbusStateConnected && front_moved()) {
+            // pvbus's reconnect (Initialising, new rings, Connected) seen only at its end.
+            disconnect("frontend reconnected with new rings");
             connect();
+        } else if (m_state == XenbusStateInitWait) {
+            connect();
+        }
         break;
     case XenbusStateClosing:
         disconnect("frontend closing");
@@ -200,6 +205,23 @@ void VifSession::on_front_state(int front) {
     default:
         break; // Reconfiguring/Reconfigured: not used by netif
     }
+}
+
+// Connected, and the frontend names other rings or ports than the ones served (or its keys
+// no longer parse): it reconnected while this session read its state only at the end.
+bool VifSession::front_moved() {
+    auto now = read_vif_front([this](std::string_view k) { return read_front(k); },
+                              static_cast<std::uint32_t>(m_ports.size()));
+    if (!now.ok() || now->queues.size() != m_served.size())
+        return true;
+    for (std::size_t i = 0; i < m_served.size(); ++i) {
+        const VifQueueKeys& a = now->queues[i];
+        const VifQueueKeys& b = m_served[i];
+        if (a.tx_ring_ref != b.tx_ring_ref || a.rx_ring_ref != b.rx_ring_ref ||
+            a.event_channel != b.event_channel)
+            return true;
+    }
+    return false;
 }
 
 void VifSession::connect() {
@@ -231,6 +253,11 @@ Status VifSession::start_backend(const VifFront& front, std::string& why) {
         return view.error() == Errc::invalid_argument ? Errc::protocol_error : view.error();
     }
     m_grants = std::make_unique<GrantTableView>(std::move(*view));
+    for (std::size_t i = 0; i < m_ports.size(); ++i) {
+        if (!m_ports[i]->set_enabled(i < front.queues.size()).ok())
+            m_log(m_name + ": host queue " + std::to_string(i) + " not switched " +
+                  (i < front.queues.size() ? "on" : "off"));
+    }
     std::vector<NetQueueBinding> bindings;
     std::vector<std::unique_ptr<NetPort>> ports;
     for (std::size_t i = 0; i < front.queues.size(); ++i) {
@@ -256,6 +283,7 @@ Status VifSession::start_backend(const VifFront& front, std::string& why) {
     }
     m_backend = std::move(*backend);
     m_backend->start();
+    m_served = front.queues;
     m_log(m_name + ": connected: " + std::to_string(front.queues.size()) +
           " queue(s), tx-ring-ref " + std::to_string(front.queues[0].tx_ring_ref) +
           ", rx-ring-ref " + std::to_string(front.queues[0].rx_ring_ref) + ", event-channel " +
@@ -269,6 +297,7 @@ void VifSession::disconnect(const char* reason) {
         m_totals.add(m_backend->counters());
         m_backend.reset();
         ++m_stats.disconnects;
+        m_served.clear();
         m_log(m_name + ": disconnected (" + reason + ")");
     }
     unbind_all();

@@ -43,6 +43,7 @@ using VifLog = std::function<void(const std::string& line)>;
 // Backend state machine (our state / the frontend's state -> action):
 //   InitWait  / Initialised, Connected -> read its keys, map rings, bind ports -> Connected;
 //                                         refused values or a failed connect -> Closing
+//   Connected / Connected, other rings  -> (a reconnect seen only at its end) stop, connect
 //   any       / Closing                -> stop queues, unbind -> Closed
 //   not InitWait / Closed              -> stop queues, unbind -> Closed, then InitWait
 //                                         (reconnect; not after kMaxFailures failed connects)
@@ -91,6 +92,7 @@ class VifSession {
     void evaluate();
     void on_front_state(int front);
     void connect();
+    [[nodiscard]] bool front_moved();
     [[nodiscard]] Status start_backend(const VifFront& front, std::string& why);
     void disconnect(const char* reason);
     void unbind_all();
@@ -115,7 +117,8 @@ class VifSession {
     Attachment m_attachment;
     store::StoreClient m_store;
     std::vector<std::unique_ptr<NetPort>> m_ports;
-    std::vector<std::uint32_t> m_bound; // guest ports bound through m_control
+    std::vector<std::uint32_t> m_bound;  // guest ports bound through m_control
+    std::vector<VifQueueKeys> m_served; // what the running backend was started with
     std::unique_ptr<GrantTableView> m_grants;
     std::unique_ptr<NetBackend> m_backend;
 };

@@ -288,6 +288,28 @@ TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesAFrameAndReconnects) {
     EXPECT_EQ(platform.m_notify_fds.load(), 0);
 }
 
+// pvbus's reconnect writes Initialising, new keys, Connected; a backend that reads the state
+// only after the last write sees Connected twice and must notice the new rings and port.
+TEST_F(VifSessionTest, FollowsAReconnectSeenOnlyAtItsEnd) {
+    start_backend();
+    ASSERT_TRUE(wait_back(XenbusStateInitWait)) << dump_log();
+    frontend_connects();
+    ASSERT_TRUE(wait_back(XenbusStateConnected)) << dump_log();
+    const std::uint32_t old_port = port;
+    frontend_connects(); // fresh rings and a new port, state Connected again
+    ASSERT_NE(port, old_port);
+    ASSERT_TRUE(eventually([&] {
+        return port_status(port).first == std::uint32_t{EVTCHNSTAT_interdomain};
+    })) << dump_log();
+    EXPECT_EQ(port_status(old_port).first, std::uint32_t{EVTCHNSTAT_unbound});
+    EXPECT_EQ(platform.m_notify_fds.load(), 1);
+    EXPECT_FALSE(transmit_one().empty()) << dump_log();
+    stop_loop();
+    EXPECT_EQ(back_state(), std::to_string(XenbusStateConnected));
+    EXPECT_EQ(session->stats().connects, 2U) << dump_log();
+    EXPECT_EQ(session->stats().disconnects, 1U);
+}
+
 struct Garbage {
     const char* key;
     const char* value;
@@ -368,8 +390,8 @@ TEST_F(VifSessionTest, RefusesToStartWithoutTheDeviceNodes) {
 }
 
 // The pvisor-netback process (its path in PVISOR_NETBACK) inside a private network namespace:
-// it creates its TAP, connects, passes a guest frame to the TAP, and on SIGTERM closes the
-// device and prints its counters.
+// it creates its two-queue TAP, connects a one-queue frontend, passes a guest frame to the
+// TAP, and on SIGTERM closes the device and prints its counters.
 class NetbackProcess {
   public:
     // Starts exe with `args`, stderr to `err_path`.
@@ -457,9 +479,10 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
         if (!netns)
             return;
         NetbackProcess p(exe, {"--control", server->socket_path(), "--net",
-                               "tap=pvnb0,mac=02:11:22:33:44:55"}, err_path);
+                               "tap=pvnb0,mac=02:11:22:33:44:55,queues=2"}, err_path);
         ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
         EXPECT_EQ(back("mac"), "02:11:22:33:44:55");
+        EXPECT_EQ(back("multi-queue-max-queues"), "2");
         frontend_connects();
         ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
         UniqueFd pkt = packet_socket("pvnb0");
@@ -480,6 +503,8 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
     EXPECT_NE(err.find("vif1.0.tx_packets 1\n"), std::string::npos) << err;
     EXPECT_NE(err.find("vif1.0.tx_bytes 60\n"), std::string::npos) << err;
     EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
+    // The frontend took one of the two TAP queues: the other was detached without complaint.
+    EXPECT_EQ(err.find("not switched"), std::string::npos) << err;
 }
 
 } // namespace
