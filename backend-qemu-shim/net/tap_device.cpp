@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <thread>
 
 namespace pvisor::backend {
 
@@ -27,6 +29,27 @@ ifreq ifreq_for(const std::string& name) {
     return ifr;
 }
 
+// TUNSETIFF; EBUSY while a queue of a previous owner is still attached is waited out: a
+// backend that died leaves its TAP fds to its io_urings, which the kernel releases
+// asynchronously after the process is gone (bounded: kBusyTries x kBusyWait).
+int attach_tap(int fd, ifreq& ifr, const std::string& name) {
+    constexpr int kBusyTries = 100;
+    constexpr auto kBusyWait = std::chrono::milliseconds(20);
+    for (int i = 0;; ++i) {
+        ifreq attempt = ifr;
+        if (::ioctl(fd, TUNSETIFF, &attempt) == 0) {
+            ifr = attempt;
+            return 0;
+        }
+        if (errno != EBUSY || i + 1 == kBusyTries)
+            return -1;
+        if (i == 0)
+            std::fprintf(stderr, "pvisor-netback: TAP %s busy (a previous queue is closing): "
+                                 "waiting\n", name.c_str());
+        std::this_thread::sleep_for(kBusyWait);
+    }
+}
+
 Result<UniqueFd> open_queue(std::string& name, bool multi) {
     UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!fd.valid())
@@ -34,7 +57,7 @@ Result<UniqueFd> open_queue(std::string& name, bool multi) {
     ifreq ifr = ifreq_for(name);
     ifr.ifr_flags =
         static_cast<short>(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (multi ? IFF_MULTI_QUEUE : 0));
-    if (::ioctl(fd.get(), TUNSETIFF, &ifr) != 0)
+    if (attach_tap(fd.get(), ifr, name) != 0)
         return log_errno("TUNSETIFF", name);
     name.assign(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ)); // a "%d" name is resolved
     int hdr = static_cast<int>(kVnetHdrLen);

@@ -418,11 +418,11 @@ class NetbackProcess {
     }
     NetbackProcess(const NetbackProcess&) = delete;
     NetbackProcess& operator=(const NetbackProcess&) = delete;
-    // SIGTERM and the exit status (-1: killed by a signal or not started).
-    int terminate() {
+    // Sends `sig`, reaps; the exit status (-1: ended by a signal, or not started).
+    int stop(int sig = SIGTERM) {
         if (m_pid <= 0)
             return -1;
-        ::kill(m_pid, SIGTERM);
+        ::kill(m_pid, sig);
         int st = 0;
         ::waitpid(m_pid, &st, 0);
         m_pid = -1;
@@ -490,7 +490,7 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
         const auto frame = send_frame();
         EXPECT_TRUE(receive_frame(pkt.get(), frame)) << read_file(err_path);
         take_tx_response();
-        status = p.terminate();
+        status = p.stop();
     });
     t.join();
     if (!netns)
@@ -505,6 +505,59 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
     EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
     // The frontend took one of the two TAP queues: the other was detached without complaint.
     EXPECT_EQ(err.find("not switched"), std::string::npos) << err;
+}
+
+// Issue 3's backend restart, for a vif: kill -9 while connected; pvisor closes the device
+// (here: the test writes Closing, Closed as pvisor's control server does); the frontend follows;
+// a new process brings the device back to Connected and a frame goes through.
+TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
+    const char* exe = std::getenv("PVISOR_NETBACK");
+    if (exe == nullptr)
+        GTEST_SKIP() << "PVISOR_NETBACK (the pvisor-netback binary) not set";
+    const std::string err_path = dir + "/netback.err";
+    const std::vector<std::string> args{"--control", server->socket_path(), "--net", "tap=pvnb1"};
+    bool netns = false;
+    int status = -2;
+    std::thread t([&] {
+        netns = ::unshare(CLONE_NEWNET) == 0;
+        if (!netns)
+            return;
+        {
+            NetbackProcess first(exe, args, err_path);
+            ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
+            frontend_connects();
+            ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
+            EXPECT_EQ(first.stop(SIGKILL), -1);
+        }
+        // pvisor: the control connection closed, so its ports are unbound and the device closed.
+        ASSERT_TRUE(eventually([&] { return platform.m_notify_fds.load() == 0; }));
+        service->with_store([](store::Store& st) {
+            const store::ConnId c = st.connect(0);
+            (void)st.write(c, 0, kBackState, "5");
+            (void)st.write(c, 0, kBackState, "6");
+            st.disconnect(c);
+        });
+        put("state", std::to_string(XenbusStateClosing)); // pvnet follows
+        put("state", std::to_string(XenbusStateClosed));
+        NetbackProcess second(exe, args, err_path);
+        ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
+        frontend_connects(); // pvbus's reconnect: fresh rings, a new port
+        ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
+        UniqueFd pkt = packet_socket("pvnb1");
+        ASSERT_TRUE(pkt.valid());
+        const auto frame = send_frame();
+        EXPECT_TRUE(receive_frame(pkt.get(), frame)) << read_file(err_path);
+        take_tx_response();
+        status = second.stop();
+    });
+    t.join();
+    if (!netns)
+        GTEST_SKIP() << "cannot make a network namespace (needs root)";
+    const std::string err = read_file(err_path);
+    EXPECT_EQ(status, 0) << err;
+    EXPECT_NE(err.find("vif1.0.tx_packets 1\n"), std::string::npos) << err;
+    EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
+    EXPECT_EQ(back("mac"), "02:50:56:00:01:00"); // the default MAC: stable across restarts
 }
 
 } // namespace
