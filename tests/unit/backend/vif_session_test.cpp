@@ -39,7 +39,8 @@ constexpr std::uint64_t kGrantGpa = 0x30000; // grant frame 0: refs 0..511
 constexpr std::uint64_t kTxRingGpa = 0x40000;
 constexpr std::uint64_t kRxRingGpa = 0x41000;
 constexpr std::uint64_t kTxBufGpa = 0x42000;
-constexpr pv_grant_ref kTxRingRef = 8, kRxRingRef = 9, kTxBufRef = 10;
+constexpr std::uint64_t kRxBufGpa = 0x43000;
+constexpr pv_grant_ref kTxRingRef = 8, kRxRingRef = 9, kTxBufRef = 10, kRxBufRef = 11;
 constexpr const char* kBackState = "/local/domain/0/backend/vif/1/0/state";
 const MacAddress kMac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
 
@@ -167,6 +168,9 @@ class VifSessionTest : public test::ControlFixture {
         ASSERT_EQ(pv_front_ring_attach(&tx, host(kTxRingGpa), PV_RING_BYTES(1U),
                                        sizeof(union netif_tx_sring_entry)),
                   0);
+        ASSERT_EQ(pv_front_ring_attach(&rx, host(kRxRingGpa), PV_RING_BYTES(1U),
+                                       sizeof(union netif_rx_sring_entry)),
+                  0);
         grant(kTxRingRef, kTxRingGpa, false);
         grant(kRxRingRef, kRxRingGpa, false);
         port = alloc_unbound(0);
@@ -207,6 +211,36 @@ class VifSessionTest : public test::ControlFixture {
         EXPECT_EQ(rsp.status, NETIF_RSP_OKAY);
     }
 
+    // Host -> guest over the socketpair port: posts one rx page, the host writes a 60-byte
+    // frame, the backend copies it in; true if the guest's page holds exactly that frame.
+    bool receive_one() {
+        grant(kRxBufRef, kRxBufGpa, false);
+        std::memset(host(kRxBufGpa), 0, 4096);
+        netif_rx_request req{};
+        req.id = 3;
+        req.gref = kRxBufRef;
+        EXPECT_EQ(pv_front_produce(&rx, &req, sizeof req), 0);
+        pv_front_push_requests(&rx);
+        evtchn_send s{port};
+        EXPECT_TRUE(platform.m_mem.write_obj(kArg, s).ok());
+        EXPECT_EQ(hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, kArg), 0);
+        std::vector<std::byte> wire(kVnetHdrLen + 60);
+        for (std::size_t i = kVnetHdrLen; i < wire.size(); ++i)
+            wire[i] = static_cast<std::byte>(i * 13 + 5);
+        EXPECT_EQ(::write(peer.get(), wire.data(), wire.size()),
+                  static_cast<ssize_t>(wire.size()));
+        netif_rx_response rsp{};
+        bool taken = false;
+        EXPECT_TRUE(eventually([&] {
+            taken = taken || pv_front_consume_response(&rx, &rsp, sizeof rsp) == 1;
+            return taken;
+        }));
+        EXPECT_EQ(rsp.id, 3);
+        EXPECT_EQ(rsp.status, 60);
+        return rsp.status == 60 && rsp.offset + 60U <= 4096U &&
+               std::memcmp(host(kRxBufGpa) + rsp.offset, wire.data() + kVnetHdrLen, 60) == 0;
+    }
+
     // send_frame() to the socketpair port; returns what the host side read.
     std::vector<std::byte> transmit_one() {
         const std::vector<std::byte> frame = send_frame();
@@ -240,10 +274,11 @@ class VifSessionTest : public test::ControlFixture {
     std::mutex log_lock;
     std::vector<std::string> log;
     pv_front_ring tx{};
+    pv_front_ring rx{};
     std::uint32_t port = 0;
 };
 
-TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesAFrameAndReconnects) {
+TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesFramesAndReconnects) {
     start_backend();
     ASSERT_TRUE(wait_back(XenbusStateInitWait)) << dump_log();
     EXPECT_EQ(back("mac"), "02:11:22:33:44:55");
@@ -258,6 +293,7 @@ TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesAFrameAndReconnects) {
     EXPECT_EQ(port_status(port).first, std::uint32_t{EVTCHNSTAT_interdomain});
     EXPECT_EQ(platform.m_notify_fds.load(), 1);
     EXPECT_FALSE(transmit_one().empty()) << dump_log();
+    EXPECT_TRUE(receive_one()) << dump_log();
 
     // The frontend closes: the backend lets go of rings and port, then waits for a reconnect.
     put("state", std::to_string(XenbusStateClosing));
@@ -280,6 +316,7 @@ TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesAFrameAndReconnects) {
     const std::string counters = session->format_counters();
     EXPECT_NE(counters.find("vif1.0.tx_packets 2\n"), std::string::npos) << counters;
     EXPECT_NE(counters.find("vif1.0.tx_bytes 120\n"), std::string::npos) << counters;
+    EXPECT_NE(counters.find("vif1.0.rx_packets 1\n"), std::string::npos) << counters;
     EXPECT_NE(counters.find("vif1.0.session.connects 2\n"), std::string::npos) << counters;
 
     // A clean stop: Closing then Closed, the port returned.
@@ -352,7 +389,7 @@ INSTANTIATE_TEST_SUITE_P(
     Values, VifSessionGarbage,
     ::testing::Values(Garbage{"tx-ring-ref", "12abc"}, Garbage{"tx-ring-ref", "3"},
                       Garbage{"rx-ring-ref", "600"},   // past the one placed grant frame
-                      Garbage{"rx-ring-ref", "11"},    // never granted
+                      Garbage{"rx-ring-ref", "40"},    // never granted
                       Garbage{"event-channel", "0"}, Garbage{"event-channel", "70000"},
                       Garbage{"event-channel", "PORT+1"}, Garbage{"request-rx-copy", "0"},
                       Garbage{"multi-queue-num-queues", "2"}));
