@@ -1,12 +1,13 @@
 // cli.cpp: `pvisor run` argument parsing and usage text.
 #include "cli.hpp"
 
+#include "blk_vdev.hpp"
+#include "disk_option.hpp"
 #include "guest_memory.hpp"
 #include "size_parse.hpp"
 
-#include <pv/pvisor.h>
-
 #include <charconv>
+#include <pv/pvisor.h>
 
 namespace pvisor {
 namespace {
@@ -41,6 +42,30 @@ Result<std::uint64_t> parse_memory(const std::string& text, std::string& error) 
     return *size;
 }
 
+// --disk SPEC: the backend's own grammar (disk_option.hpp), at most kBlkMaxDisks, and no
+// image twice (two queues writing one file through separate caches would corrupt it).
+Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
+    std::string why;
+    auto cfg = backend::parse_disk_option(spec, &why);
+    if (!cfg.ok()) {
+        error = why.replace(0, std::string_view("--disk").size(), "--disk " + spec);
+        return Errc::invalid_argument;
+    }
+    if (opt.disks.size() == backend::kBlkMaxDisks) {
+        error =
+            "--disk " + spec + ": more than " + std::to_string(backend::kBlkMaxDisks) + " disks";
+        return Errc::invalid_argument;
+    }
+    for (const DiskOption& d : opt.disks) {
+        if (d.config.path == cfg->path) {
+            error = "--disk " + spec + ": " + cfg->path + " is already a disk";
+            return Errc::invalid_argument;
+        }
+    }
+    opt.disks.push_back({spec, std::move(cfg).value()});
+    return {};
+}
+
 } // namespace
 
 Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::string& error) {
@@ -53,7 +78,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         }
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
-                                 a == "--control" || a == "--metrics";
+                                 a == "--control" || a == "--metrics" || a == "--disk" ||
+                                 a == "--blkback";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -73,6 +99,10 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             opt.control_dir = v;
         } else if (a == "--metrics") {
             opt.metrics_path = v;
+        } else if (a == "--disk") {
+            PV_TRY(add_disk(opt, v, error));
+        } else if (a == "--blkback") {
+            opt.blkback = v;
         } else if (a == "--memory") {
             PV_TRY_ASSIGN(bytes, parse_memory(v, error));
             opt.memory_bytes = bytes;
@@ -103,13 +133,17 @@ const char* main_usage() {
 const char* run_usage() {
     return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
-           "                  [--metrics FILE]\n"
+           "                  [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
            "                  ttyS0 output always goes to stdout\n"
            "  --metrics FILE  rewrite FILE every second with the guest's counters (\"name value\"\n"
            "                  lines: exits, hypercalls, event channels, upcalls, grants, console)\n"
+           "  --disk SPEC     a PV disk: path[,ro][,queues=N][,direct=on|off] (up to 16; the\n"
+           "                  first is xvda, then xvdb...), served by one pvisor-blkback\n"
+           "                  process that pvisor starts and stops\n"
+           "  --blkback PATH  the pvisor-blkback to run (default: next to pvisor, else $PATH)\n"
            "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
            "                  SMP comes from the MP table\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"

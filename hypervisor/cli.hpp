@@ -1,6 +1,7 @@
 // cli.hpp: the `pvisor run` options and their validation (no I/O beyond messages).
 #pragma once
 
+#include "blk_disk.hpp"
 #include "result.hpp"
 
 #include <cstdint>
@@ -11,6 +12,12 @@ namespace pvisor {
 
 enum class ConsoleKind : std::uint8_t { pv, serial };
 
+// One --disk: the text as given (passed on to pvisor-blkback verbatim) and its parse.
+struct DiskOption {
+    std::string spec;
+    backend::BlkDiskConfig config;
+};
+
 struct RunOptions {
     std::string kernel;
     std::string initrd; // empty: none
@@ -20,6 +27,8 @@ struct RunOptions {
     ConsoleKind console = ConsoleKind::pv;
     std::string control_dir; // empty: the store's default
     std::string metrics_path; // empty: no metrics file
+    std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most backend::kBlkMaxDisks)
+    std::string blkback;           // --blkback PATH; empty: BlkBackendProcess::locate's search
     bool help = false;
 };
 

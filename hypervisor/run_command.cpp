@@ -1,30 +1,31 @@
 // run_command.cpp: boots a bzImage in a fresh VM with the PV services attached.
 #include "run_command.hpp"
 
-#include "boot/bzimage.hpp"
-#include "control_server.hpp"
-#include "host_terminal.hpp"
-#include "metrics_file.hpp"
-#include "boot/mptable.hpp"
 #include "arch/x86_boot.hpp"
+#include "boot/bzimage.hpp"
+#include "boot/mptable.hpp"
+#include "control_server.hpp"
+#include "devices/blk_backend_process.hpp"
+#include "devices/blk_store_nodes.hpp"
+#include "host_terminal.hpp"
 #include "kvm_vm.hpp"
+#include "metrics_file.hpp"
 #include "pv_console.hpp"
 #include "pv_services.hpp"
 #include "store_cli.hpp"
 #include "store_service.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <thread>
+#include <unistd.h>
 
 namespace pvisor {
 namespace {
@@ -112,13 +113,19 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
     return svc;
 }
 
+// <control dir>/guest.ctl: where backends (pvisor-blkback) attach.
+std::string control_socket_path(const RunOptions& opt) {
+    return (opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir) +
+           "/guest.ctl";
+}
+
 // Starts the control socket <control dir>/guest.ctl, where backends (pvisor-blkback) attach.
 // Without it the guest still runs, with no backends (warned once on stderr).
 std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
                                              store::StoreService& store) {
     const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ControlConfig cc;
-    cc.socket_path = dir + "/guest.ctl";
+    cc.socket_path = control_socket_path(opt);
     cc.store_socket_path = store::store_socket_path(dir);
     cc.domid = PV_DOMID_GUEST;
     store::StoreService* svc = &store;
@@ -137,6 +144,50 @@ std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOp
     }
     std::fprintf(stderr, "pvisor: control socket %s\n", cc.socket_path.c_str());
     return std::move(server).value();
+}
+
+// The --disk images must open as the backend will open them (read-only or read-write):
+// a typo fails here, before the guest boots, rather than in the backend.
+int check_disks(const RunOptions& opt) {
+    for (const DiskOption& d : opt.disks) {
+        UniqueFd fd(
+            ::open(d.config.path.c_str(), (d.config.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
+        if (!fd.valid())
+            return fail("--disk " + d.spec, std::strerror(errno));
+    }
+    return kExitPoweroff;
+}
+
+// Writes each disk's store nodes, then starts the one pvisor-blkback serving them all.
+Result<std::unique_ptr<BlkBackendProcess>> start_disks(const RunOptions& opt,
+                                                       store::StoreService& store,
+                                                       const ControlServer* control,
+                                                       const std::string& control_socket) {
+    if (opt.disks.empty())
+        return std::unique_ptr<BlkBackendProcess>();
+    if (control == nullptr) {
+        std::fprintf(stderr, "pvisor: --disk: no control socket for the block backend\n");
+        return Errc::not_supported;
+    }
+    store::XsStatus st;
+    store.with_store([&](store::Store& s) {
+        for (unsigned i = 0; i < opt.disks.size() && st.ok(); ++i)
+            st = add_blk_store_nodes(s, PV_DOMID_GUEST, i, opt.disks[i].config);
+    });
+    if (!st.ok()) {
+        std::fprintf(stderr, "pvisor: --disk: store nodes refused (%s)\n",
+                     std::string(store::xs_err_name(st.error())).c_str());
+        return Errc::io_error;
+    }
+    std::vector<std::string> specs;
+    for (const DiskOption& d : opt.disks)
+        specs.push_back(d.spec);
+    std::string why;
+    auto proc = BlkBackendProcess::spawn(BlkBackendProcess::locate(opt.blkback),
+                                         blkback_args(control_socket, specs), why);
+    if (!proc.ok())
+        std::fprintf(stderr, "pvisor: --disk: cannot start the block backend: %s\n", why.c_str());
+    return proc;
 }
 
 int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
@@ -178,6 +229,9 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
     std::unique_ptr<ControlServer> control = start_control(vm, **pv, opt, **store);
+    auto blkback = start_disks(opt, **store, control.get(), control_socket_path(opt));
+    if (!blkback.ok())
+        return kExitError;
 
     std::unique_ptr<MetricsFile> metrics;
     if (!opt.metrics_path.empty()) {
@@ -209,6 +263,7 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (input.joinable())
         input.join();
     metrics.reset(); // the final figures, before the services go
+    blkback->reset(); // stopped and reaped while its control connection and store still work
     control.reset(); // backends' ports unbound before the services stop
     (*store)->stop();
     (*pv)->stop();
@@ -226,6 +281,8 @@ int run_guest(const RunOptions& opt) {
     auto info = validate_bzimage(*kernel, why);
     if (!info.ok())
         return fail(opt.kernel, why);
+    if (const int st = check_disks(opt); st != kExitPoweroff)
+        return st;
     std::vector<std::uint8_t> initrd;
     if (!opt.initrd.empty()) {
         auto r = read_file(opt.initrd, why);
