@@ -30,8 +30,8 @@ Result<NetbackOptions> parse_netback_options(std::span<const std::string_view> a
             continue;
         }
         if (opts.nets.size() == NetbackOptions::kMaxVifs)
-            return fail(why, "too many --net (at most " +
-                                 std::to_string(NetbackOptions::kMaxVifs) + ")");
+            return fail(why, "too many --net (at most " + std::to_string(NetbackOptions::kMaxVifs) +
+                                 ")");
         PV_TRY_ASSIGN(net, parse_net_option(v, why));
         for (const NetConfig& n : opts.nets) {
             if (n.tap == net.tap)

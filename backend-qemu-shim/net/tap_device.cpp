@@ -44,8 +44,10 @@ int attach_tap(int fd, ifreq& ifr, const std::string& name) {
         if (errno != EBUSY || i + 1 == kBusyTries)
             return -1;
         if (i == 0)
-            std::fprintf(stderr, "pvisor-netback: TAP %s busy (a previous queue is closing): "
-                                 "waiting\n", name.c_str());
+            std::fprintf(stderr,
+                         "pvisor-netback: TAP %s busy (a previous queue is closing): "
+                         "waiting\n",
+                         name.c_str());
         std::this_thread::sleep_for(kBusyWait);
     }
 }

@@ -9,9 +9,9 @@ namespace pvisor::backend {
 namespace {
 
 const char* state_name(int s) {
-    static const char* const kNames[] = {"Unknown",   "Initialising", "InitWait",
-                                         "Initialised", "Connected",  "Closing",
-                                         "Closed",    "Reconfiguring", "Reconfigured"};
+    static const char* const kNames[] = {"Unknown",     "Initialising",  "InitWait",
+                                         "Initialised", "Connected",     "Closing",
+                                         "Closed",      "Reconfiguring", "Reconfigured"};
     return s >= 0 && s <= XenbusStateReconfigured ? kNames[s] : "?";
 }
 
@@ -21,19 +21,23 @@ std::string errc_text(Errc e) {
 
 // Refusals caused by what the frontend wrote (its grants, its ports), as opposed to the host.
 bool frontend_fault(Errc e) {
-    return e == Errc::permission_denied || e == Errc::bad_address ||
-           e == Errc::invalid_argument || e == Errc::protocol_error;
+    return e == Errc::permission_denied || e == Errc::bad_address || e == Errc::invalid_argument ||
+           e == Errc::protocol_error;
 }
 
 } // namespace
 
-Result<std::unique_ptr<VifSession>> VifSession::create(VifSessionConfig cfg,
-                                                       std::vector<std::unique_ptr<NetPort>> ports,
-                                                       VifLog log) {
-    const std::string name =
-        "vif" + std::to_string(cfg.domid) + "." + std::to_string(cfg.handle);
-    if (ports.empty() || ports.size() > PV_NETIF_MAX_QUEUES)
-        return Errc::invalid_argument;
+namespace {
+
+// What a vif needs from pvisor: the control connection, the attachment and the store.
+struct PvisorLinks {
+    ControlClient control;
+    Attachment attachment;
+    store::StoreClient store;
+};
+
+Result<PvisorLinks> open_links(const VifSessionConfig& cfg, const std::string& name,
+                               const VifLog& log) {
     auto control = ControlClient::connect(cfg.control);
     if (!control.ok()) {
         log(name + ": cannot connect to the control socket " + cfg.control + ": " +
@@ -56,14 +60,25 @@ Result<std::unique_ptr<VifSession>> VifSession::create(VifSessionConfig cfg,
     }
     log(name + ": attached to " + cfg.control + " (guest domain " + std::to_string(att->domid) +
         ", store " + att->store_socket + ")");
-    std::unique_ptr<VifSession> s(new VifSession(std::move(cfg), std::move(*control),
-                                                 std::move(*att), std::move(*store),
-                                                 std::move(ports), std::move(log)));
+    return PvisorLinks{std::move(*control), std::move(*att), std::move(*store)};
+}
+
+} // namespace
+
+Result<std::unique_ptr<VifSession>>
+VifSession::create(VifSessionConfig cfg, std::vector<std::unique_ptr<NetPort>> ports, VifLog log) {
+    if (ports.empty() || ports.size() > PV_NETIF_MAX_QUEUES)
+        return Errc::invalid_argument;
+    const std::string name = "vif" + std::to_string(cfg.domid) + "." + std::to_string(cfg.handle);
+    PV_TRY_ASSIGN(links, open_links(cfg, name, log));
+    std::unique_ptr<VifSession> s(
+        new VifSession(std::move(cfg), std::move(links.control), std::move(links.attachment),
+                       std::move(links.store), std::move(ports), std::move(log)));
     PV_TRY(s->check_nodes());
     PV_TRY(s->publish());
     if (const auto w = s->m_store.watch(s->m_front_dir + "/state", s->m_name); !w.ok()) {
-        s->m_log(s->m_name + ": cannot watch " + s->m_front_dir + "/state: " +
-                 std::string(store::xs_err_name(w.error())));
+        s->m_log(s->m_name + ": cannot watch " + s->m_front_dir +
+                 "/state: " + std::string(store::xs_err_name(w.error())));
         return Errc::io_error;
     }
     s->set_state(XenbusStateInitWait);
@@ -92,8 +107,8 @@ VifSession::~VifSession() {
 Status VifSession::check_nodes() {
     auto front = m_store.read(m_back_dir + "/frontend");
     if (!front.ok()) {
-        m_log(m_name + ": " + m_back_dir + "/frontend: " +
-              std::string(store::xs_err_name(front.error())) +
+        m_log(m_name + ": " + m_back_dir +
+              "/frontend: " + std::string(store::xs_err_name(front.error())) +
               "; pvisor must create the vif's nodes (Store::add_device) before pvisor-netback");
         return Errc::not_found;
     }
@@ -117,8 +132,8 @@ Status VifSession::publish() {
             return Errc::io_error;
         }
     }
-    m_log(m_name + ": published mac " + format_mac(mac) + ", " +
-          std::to_string(m_ports.size()) + " queue(s) max");
+    m_log(m_name + ": published mac " + format_mac(mac) + ", " + std::to_string(m_ports.size()) +
+          " queue(s) max");
     return {};
 }
 
@@ -152,7 +167,8 @@ void VifSession::evaluate() {
     if (!n) {
         if (*v != m_bad_state) { // counted and logged once per garbage value
             ++m_stats.bad_state;
-            m_log(m_name + ": frontend state '" + v->substr(0, 16) + "' is no XenbusState: ignored");
+            m_log(m_name + ": frontend state '" + v->substr(0, 16) +
+                  "' is no XenbusState: ignored");
             m_bad_state = std::move(*v);
         }
         return;
@@ -276,8 +292,8 @@ Status VifSession::start_backend(const VifFront& front, std::string& why) {
     }
     auto backend = NetBackend::create(m_name, *m_grants, std::move(ports), std::move(bindings));
     if (!backend.ok()) {
-        why = "rings not usable: " + errc_text(backend.error()) + " (grant refusals so far: " +
-              std::to_string(m_grants->refused_total()) + ")";
+        why = "rings not usable: " + errc_text(backend.error()) +
+              " (grant refusals so far: " + std::to_string(m_grants->refused_total()) + ")";
         unbind_all();
         return backend.error();
     }

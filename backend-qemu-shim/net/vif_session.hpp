@@ -18,9 +18,9 @@
 namespace pvisor::backend {
 
 struct VifSessionConfig {
-    std::string control;                  // pvisor's control socket
-    NetConfig net;                        // the --net option (MAC, queues; the TAP is opened by the caller)
-    std::uint32_t handle = 0;             // the vif's devid: backend/vif/<domid>/<handle>
+    std::string control;      // pvisor's control socket
+    NetConfig net;            // the --net option (MAC, queues; the TAP is opened by the caller)
+    std::uint32_t handle = 0; // the vif's devid: backend/vif/<domid>/<handle>
     std::uint16_t domid = PV_DOMID_GUEST; // the frontend's domain (pvisor runs one guest)
 };
 
@@ -58,9 +58,8 @@ class VifSession {
     // the backend keys and InitWait, and watches the frontend's state. `ports`: the
     // interface's host queues (TAP queues; socketpair ends in tests), at least one, kept
     // open for the session's life across reconnects. Failures are logged.
-    static Result<std::unique_ptr<VifSession>> create(VifSessionConfig cfg,
-                                                      std::vector<std::unique_ptr<NetPort>> ports,
-                                                      VifLog log);
+    static Result<std::unique_ptr<VifSession>>
+    create(VifSessionConfig cfg, std::vector<std::unique_ptr<NetPort>> ports, VifLog log);
     ~VifSession();
     VifSession(const VifSession&) = delete;
     VifSession& operator=(const VifSession&) = delete;
@@ -117,7 +116,7 @@ class VifSession {
     Attachment m_attachment;
     store::StoreClient m_store;
     std::vector<std::unique_ptr<NetPort>> m_ports;
-    std::vector<std::uint32_t> m_bound;  // guest ports bound through m_control
+    std::vector<std::uint32_t> m_bound; // guest ports bound through m_control
     std::vector<VifQueueKeys> m_served; // what the running backend was started with
     std::unique_ptr<GrantTableView> m_grants;
     std::unique_ptr<NetBackend> m_backend;

@@ -10,9 +10,10 @@ namespace pvisor::backend {
 namespace {
 
 struct Keys {
-    std::map<std::string, std::string, std::less<>> kv{
-        {"request-rx-copy", "1"}, {"tx-ring-ref", "8"}, {"rx-ring-ref", "9"},
-        {"event-channel", "5"}};
+    std::map<std::string, std::string, std::less<>> kv{{"request-rx-copy", "1"},
+                                                       {"tx-ring-ref", "8"},
+                                                       {"rx-ring-ref", "9"},
+                                                       {"event-channel", "5"}};
     [[nodiscard]] NetKeyReader reader() const {
         return [this](std::string_view k) -> std::optional<std::string> {
             const auto it = kv.find(k);

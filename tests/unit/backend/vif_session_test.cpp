@@ -227,8 +227,7 @@ class VifSessionTest : public test::ControlFixture {
         std::vector<std::byte> wire(kVnetHdrLen + 60);
         for (std::size_t i = kVnetHdrLen; i < wire.size(); ++i)
             wire[i] = static_cast<std::byte>(i * 13 + 5);
-        EXPECT_EQ(::write(peer.get(), wire.data(), wire.size()),
-                  static_cast<ssize_t>(wire.size()));
+        EXPECT_EQ(::write(peer.get(), wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
         netif_rx_response rsp{};
         bool taken = false;
         EXPECT_TRUE(eventually([&] {
@@ -352,8 +351,7 @@ struct Garbage {
     const char* value;
 };
 
-class VifSessionGarbage : public VifSessionTest,
-                          public ::testing::WithParamInterface<Garbage> {};
+class VifSessionGarbage : public VifSessionTest, public ::testing::WithParamInterface<Garbage> {};
 
 // Each garbage value puts the device in Closing with one counted refusal, binds nothing, and
 // the device still connects once the frontend starts over with good values.
@@ -388,8 +386,8 @@ TEST_P(VifSessionGarbage, ClosesWithACountedErrorAndRecovers) {
 INSTANTIATE_TEST_SUITE_P(
     Values, VifSessionGarbage,
     ::testing::Values(Garbage{"tx-ring-ref", "12abc"}, Garbage{"tx-ring-ref", "3"},
-                      Garbage{"rx-ring-ref", "600"},   // past the one placed grant frame
-                      Garbage{"rx-ring-ref", "40"},    // never granted
+                      Garbage{"rx-ring-ref", "600"}, // past the one placed grant frame
+                      Garbage{"rx-ring-ref", "40"},  // never granted
                       Garbage{"event-channel", "0"}, Garbage{"event-channel", "70000"},
                       Garbage{"event-channel", "PORT+1"}, Garbage{"request-rx-copy", "0"},
                       Garbage{"multi-queue-num-queues", "2"}));
@@ -399,7 +397,8 @@ TEST_F(VifSessionTest, GarbageStateIsCountedAndIgnored) {
     ASSERT_TRUE(wait_back(XenbusStateInitWait)) << dump_log();
     put("state", "connected!");
     // Level-triggered: a later state may hide this one, so let the backend see it first.
-    ASSERT_TRUE(eventually([&] { return dump_log().find("is no XenbusState") != std::string::npos; }));
+    ASSERT_TRUE(
+        eventually([&] { return dump_log().find("is no XenbusState") != std::string::npos; }));
     // A good connect afterwards proves the garbage was passed over.
     frontend_connects();
     ASSERT_TRUE(wait_back(XenbusStateConnected)) << dump_log();
@@ -489,8 +488,8 @@ bool receive_frame(int fd, const std::vector<std::byte>& want) {
         std::array<std::byte, 2048> buf{};
         sockaddr_ll from{};
         socklen_t len = sizeof from;
-        const auto n = ::recvfrom(fd, buf.data(), buf.size(), 0,
-                                  reinterpret_cast<sockaddr*>(&from), &len);
+        const auto n =
+            ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
         if (n == static_cast<ssize_t>(want.size()) && from.sll_pkttype != PACKET_OUTGOING &&
             std::memcmp(buf.data(), want.data(), want.size()) == 0)
             return true;
@@ -515,8 +514,10 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
         netns = ::unshare(CLONE_NEWNET) == 0;
         if (!netns)
             return;
-        NetbackProcess p(exe, {"--control", server->socket_path(), "--net",
-                               "tap=pvnb0,mac=02:11:22:33:44:55,queues=2"}, err_path);
+        NetbackProcess p(exe,
+                         {"--control", server->socket_path(), "--net",
+                          "tap=pvnb0,mac=02:11:22:33:44:55,queues=2"},
+                         err_path);
         ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
         EXPECT_EQ(back("mac"), "02:11:22:33:44:55");
         EXPECT_EQ(back("multi-queue-max-queues"), "2");
