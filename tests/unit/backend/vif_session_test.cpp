@@ -454,7 +454,7 @@ class NetbackProcess {
     }
     NetbackProcess(const NetbackProcess&) = delete;
     NetbackProcess& operator=(const NetbackProcess&) = delete;
-    // Sends `sig`, reaps; the exit status (-1: ended by a signal, or not started).
+    // Sends `sig` (0: none), reaps; the exit status (-1: ended by a signal, or not started).
     int stop(int sig = SIGTERM) {
         if (m_pid <= 0)
             return -1;
@@ -543,6 +543,34 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
     EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
     // The frontend took one of the two TAP queues: the other was detached without complaint.
     EXPECT_EQ(err.find("not switched"), std::string::npos) << err;
+}
+
+// pvisor exits while the backend waits: the store connection closes, the process ends (0).
+TEST_F(VifSessionTest, ProcessEndsWhenPvisorGoesAway) {
+    const char* exe = std::getenv("PVISOR_NETBACK");
+    if (exe == nullptr)
+        GTEST_SKIP() << "PVISOR_NETBACK (the pvisor-netback binary) not set";
+    const std::string err_path = dir + "/netback.err";
+    bool netns = false;
+    int status = -2;
+    std::thread t([&] {
+        netns = ::unshare(CLONE_NEWNET) == 0;
+        if (!netns)
+            return;
+        NetbackProcess p(exe, {"--control", server->socket_path(), "--net", "tap=pvnb2"},
+                         err_path);
+        ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
+        front.reset();
+        service.reset(); // every store connection closes
+        status = p.stop(0); // no signal: waits for the process to end by itself
+    });
+    t.join();
+    if (!netns)
+        GTEST_SKIP() << "cannot make a network namespace (needs root)";
+    const std::string err = read_file(err_path);
+    EXPECT_EQ(status, 0) << err;
+    EXPECT_NE(err.find("pvisor went away"), std::string::npos) << err;
+    EXPECT_NE(err.find("vif1.0.session.connects 0\n"), std::string::npos) << err;
 }
 
 // Issue 3's backend restart, for a vif: kill -9 while connected; pvisor closes the device
