@@ -2,12 +2,15 @@
 #include "cli.hpp"
 
 #include "blk_vdev.hpp"
+#include "devices/net_store_nodes.hpp"
 #include "disk_option.hpp"
 #include "guest_memory.hpp"
+#include "netback_options.hpp"
 #include "size_parse.hpp"
 
 #include <charconv>
 #include <pv/pvisor.h>
+#include <pv/xen.h>
 
 namespace pvisor {
 namespace {
@@ -66,6 +69,40 @@ Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
     return {};
 }
 
+// --net SPEC: the network backend's own grammar (net_option.hpp), at most
+// NetbackOptions::kMaxVifs, no TAP twice (pvisor-netback refuses it too) and no guest MAC
+// twice (two interfaces of one guest with one address: neither would work).
+Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
+    using backend::NetbackOptions;
+    std::string why;
+    auto cfg = backend::parse_net_option(spec, &why);
+    if (!cfg.ok()) {
+        error = why.replace(0, std::string_view("--net").size(), "--net " + spec);
+        return Errc::invalid_argument;
+    }
+    if (opt.nets.size() == NetbackOptions::kMaxVifs) {
+        error = "--net " + spec + ": more than " + std::to_string(NetbackOptions::kMaxVifs) +
+                " network interfaces";
+        return Errc::invalid_argument;
+    }
+    const auto index = static_cast<unsigned>(opt.nets.size());
+    const backend::MacAddress mac = vif_guest_mac(PV_DOMID_GUEST, index, *cfg);
+    for (unsigned i = 0; i < opt.nets.size(); ++i) {
+        const backend::NetConfig& other = opt.nets[i].config;
+        if (other.tap == cfg->tap) {
+            error = "--net " + spec + ": tap " + cfg->tap + " is already a --net";
+            return Errc::invalid_argument;
+        }
+        if (vif_guest_mac(PV_DOMID_GUEST, i, other) == mac) {
+            error = "--net " + spec + ": mac " + backend::format_mac(mac) +
+                    " is already the guest's on --net " + opt.nets[i].spec;
+            return Errc::invalid_argument;
+        }
+    }
+    opt.nets.push_back({spec, std::move(cfg).value()});
+    return {};
+}
+
 } // namespace
 
 Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::string& error) {
@@ -79,7 +116,7 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
-                                 a == "--blkback";
+                                 a == "--blkback" || a == "--net" || a == "--netback";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -103,6 +140,10 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             PV_TRY(add_disk(opt, v, error));
         } else if (a == "--blkback") {
             opt.blkback = v;
+        } else if (a == "--net") {
+            PV_TRY(add_net(opt, v, error));
+        } else if (a == "--netback") {
+            opt.netback = v;
         } else if (a == "--memory") {
             PV_TRY_ASSIGN(bytes, parse_memory(v, error));
             opt.memory_bytes = bytes;
@@ -134,6 +175,7 @@ const char* run_usage() {
     return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
            "                  [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
+           "                  [--net SPEC]... [--netback PATH]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
@@ -144,6 +186,12 @@ const char* run_usage() {
            "                  first is xvda, then xvdb...), served by one pvisor-blkback\n"
            "                  process that pvisor starts and stops\n"
            "  --blkback PATH  the pvisor-blkback to run (default: next to pvisor, else $PATH)\n"
+           "  --net SPEC      a PV network interface: tap=NAME[,bridge=BR][,mac=MAC][,queues=N]\n"
+           "                  (up to 8; the first is vif 0, then 1...): the host TAP NAME\n"
+           "                  (created if missing, added to the existing bridge BR), the guest's\n"
+           "                  MAC (default 02:50:56:00:01:<vif>), queues 1..8; served by one\n"
+           "                  pvisor-netback process that pvisor starts and stops\n"
+           "  --netback PATH  the pvisor-netback to run (default: next to pvisor, else $PATH)\n"
            "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
            "                  SMP comes from the MP table\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "blk_disk.hpp"
+#include "net_option.hpp"
 #include "result.hpp"
 
 #include <cstdint>
@@ -18,6 +19,12 @@ struct DiskOption {
     backend::BlkDiskConfig config;
 };
 
+// One --net: the text as given (passed on to pvisor-netback verbatim) and its parse.
+struct NetOption {
+    std::string spec;
+    backend::NetConfig config;
+};
+
 struct RunOptions {
     std::string kernel;
     std::string initrd; // empty: none
@@ -28,7 +35,9 @@ struct RunOptions {
     std::string control_dir; // empty: the store's default
     std::string metrics_path; // empty: no metrics file
     std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most backend::kBlkMaxDisks)
-    std::string blkback;           // --blkback PATH; empty: BlkBackendProcess::locate's search
+    std::string blkback;           // --blkback PATH; empty: BackendProcess::locate's search
+    std::vector<NetOption> nets; // in order: vif 0, 1, ... (at most NetbackOptions::kMaxVifs)
+    std::string netback;         // --netback PATH; empty: BackendProcess::locate's search
     bool help = false;
 };
 

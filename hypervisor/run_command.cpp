@@ -5,8 +5,9 @@
 #include "boot/bzimage.hpp"
 #include "boot/mptable.hpp"
 #include "control_server.hpp"
-#include "devices/blk_backend_process.hpp"
+#include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
+#include "devices/net_store_nodes.hpp"
 #include "host_terminal.hpp"
 #include "kvm_vm.hpp"
 #include "metrics_file.hpp"
@@ -159,12 +160,12 @@ int check_disks(const RunOptions& opt) {
 }
 
 // Writes each disk's store nodes, then starts the one pvisor-blkback serving them all.
-Result<std::unique_ptr<BlkBackendProcess>> start_disks(const RunOptions& opt,
-                                                       store::StoreService& store,
-                                                       const ControlServer* control,
-                                                       const std::string& control_socket) {
+Result<std::unique_ptr<BackendProcess>> start_disks(const RunOptions& opt,
+                                                    store::StoreService& store,
+                                                    const ControlServer* control,
+                                                    const std::string& control_socket) {
     if (opt.disks.empty())
-        return std::unique_ptr<BlkBackendProcess>();
+        return std::unique_ptr<BackendProcess>();
     if (control == nullptr) {
         std::fprintf(stderr, "pvisor: --disk: no control socket for the block backend\n");
         return Errc::not_supported;
@@ -183,10 +184,42 @@ Result<std::unique_ptr<BlkBackendProcess>> start_disks(const RunOptions& opt,
     for (const DiskOption& d : opt.disks)
         specs.push_back(d.spec);
     std::string why;
-    auto proc = BlkBackendProcess::spawn(BlkBackendProcess::locate(opt.blkback),
-                                         blkback_args(control_socket, specs), why);
+    auto proc = BackendProcess::spawn(kBlkBackend, BackendProcess::locate(kBlkBackend, opt.blkback),
+                                      backend_args(control_socket, "--disk", specs), why);
     if (!proc.ok())
         std::fprintf(stderr, "pvisor: --disk: cannot start the block backend: %s\n", why.c_str());
+    return proc;
+}
+
+// Writes each vif's store nodes, then starts the one pvisor-netback serving them all.
+Result<std::unique_ptr<BackendProcess>> start_nets(const RunOptions& opt,
+                                                   store::StoreService& store,
+                                                   const ControlServer* control,
+                                                   const std::string& control_socket) {
+    if (opt.nets.empty())
+        return std::unique_ptr<BackendProcess>();
+    if (control == nullptr) {
+        std::fprintf(stderr, "pvisor: --net: no control socket for the network backend\n");
+        return Errc::not_supported;
+    }
+    store::XsStatus st;
+    store.with_store([&](store::Store& s) {
+        for (unsigned i = 0; i < opt.nets.size() && st.ok(); ++i)
+            st = add_vif_store_nodes(s, PV_DOMID_GUEST, i, opt.nets[i].config);
+    });
+    if (!st.ok()) {
+        std::fprintf(stderr, "pvisor: --net: store nodes refused (%s)\n",
+                     std::string(store::xs_err_name(st.error())).c_str());
+        return Errc::io_error;
+    }
+    std::vector<std::string> specs;
+    for (const NetOption& n : opt.nets)
+        specs.push_back(n.spec);
+    std::string why;
+    auto proc = BackendProcess::spawn(kNetBackend, BackendProcess::locate(kNetBackend, opt.netback),
+                                      backend_args(control_socket, "--net", specs), why);
+    if (!proc.ok())
+        std::fprintf(stderr, "pvisor: --net: cannot start the network backend: %s\n", why.c_str());
     return proc;
 }
 
@@ -232,6 +265,9 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     auto blkback = start_disks(opt, **store, control.get(), control_socket_path(opt));
     if (!blkback.ok())
         return kExitError;
+    auto netback = start_nets(opt, **store, control.get(), control_socket_path(opt));
+    if (!netback.ok())
+        return kExitError;
 
     std::unique_ptr<MetricsFile> metrics;
     if (!opt.metrics_path.empty()) {
@@ -263,7 +299,9 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (input.joinable())
         input.join();
     metrics.reset(); // the final figures, before the services go
-    blkback->reset(); // stopped and reaped while its control connection and store still work
+    // Backends stopped and reaped while their control connections and the store still work.
+    netback->reset();
+    blkback->reset();
     control.reset(); // backends' ports unbound before the services stop
     (*store)->stop();
     (*pv)->stop();

@@ -52,6 +52,12 @@ expect 1 "memory too small for kernel and initrd" run --kernel "$work/bz" --memo
 expect 2 "pvisor: --vcpus 65: more than pvisor's maximum of 64" run --kernel "$work/bz" --vcpus 65
 expect 2 "pvisor: --vcpus x: not a positive number" run --kernel "$work/bz" --vcpus x
 expect 2 "pvisor: --console vga: must be pv or serial" run --kernel "$work/bz" --console vga
+expect 2 "pvisor: --net tap=t,queues=9: queues must be 1..8" run --kernel "$work/bz" --net tap=t,queues=9
+expect 2 "pvisor: --net bridge=br0: must start with tap=NAME" run --kernel "$work/bz" --net bridge=br0
+expect 2 "pvisor: --net tap=t0: tap t0 is already a --net" run --kernel "$work/bz" --net tap=t0 --net tap=t0
+expect 2 "pvisor: --net tap=t8: more than 8 network interfaces" run --kernel "$work/bz" \
+    --net tap=t0 --net tap=t1 --net tap=t2 --net tap=t3 --net tap=t4 --net tap=t5 --net tap=t6 \
+    --net tap=t7 --net tap=t8
 PVISOR_KVM_DEVICE=/nonexistent expect 1 "pvisor: /nonexistent: No such file or directory" run --kernel "$work/bz"
 expect 0 "" version
 

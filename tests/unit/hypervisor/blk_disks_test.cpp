@@ -1,7 +1,7 @@
 // blk_disks_test.cpp: `pvisor run --disk` parsing, the vbd store layout and the backend's
 // command line.
 #include "cli.hpp"
-#include "devices/blk_backend_process.hpp"
+#include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 
 #include <gtest/gtest.h>
@@ -65,10 +65,10 @@ TEST(RunDiskArgs, AtMostSixteenDisks) {
 }
 
 TEST(BlkbackArgs, ControlThenDisksInOrder) {
-    EXPECT_EQ(blkback_args("/run/c/guest.ctl", {"a.img,ro", "b.img"}),
+    EXPECT_EQ(backend_args("/run/c/guest.ctl", "--disk", {"a.img,ro", "b.img"}),
               (std::vector<std::string>{"--control", "/run/c/guest.ctl", "--disk", "a.img,ro",
                                         "--disk", "b.img"}));
-    EXPECT_EQ(BlkBackendProcess::locate("/opt/bb"), "/opt/bb");
+    EXPECT_EQ(BackendProcess::locate(kBlkBackend, "/opt/bb"), "/opt/bb");
 }
 
 class BlkStoreNodesTest : public ::testing::Test {

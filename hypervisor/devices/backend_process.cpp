@@ -1,5 +1,5 @@
-// blk_backend_process.cpp: posix_spawn of the block backend, a pidfd watcher, stop and reap.
-#include "blk_backend_process.hpp"
+// backend_process.cpp: posix_spawn of a backend process, a pidfd watcher, stop and reap.
+#include "backend_process.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -19,8 +19,6 @@ extern char** environ;
 namespace pvisor {
 
 namespace {
-
-constexpr const char* kName = "pvisor-blkback";
 
 int pidfd_open(pid_t pid) {
     return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -68,7 +66,7 @@ std::string status_text(const siginfo_t& si) {
 
 } // namespace
 
-std::string BlkBackendProcess::locate(const std::string& given) {
+std::string BackendProcess::locate(const BackendKind& kind, const std::string& given) {
     if (!given.empty())
         return given;
     char self[PATH_MAX];
@@ -76,26 +74,27 @@ std::string BlkBackendProcess::locate(const std::string& given) {
     if (n > 0) {
         std::string dir(self, static_cast<std::size_t>(n));
         dir.resize(dir.rfind('/') + 1);
-        const std::string beside = dir + kName;
+        const std::string beside = dir + kind.name;
         if (::access(beside.c_str(), X_OK) == 0)
             return beside;
     }
-    return kName; // posix_spawnp searches $PATH
+    return kind.name; // posix_spawnp searches $PATH
 }
 
-std::vector<std::string> blkback_args(const std::string& control_socket,
-                                      const std::vector<std::string>& disk_specs) {
+std::vector<std::string> backend_args(const std::string& control_socket, const std::string& option,
+                                      const std::vector<std::string>& specs) {
     std::vector<std::string> args{"--control", control_socket};
-    for (const std::string& d : disk_specs) {
-        args.emplace_back("--disk");
-        args.push_back(d);
+    for (const std::string& s : specs) {
+        args.push_back(option);
+        args.push_back(s);
     }
     return args;
 }
 
-Result<std::unique_ptr<BlkBackendProcess>>
-BlkBackendProcess::spawn(const std::string& exe, const std::vector<std::string>& args,
-                         std::string& why) {
+Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendKind& kind,
+                                                              const std::string& exe,
+                                                              const std::vector<std::string>& args,
+                                                              std::string& why) {
     std::vector<std::string> all{exe};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -128,16 +127,16 @@ BlkBackendProcess::spawn(const std::string& exe, const std::vector<std::string>&
         ::waitpid(pid, nullptr, 0);
         return Errc::system_error;
     }
-    std::fprintf(stderr, "pvisor: started %s (pid %d): %s\n", kName, pid, line.c_str());
-    return std::unique_ptr<BlkBackendProcess>(
-        new BlkBackendProcess(pid, std::move(pidfd), std::move(stop)));
+    std::fprintf(stderr, "pvisor: started %s (pid %d): %s\n", kind.name, pid, line.c_str());
+    return std::unique_ptr<BackendProcess>(
+        new BackendProcess(kind, pid, std::move(pidfd), std::move(stop)));
 }
 
-BlkBackendProcess::BlkBackendProcess(pid_t pid, UniqueFd pidfd, UniqueFd stop)
-    : m_pid(pid), m_pidfd(std::move(pidfd)), m_stop(std::move(stop)),
+BackendProcess::BackendProcess(const BackendKind& kind, pid_t pid, UniqueFd pidfd, UniqueFd stop)
+    : m_kind(kind), m_pid(pid), m_pidfd(std::move(pidfd)), m_stop(std::move(stop)),
       m_watcher([this] { watch(); }) {}
 
-std::string BlkBackendProcess::reap() {
+std::string BackendProcess::reap() {
     siginfo_t si{};
     while (::waitid(P_PID, static_cast<id_t>(m_pid), &si, WEXITED) != 0 && errno == EINTR) {
     }
@@ -145,19 +144,19 @@ std::string BlkBackendProcess::reap() {
     return status_text(si);
 }
 
-// Waits for the process to end (reported: the guest loses its disks) or for the destructor.
-void BlkBackendProcess::watch() {
+// Waits for the process to end (reported: the guest loses its devices) or for the destructor.
+void BackendProcess::watch() {
     pollfd fds[2] = {{m_pidfd.get(), POLLIN, 0}, {m_stop.get(), POLLIN, 0}};
     while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
     }
     if ((fds[0].revents & POLLIN) == 0)
         return;
     const std::string how = reap();
-    std::fprintf(stderr, "pvisor: %s (pid %d) ended: %s; the guest's PV disks have no backend\n",
-                 kName, m_pid, how.c_str());
+    std::fprintf(stderr, "pvisor: %s (pid %d) ended: %s; the guest's %s have no backend\n",
+                 m_kind.name, m_pid, how.c_str(), m_kind.serves);
 }
 
-BlkBackendProcess::~BlkBackendProcess() {
+BackendProcess::~BackendProcess() {
     const std::uint64_t one = 1;
     (void)!::write(m_stop.get(), &one, sizeof one);
     m_watcher.join();
@@ -166,12 +165,12 @@ BlkBackendProcess::~BlkBackendProcess() {
     pidfd_signal(m_pidfd.get(), SIGTERM);
     pollfd pfd{m_pidfd.get(), POLLIN, 0};
     if (::poll(&pfd, 1, kStopGraceMs) <= 0) {
-        std::fprintf(stderr, "pvisor: %s did not stop within %d ms: SIGKILL\n", kName,
+        std::fprintf(stderr, "pvisor: %s did not stop within %d ms: SIGKILL\n", m_kind.name,
                      kStopGraceMs);
         pidfd_signal(m_pidfd.get(), SIGKILL);
     }
     const std::string how = reap();
-    std::fprintf(stderr, "pvisor: %s stopped (%s)\n", kName, how.c_str());
+    std::fprintf(stderr, "pvisor: %s stopped (%s)\n", m_kind.name, how.c_str());
 }
 
 } // namespace pvisor
