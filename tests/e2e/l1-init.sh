@@ -46,10 +46,19 @@ fi
 scenario=$(arg scenario)
 input=
 [ -f "/scenarios/$scenario.input" ] && input=/scenarios/$scenario.input
+# A network scenario: its runs ("ROLE NETSPEC" lines) go through net-host.sh, which sets up
+# the bridge their TAPs join; TAP and bridge drivers first (dependencies first).
+runner=/run-l2.sh
+if [ -f "/scenarios/$scenario.nets" ]; then
+    runner="/net-host.sh /scenarios/$scenario.nets"
+    for m in /net/*.ko; do
+        insmod "$m" || echo "PVTEST-L1-ERROR insmod $m"
+    done
+fi
 echo "PVTEST-L1-READY scenario=$scenario"
 # pvtest.vmm is a comma-separated list: the boot benchmark runs both VMMs in one L1 boot.
 for vmm in $(arg vmm | tr , ' '); do
-    sh /run-l2.sh "$vmm" "/usr/bin/$vmm" /l2/vmlinuz /l2/initrd.cpio "$scenario" \
+    sh $runner "$vmm" "/usr/bin/$vmm" /l2/vmlinuz /l2/initrd.cpio "$scenario" \
         "$(arg vcpus)" $input
 done
 poweroff -f

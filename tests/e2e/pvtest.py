@@ -64,6 +64,20 @@ SCENARIOS = {
     'blk_root': {'vcpus': 2, 'disk_mb': 256, 'programs': ['mkfs.ext4'],
                  'kmods': ['crc32c_generic', 'ext4'],
                  'values': {'root_dev': lambda ctx: 'xvda'}},
+    # PV network (issue 5; scenarios/net_*.sh). 'nets': the guests of one run, started all at
+    # once by net-host.sh (inside L1 on the nested platform, in a private network namespace
+    # on the direct one) after it made the bridge pvbr0 = 10.99.0.1/24: (role, --net SPEC)
+    # each, the guest getting pvtest.role=<role> ('' none). Their TAPs join pvbr0.
+    'net_ping': {'vcpus': 1, 'nets': [('', 'tap=pvtap0,bridge=pvbr0')],
+                 'values': {'guest_to_host': lambda ctx: 'ok', 'host_to_guest': lambda ctx: 'ok',
+                            'mtu': lambda ctx: 'ok', 'mac': lambda ctx: '02:50:56:00:01:00'}},
+    'net_tcp': {'vcpus': 2, 'nets': [('', 'tap=pvtap0,bridge=pvbr0,queues=2')],
+                'values': {'tx_sha256': lambda ctx: 'ok', 'rx_sha256': lambda ctx: 'ok',
+                           'queues': lambda ctx: '2'}},
+    'net_vm2vm': {'vcpus': 1,
+                  'nets': [('a', 'tap=pvtapA,bridge=pvbr0,mac=02:00:00:00:00:0a'),
+                           ('b', 'tap=pvtapB,bridge=pvbr0,mac=02:00:00:00:00:0b')],
+                  'values': {'rx_sha256': lambda ctx: 'ok', 'peer_done': lambda ctx: 'ok'}},
 }
 
 # Seconds the emulated L1 machine may take to print PVTEST-L1-READY (it needs about 5 s on
@@ -271,6 +285,17 @@ def l1_initrd(ctx, l2):
         # L1's virtio disk driver, dependencies first (l1-init.sh loads /virtio/* in order).
         virtio = kernel_modules(ctx, ['virtio_pci', 'virtio_blk'])
         items += [(f'virtio/{i:02d}-{name}', src) for i, (name, src) in enumerate(virtio)]
+    net = 'nets' in SCENARIOS[ctx.scenario]
+    if net:
+        # The host half (net-host.sh, net_gen for run-l2.sh) and L1's TAP and bridge drivers,
+        # dependencies first (l1-init.sh loads /net/* in order); each net scenario's runs.
+        items += [('net-host.sh', HERE / 'net-host.sh'),
+                  ('scenarios/net_lib.sh', HERE / 'scenarios' / 'net_lib.sh')]
+        mods = kernel_modules(ctx, ['tun', 'bridge'])
+        items += [(f'net/{i:02d}-{name}', src) for i, (name, src) in enumerate(mods)]
+        for name, spec in SCENARIOS.items():
+            if 'nets' in spec:
+                items.append((f'scenarios/{name}.nets', runs_file(ctx, name)))
     if 'qemu' in ctx.vmms:
         fw = Path('/usr/share/qemu')
         items += [(f'usr/share/qemu/{f}', (fw / f).resolve()) for f in L1_QEMU_FIRMWARE
@@ -282,7 +307,16 @@ def l1_initrd(ctx, l2):
             (inputs / f'{name}.input').write_text(spec['input'])
             items.append((f'scenarios/{name}.input', inputs / f'{name}.input'))
     disk = '-disk' if ctx.disk else ''
-    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}{disk}.cpio', items)
+    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}{disk}{"-net" if net else ""}.cpio',
+                     items)
+
+
+def runs_file(ctx, scenario):
+    """net-host.sh's list of runs for a net scenario: one "ROLE NETSPEC" line per guest."""
+    path = ctx.work / f'{scenario}.nets'
+    path.write_text(''.join(f'{role or "-"} {spec}\n'
+                            for role, spec in SCENARIOS[scenario]['nets']))
+    return path
 
 
 # ---- running ----
@@ -300,6 +334,10 @@ def launch_command(ctx, platform, scenario):
                 inp = ctx.work / f'{scenario}.input'
                 inp.write_text(spec['input'])
                 cmd.append(str(inp))
+            if 'nets' in spec:
+                # The bridge and the TAPs live in a network namespace of their own.
+                cmd[:2] = ['unshare', '--net', 'sh', str(HERE / 'net-host.sh'),
+                           str(runs_file(ctx, scenario))]
             script.append(shlex.join(cmd))
         if ctx.disk:
             # run-l2.sh passes it to pvisor as --disk.
@@ -404,19 +442,23 @@ def check(ctx, scenario, console, platform_status):
         errors.append('timed out')
     elif platform_status != 0:
         errors.append(f'platform exited with {platform_status}')
+    # A net scenario may run several guests at once, each under its own VMM process.
+    guests = len(spec.get('nets', [None]))
     results = re.findall(r'PVTEST-RESULT name=(\S+) status=(\S+)(.*)', console)
-    if len(results) != len(ctx.vmms):
+    if len(results) != len(ctx.vmms) * guests:
         errors.append(f'{len(results)} PVTEST-RESULT lines from the guest, '
-                      f'expected {len(ctx.vmms)}')
+                      f'expected {len(ctx.vmms) * guests}')
     for name, status, detail in results:
         if name != scenario or status != 'pass':
             errors.append(f'guest says: {name} {status}{detail}')
-    exits = dict(re.findall(r'PVTEST-VMM-EXIT vmm=(\S+) status=(\S+)', console))
-    for vmm in ctx.vmms:
-        if vmm not in exits:
+    exits = re.findall(r'PVTEST-VMM-EXIT vmm=(\S+) status=(\S+)', console)
+    for vmm in sorted(set(ctx.vmms)):
+        got = [st for kind, st in exits if kind == vmm]
+        if len(got) < ctx.vmms.count(vmm) * guests:
             errors.append(f'{vmm} did not exit')
-        elif exits[vmm] != '0':
-            errors.append(f'{vmm} exit status {exits[vmm]}, expected 0')
+        for st in got:
+            if st != '0':
+                errors.append(f'{vmm} exit status {st}, expected 0')
     values = dict(re.findall(r'PVTEST-VALUE (\w+)=(\S*)', console))
     for key, want in spec.get('values', {}).items():
         if values.get(key) != want(ctx):
@@ -428,6 +470,18 @@ def check(ctx, scenario, console, platform_status):
                 errors.append(f'pvisor metric {key} missing')
             elif not ok(metrics[key]):
                 errors.append(f'pvisor metric {key}={metrics[key]} out of range')
+    if 'nets' in spec:
+        # pvisor-netback's counters at exit (vif<domid>.<handle>.<name> lines), every guest's:
+        # each connected, and no frame or ring of a well-behaved frontend refused.
+        counters = re.findall(r'^vif\d+\.\d+\.(rings_broken|invalid|session\.connects) (\d+)$',
+                              console, re.M)
+        connects = [int(v) for k, v in counters if k == 'session.connects']
+        if len(connects) != len(ctx.vmms) * guests or 0 in connects:
+            errors.append(f'pvisor-netback connects: {connects}, expected one run per guest, '
+                          'each connected')
+        for key, value in counters:
+            if key != 'session.connects' and value != '0':
+                errors.append(f'pvisor-netback {key}={value}, expected 0')
     if 'output' in spec and not re.search(rf"^{re.escape(spec['output'])}$", console, re.M):
         errors.append(f'console output {spec["output"]!r} missing')
     return errors

@@ -11,9 +11,17 @@
 #   PVTEST-HOST-GRANT-PROBE RW RO REVOKED   pvisor-grant-probe on those grant refs (e2e-grant)
 #   PVTEST-HOST-STORE-WRITE PATH VALUE   `pvisor store write PATH VALUE` on the guest's
 #                                        control socket (VALUE: one word)
+#   PVTEST-HOST-NET-PING ADDR COUNT       `ping -c COUNT ADDR` (e2e-net-ping)
+#   PVTEST-HOST-NET-SINK PORT BYTES PATH  take one TCP connection on PORT; the sha256 of what
+#                                         arrived goes to the guest's store at PATH
+#   PVTEST-HOST-NET-SOURCE ADDR PORT BYTES  send net_gen BYTES (scenarios/net_lib.sh) to
+#                                         ADDR:PORT, retrying until accepted (e2e-net-tcp)
+# The PVTEST-HOST-NET-* actions run in the background, each kind once.
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
 # A PV disk for pvisor comes in the environment: PVTEST_DISK=PATH[,ro] becomes --disk.
+# So does a network interface (net-host.sh): PVTEST_NET=SPEC becomes --net SPEC, and
+# PVTEST_ROLE=R the guest's pvtest.role=R.
 #
 # usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
 set -u
@@ -22,6 +30,7 @@ kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
 work=$(mktemp -d)
 mkfifo "$work/in"
 cmdline="panic=-1 quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
+cmdline="$cmdline${PVTEST_ROLE:+ pvtest.role=$PVTEST_ROLE}"
 case $kind in
 qemu)
     # The stand-in and the benchmark's reference: QEMU microvm on the same KVM.
@@ -34,7 +43,8 @@ pvisor)
     set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
         --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
         --vcpus "$vcpus" --console pv --metrics "$work/metrics" \
-        --control "$work/ctl" ${PVTEST_DISK:+--disk "$PVTEST_DISK"}
+        --control "$work/ctl" ${PVTEST_DISK:+--disk "$PVTEST_DISK"} \
+        ${PVTEST_NET:+--net "$PVTEST_NET"}
     ;;
 *)
     echo "run-l2.sh: unknown VMM kind '$kind'" >&2
@@ -53,11 +63,60 @@ start=$(now)
 pipeline=$!
 exec 3>"$work/in"
 
+# The first line of the guest's output starting with $1, without its carriage return.
+first_request() {
+    line=$(grep -m 1 "^$1 " "$work/out") || return 1
+    echo "$line" | tr -d '\r'
+}
+
+# The PVTEST-HOST-NET-* requests (see the header), each started once in the background.
+net_actions() {
+    if [ -z "${net_pinged:-}" ] && req=$(first_request PVTEST-HOST-NET-PING); then
+        net_pinged=1
+        set -- $req
+        (ping -c "$3" -W 2 -w 120 "$2" >/dev/null 2>&1 ||
+            echo "PVTEST-HOST-ACTION-FAILED ping -c $3 $2") &
+        net_jobs="${net_jobs:-} $!"
+    fi
+    if [ -z "${net_sunk:-}" ] && req=$(first_request PVTEST-HOST-NET-SINK); then
+        net_sunk=1
+        set -- $req
+        # busybox nc quits at EOF on its stdin: it reads a FIFO nobody writes.
+        mkfifo "$work/sink-hold"
+        (exec 5<>"$work/sink-hold"
+            sum=$(nc -l -p "$2" <&5 | sha256sum | cut -d' ' -f1)
+            "$bin" store write --control "$work/ctl" "$4" "$sum" ||
+                echo "PVTEST-HOST-ACTION-FAILED store write $4 (net sink)") &
+        net_jobs="${net_jobs:-} $!"
+    fi
+    if [ -z "${net_sourced:-}" ] && req=$(first_request PVTEST-HOST-NET-SOURCE); then
+        net_sourced=1
+        set -- $req
+        (. "$(dirname "$0")/scenarios/net_lib.sh"
+            n=0
+            until net_gen "$4" | nc "$2" "$3"; do
+                n=$((n + 1))
+                [ $n -lt 60 ] || { echo "PVTEST-HOST-ACTION-FAILED send to $2:$3"; exit; }
+                sleep 1
+            done) &
+        net_jobs="${net_jobs:-} $!"
+    fi
+}
+
+# Ends process $1 and everything it started (an action whose peer never came, or left).
+kill_tree() {
+    for child in $(awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+        kill_tree "$child"
+    done
+    kill "$1" 2>/dev/null
+}
+
 # Poll until the VMM exits: its VmHWM only grows, so the last reading is the peak.
 # Runs the PVTEST-HOST-* requests the guest printed since the last call.
 acted=0
 host_actions() {
     [ "$kind" = pvisor ] || return 0
+    [ -z "${PVTEST_NET:-}" ] || net_actions
     # e2e-grant: the test backend writes and probes the guest's grants (once).
     if [ -z "${probed:-}" ] && grep -q '^PVTEST-HOST-GRANT-PROBE ' "$work/out"; then
         probed=1
@@ -98,6 +157,7 @@ while [ ! -f "$work/status" ]; do
 done
 wait $pipeline
 exec 3>&-
+for job in ${net_jobs:-}; do kill_tree "$job"; done
 echo "PVTEST-VMM-STATS vmm=$kind init_s=${init:-none} hwm_kb=$hwm"
 [ -f "$work/metrics" ] && sed 's/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/' "$work/metrics"
 status=$(cat "$work/status")
