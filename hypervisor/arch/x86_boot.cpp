@@ -82,6 +82,13 @@ std::vector<kvm_cpuid_entry2> vcpu_cpuid(const std::vector<kvm_cpuid_entry2>& su
                 e.ecx |= 1U << 24;
         } else if (e.function == 0xB || e.function == 0x1F) {
             e.edx = apic_id;
+        } else if (e.function == 6) {
+            // No ARAT. With it, Linux makes CPU 0's local APIC timer the tick broadcast device
+            // once the PV timer takes CPU 0's tick, and a broadcast device is never released:
+            // pvcore could then not hand the tick back and unload. Without it the kernel keeps
+            // the PIT as broadcast device (never used: the PV timer does not stop in idle, and
+            // the guest has no C-states deeper than HLT).
+            e.eax &= ~(1U << 2);
         }
         out.push_back(e);
     }

@@ -21,7 +21,8 @@ namespace pvisor {
 void set_long_mode_sregs(kvm_sregs& s, std::uint64_t pml4_gpa, std::uint64_t gdt_gpa);
 
 // KVM's supported CPUID for vCPU `apic_id` of `vcpus`: APIC ids in leaves 1/0xB/0x1F, the
-// hypervisor bit (and TSC-deadline when KVM has it), KVM's leaves kept, pvisor's leaves at PV_CPUID_BASE (pv/pvisor.h).
+// hypervisor bit (and TSC-deadline when KVM has it), ARAT cleared (see the .cpp), KVM's other
+// leaves kept, pvisor's leaves at PV_CPUID_BASE (pv/pvisor.h).
 [[nodiscard]] std::vector<kvm_cpuid_entry2> vcpu_cpuid(const std::vector<kvm_cpuid_entry2>& supported,
                                                        unsigned apic_id, unsigned vcpus,
                                                        bool tsc_deadline);

@@ -1,5 +1,6 @@
 // boot_test.cpp: bzImage header checks, zero page, e820 and the MP table.
 #include "boot/bzimage.hpp"
+#include "arch/x86_boot.hpp"
 #include "boot/mptable.hpp"
 
 #include <pv/pvisor.h>
@@ -89,6 +90,31 @@ TEST(MpTable, ChecksumsAndCounts) {
         // Processor 0 is the enabled BSP.
         EXPECT_EQ(t[16 + 44 + 3], 0x03);
     }
+}
+
+TEST(VcpuCpuid, ApicIdsHypervisorLeavesAndNoArat) {
+    std::vector<kvm_cpuid_entry2> supported(3);
+    supported[0].function = 1;
+    supported[0].ebx = 0xFF000800U; // a stale APIC id in bits 31:24
+    supported[1].function = 6;
+    supported[1].eax = 0x4; // KVM reports ARAT
+    supported[2].function = 0xB;
+    const auto out = vcpu_cpuid(supported, 3, 4, true);
+    auto leaf = [&](std::uint32_t fn) {
+        for (const auto& e : out)
+            if (e.function == fn)
+                return e;
+        ADD_FAILURE() << "no leaf " << fn;
+        return kvm_cpuid_entry2{};
+    };
+    EXPECT_EQ(leaf(1).ebx, 0x03000800U);
+    EXPECT_EQ(leaf(1).ecx, (1U << 31) | (1U << 24));
+    EXPECT_EQ(leaf(6).eax, 0U);
+    EXPECT_EQ(leaf(0xB).edx, 3U);
+    EXPECT_EQ(leaf(PV_CPUID_BASE).ebx, PV_CPUID_SIGNATURE_EBX);
+    EXPECT_EQ(leaf(PV_CPUID_BASE + 2).eax, PV_HCALL_PORT);
+    EXPECT_EQ(leaf(PV_CPUID_BASE + 2).ecx, 4U);
+    EXPECT_EQ(vcpu_cpuid(supported, 0, 1, false)[0].ecx, 1U << 31);
 }
 
 } // namespace
