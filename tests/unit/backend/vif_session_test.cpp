@@ -452,6 +452,7 @@ class NetbackProcess {
             ::waitpid(m_pid, nullptr, 0);
         }
     }
+    [[nodiscard]] pid_t pid() const { return m_pid; }
     NetbackProcess(const NetbackProcess&) = delete;
     NetbackProcess& operator=(const NetbackProcess&) = delete;
     // Sends `sig` (0: none), reaps; the exit status (-1: ended by a signal, or not started).
@@ -528,6 +529,7 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
         const auto frame = send_frame();
         EXPECT_TRUE(receive_frame(pkt.get(), frame)) << read_file(err_path);
         take_tx_response();
+        ::kill(p.pid(), SIGUSR1); // counters now, then again at exit
         status = p.stop();
     });
     t.join();
@@ -541,6 +543,8 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
     EXPECT_NE(err.find("vif1.0.tx_packets 1\n"), std::string::npos) << err;
     EXPECT_NE(err.find("vif1.0.tx_bytes 60\n"), std::string::npos) << err;
     EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
+    const auto first = err.find("vif1.0.session.connects 1\n");
+    EXPECT_NE(err.find("vif1.0.session.connects 1\n", first + 1), std::string::npos) << err;
     // The frontend took one of the two TAP queues: the other was detached without complaint.
     EXPECT_EQ(err.find("not switched"), std::string::npos) << err;
 }
