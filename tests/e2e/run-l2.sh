@@ -9,6 +9,9 @@
 #                                               of KVM's trace when L1 set it up)
 # and does the host actions a pvisor guest asks for, each line once, in order:
 #   PVTEST-HOST-GRANT-PROBE RW RO REVOKED   pvisor-grant-probe on those grant refs (e2e-grant)
+#   PVTEST-HOST-BLK-KILL                  kill -9 pvisor's block backend (pvisor-blkback) and
+#                                         start it again with the same command line
+#                                         (e2e-blk-crash)
 #   PVTEST-HOST-STORE-WRITE PATH VALUE   `pvisor store write PATH VALUE` on the guest's
 #                                        control socket (VALUE: one word)
 #   PVTEST-HOST-NET-PING ADDR COUNT       `ping -c COUNT ADDR` (e2e-net-ping)
@@ -111,6 +114,28 @@ kill_tree() {
     kill "$1" 2>/dev/null
 }
 
+# kill -9 pvisor's block backend, then start it again as pvisor had started it (the same
+# command line; its output joins ours): what an operator does after a backend crash.
+blk_restart() {
+    vmm=$(cat "$work/pid")
+    bpid=$(awk -v p="$vmm" '$4 == p && $2 == "(pvisor-blkback)" { print $1 }' \
+        /proc/[0-9]*/stat 2>/dev/null)
+    if [ -z "$bpid" ] || ! cp "/proc/$bpid/cmdline" "$work/blkback.cmd"; then
+        echo "PVTEST-HOST-ACTION-FAILED blk kill: pvisor ($vmm) has no pvisor-blkback"
+        return
+    fi
+    kill -9 "$bpid"
+    # pvisor's watcher reaps it (and says so); then it is gone from /proc.
+    n=0
+    while [ -d "/proc/$bpid" ] && [ $n -lt 200 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+    echo "PVTEST-HOST-BLK-KILLED pid=$bpid"
+    xargs -0 sh -c 'exec "$@" 2>&1' sh <"$work/blkback.cmd" &
+    blk_jobs="${blk_jobs:-} $!"
+}
+
 # Poll until the VMM exits: its VmHWM only grows, so the last reading is the peak.
 # Runs the PVTEST-HOST-* requests the guest printed since the last call.
 acted=0
@@ -127,6 +152,10 @@ host_actions() {
         else
             echo "PVTEST-HOST-ACTION-FAILED grant probe: $res"
         fi
+    fi
+    if [ -z "${blk_killed:-}" ] && grep -q '^PVTEST-HOST-BLK-KILL' "$work/out"; then
+        blk_killed=1
+        blk_restart
     fi
     total=$(grep -c '^PVTEST-HOST-STORE-WRITE ' "$work/out")
     [ "$total" -gt "$acted" ] || return 0
@@ -157,7 +186,7 @@ while [ ! -f "$work/status" ]; do
 done
 wait $pipeline
 exec 3>&-
-for job in ${net_jobs:-}; do kill_tree "$job"; done
+for job in ${net_jobs:-} ${blk_jobs:-}; do kill_tree "$job"; done
 echo "PVTEST-VMM-STATS vmm=$kind init_s=${init:-none} hwm_kb=$hwm"
 [ -f "$work/metrics" ] && sed 's/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/' "$work/metrics"
 status=$(cat "$work/status")
