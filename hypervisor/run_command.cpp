@@ -2,7 +2,6 @@
 #include "run_command.hpp"
 
 #include "arch/x86_boot.hpp"
-#include "blk_vdev.hpp"
 #include "boot/bzimage.hpp"
 #include "boot/mptable.hpp"
 #include "control_server.hpp"
@@ -22,7 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <functional>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -67,9 +65,7 @@ Result<std::vector<std::uint8_t>> read_file(const std::string& path, std::string
     return data;
 }
 
-void stop_from_console(Vm& vm) {
-    vm.stop_with(kExitStopped, "stopped from the console (Ctrl-])");
-}
+void stop_from_console(Vm& vm) { vm.stop_with(kExitStopped, "stopped from the console (Ctrl-])"); }
 
 // Copies stdin to the UART until `stop_fd` is signalled (only with --console serial). On a
 // terminal, the escape key stops the guest instead of reaching it.
@@ -93,12 +89,11 @@ void serial_input_loop(Vm& vm, bool escape, int stop_fd) {
 // Starts the config store on the guest's store ring and on <control dir>/store.sock. Without
 // a usable socket path the guest still gets its store (warned once on stderr).
 Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
-                                                         const RunOptions& opt, int notify_fd) {
+                                                          const RunOptions& opt, int notify_fd) {
     PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
     PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
     store::StoreConfig cfg;
-    const std::string dir =
-        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ::mkdir(dir.c_str(), 0700); // may exist already; create() reports a real problem
     cfg.socket_path = store::store_socket_path(dir);
     cfg.ring_page = page;
@@ -129,8 +124,7 @@ std::string control_socket_path(const RunOptions& opt) {
 // Without it the guest still runs, with no backends (warned once on stderr).
 std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
                                              store::StoreService& store) {
-    const std::string dir =
-        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ControlConfig cc;
     cc.socket_path = control_socket_path(opt);
     cc.store_socket_path = store::store_socket_path(dir);
@@ -165,25 +159,6 @@ int check_disks(const RunOptions& opt) {
     return kExitPoweroff;
 }
 
-// What pvisor does when a backend process dies on its own: each device it served gets its
-// backend state Closed in the store (the guest's frontend stops using the rings and keeps
-// its pending work), until a backend started again with the same arguments reconnects.
-std::function<void()> backends_gone(store::StoreService& store, std::string type,
-                                    std::vector<unsigned> devids) {
-    return [&store, type = std::move(type), devids = std::move(devids)] {
-        store.with_store([&](store::Store& s) {
-            for (const unsigned devid : devids)
-                if (!s.backend_gone(PV_DOMID_GUEST, type, devid).ok())
-                    std::fprintf(stderr, "pvisor: %s %u: no backend state to close\n", type.c_str(),
-                                 devid);
-        });
-        std::fprintf(stderr,
-                     "pvisor: %zu %s device(s) set Closed; a backend started again with the "
-                     "same arguments reconnects them\n",
-                     devids.size(), type.c_str());
-    };
-}
-
 // Writes each disk's store nodes, then starts the one pvisor-blkback serving them all.
 Result<std::unique_ptr<BackendProcess>> start_disks(const RunOptions& opt,
                                                     store::StoreService& store,
@@ -206,15 +181,11 @@ Result<std::unique_ptr<BackendProcess>> start_disks(const RunOptions& opt,
         return Errc::io_error;
     }
     std::vector<std::string> specs;
-    std::vector<unsigned> devids;
-    for (unsigned i = 0; i < opt.disks.size(); ++i) {
-        specs.push_back(opt.disks[i].spec);
-        devids.push_back(backend::blk_devid(i));
-    }
+    for (const DiskOption& d : opt.disks)
+        specs.push_back(d.spec);
     std::string why;
     auto proc = BackendProcess::spawn(kBlkBackend, BackendProcess::locate(kBlkBackend, opt.blkback),
-                                      backend_args(control_socket, "--disk", specs), why,
-                                      backends_gone(store, "vbd", devids));
+                                      backend_args(control_socket, "--disk", specs), why);
     if (!proc.ok())
         std::fprintf(stderr, "pvisor: --disk: cannot start the block backend: %s\n", why.c_str());
     return proc;
@@ -242,15 +213,11 @@ Result<std::unique_ptr<BackendProcess>> start_nets(const RunOptions& opt,
         return Errc::io_error;
     }
     std::vector<std::string> specs;
-    std::vector<unsigned> devids;
-    for (unsigned i = 0; i < opt.nets.size(); ++i) {
-        specs.push_back(opt.nets[i].spec);
-        devids.push_back(i);
-    }
+    for (const NetOption& n : opt.nets)
+        specs.push_back(n.spec);
     std::string why;
     auto proc = BackendProcess::spawn(kNetBackend, BackendProcess::locate(kNetBackend, opt.netback),
-                                      backend_args(control_socket, "--net", specs), why,
-                                      backends_gone(store, "vif", devids));
+                                      backend_args(control_socket, "--net", specs), why);
     if (!proc.ok())
         std::fprintf(stderr, "pvisor: --net: cannot start the network backend: %s\n", why.c_str());
     return proc;
@@ -361,8 +328,8 @@ int run_guest(const RunOptions& opt) {
             return fail(opt.initrd, why);
         initrd = std::move(*r);
     }
-    const std::uint64_t need =
-        kKernelGpa + std::max<std::uint64_t>(kernel->size(), info->init_size) + initrd.size();
+    const std::uint64_t need = kKernelGpa + std::max<std::uint64_t>(kernel->size(), info->init_size) +
+                               initrd.size();
     if (opt.memory_bytes < need)
         return fail("--memory " + std::to_string(opt.memory_bytes >> 20) + "M",
                     "memory too small for kernel and initrd");

@@ -94,8 +94,7 @@ std::vector<std::string> backend_args(const std::string& control_socket, const s
 Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendKind& kind,
                                                               const std::string& exe,
                                                               const std::vector<std::string>& args,
-                                                              std::string& why,
-                                                              std::function<void()> on_death) {
+                                                              std::string& why) {
     std::vector<std::string> all{exe};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -130,13 +129,12 @@ Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendKind&
     }
     std::fprintf(stderr, "pvisor: started %s (pid %d): %s\n", kind.name, pid, line.c_str());
     return std::unique_ptr<BackendProcess>(
-        new BackendProcess(kind, pid, std::move(pidfd), std::move(stop), std::move(on_death)));
+        new BackendProcess(kind, pid, std::move(pidfd), std::move(stop)));
 }
 
-BackendProcess::BackendProcess(const BackendKind& kind, pid_t pid, UniqueFd pidfd, UniqueFd stop,
-                               std::function<void()> on_death)
+BackendProcess::BackendProcess(const BackendKind& kind, pid_t pid, UniqueFd pidfd, UniqueFd stop)
     : m_kind(kind), m_pid(pid), m_pidfd(std::move(pidfd)), m_stop(std::move(stop)),
-      m_on_death(std::move(on_death)), m_watcher([this] { watch(); }) {}
+      m_watcher([this] { watch(); }) {}
 
 std::string BackendProcess::reap() {
     siginfo_t si{};
@@ -156,8 +154,6 @@ void BackendProcess::watch() {
     const std::string how = reap();
     std::fprintf(stderr, "pvisor: %s (pid %d) ended: %s; the guest's %s have no backend\n",
                  m_kind.name, m_pid, how.c_str(), m_kind.serves);
-    if (m_on_death)
-        m_on_death();
 }
 
 BackendProcess::~BackendProcess() {

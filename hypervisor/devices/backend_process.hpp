@@ -6,7 +6,6 @@
 #include "unique_fd.hpp"
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
 #include <sys/types.h>
@@ -35,12 +34,10 @@ class BackendProcess {
     // Where the executable is: `given` (--blkback/--netback) if not empty; else next to
     // this executable (/proc/self/exe) if there is one; else the bare name, for $PATH.
     [[nodiscard]] static std::string locate(const BackendKind& kind, const std::string& given);
-    // Starts `exe` with `args` (after argv[0]) and logs the command line. `on_death` runs on
-    // the watcher thread when the process ends on its own (crash, kill -9, exit), never when
-    // the destructor stopped it: pvisor closes the backend's devices in the store there.
+    // Starts `exe` with `args` (after argv[0]) and logs the command line.
     [[nodiscard]] static Result<std::unique_ptr<BackendProcess>>
     spawn(const BackendKind& kind, const std::string& exe, const std::vector<std::string>& args,
-          std::string& why, std::function<void()> on_death = {});
+          std::string& why);
     ~BackendProcess();
     BackendProcess(const BackendProcess&) = delete;
     BackendProcess& operator=(const BackendProcess&) = delete;
@@ -50,8 +47,7 @@ class BackendProcess {
     [[nodiscard]] bool exited() const noexcept { return m_reaped.load(); }
 
   private:
-    BackendProcess(const BackendKind& kind, pid_t pid, UniqueFd pidfd, UniqueFd stop,
-                   std::function<void()> on_death);
+    BackendProcess(const BackendKind& kind, pid_t pid, UniqueFd pidfd, UniqueFd stop);
     void watch();
     // Reaps the process; its status as text ("exit status N", "killed by SIGKILL").
     [[nodiscard]] std::string reap();
@@ -60,7 +56,6 @@ class BackendProcess {
     pid_t m_pid;
     UniqueFd m_pidfd;
     UniqueFd m_stop; // eventfd: the destructor ends the watcher
-    std::function<void()> m_on_death;
     std::atomic<bool> m_reaped{false};
     std::thread m_watcher; // last: started after everything it reads is set
 };

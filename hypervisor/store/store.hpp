@@ -86,12 +86,6 @@ class Store {
     // state = Initialising; owned by the backend, readable by the guest).
     [[nodiscard]] XsStatus add_device(DomId domid, std::string_view type, unsigned devid,
                                       DomId backend = 0);
-    // The device's backend process died without closing it (kill -9, crash): its backend
-    // state becomes Closed, as the backend would have written, so the frontend stops using
-    // the rings and waits for a restarted backend's InitWait. ENOENT: no such device;
-    // nothing written (and no watch fired) when the state already says Closed.
-    [[nodiscard]] XsStatus backend_gone(DomId domid, std::string_view type, unsigned devid,
-                                        DomId backend = 0);
 
     [[nodiscard]] std::optional<WatchEvent> pop_event(ConnId c);
     [[nodiscard]] bool has_events(ConnId c) const;

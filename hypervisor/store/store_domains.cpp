@@ -103,16 +103,4 @@ XsStatus Store::add_device(DomId domid, std::string_view type, unsigned devid, D
     return {};
 }
 
-XsStatus Store::backend_gone(DomId domid, std::string_view type, unsigned devid, DomId backend) {
-    const std::string state = domain_path(backend) + "/backend/" + std::string(type) + "/" +
-                              std::to_string(domid) + "/" + std::to_string(devid) + "/state";
-    const Node* node = m_tree.find(state);
-    if (node == nullptr)
-        return XsErr::enoent;
-    const std::string closed = std::to_string(XenbusStateClosed);
-    if (node->value != closed)
-        admin_put(state, closed, node->perms);
-    return {};
-}
-
 } // namespace pvisor::store

@@ -4,10 +4,7 @@
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 
-#include <atomic>
-#include <chrono>
 #include <gtest/gtest.h>
-#include <thread>
 
 namespace pvisor {
 namespace {
@@ -72,26 +69,6 @@ TEST(BlkbackArgs, ControlThenDisksInOrder) {
               (std::vector<std::string>{"--control", "/run/c/guest.ctl", "--disk", "a.img,ro",
                                         "--disk", "b.img"}));
     EXPECT_EQ(BackendProcess::locate(kBlkBackend, "/opt/bb"), "/opt/bb");
-}
-
-// on_death runs once when the backend ends on its own, and never for one pvisor stops.
-TEST(BackendProcessDeath, OnDeathRunsWhenTheProcessEndsOnItsOwnOnly) {
-    std::atomic<int> deaths{0};
-    std::string why;
-    auto dies = BackendProcess::spawn(kBlkBackend, "/bin/sh", {"-c", "exit 3"}, why,
-                                      [&deaths] { ++deaths; });
-    ASSERT_TRUE(dies.ok()) << why;
-    for (int i = 0; i < 500 && !(*dies)->exited(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    EXPECT_TRUE((*dies)->exited());
-    dies->reset(); // joins the watcher: on_death has run by now
-    EXPECT_EQ(deaths.load(), 1);
-
-    auto stopped = BackendProcess::spawn(kBlkBackend, "/bin/sh", {"-c", "exec sleep 30"}, why,
-                                         [&deaths] { ++deaths; });
-    ASSERT_TRUE(stopped.ok()) << why;
-    stopped->reset(); // SIGTERM from the destructor
-    EXPECT_EQ(deaths.load(), 1);
 }
 
 class BlkStoreNodesTest : public ::testing::Test {

@@ -189,23 +189,6 @@ TEST_F(StoreEngineTest, AddDeviceCreatesBothEndsWithHandshakeKeys) {
     EXPECT_EQ(store.add_device(1, "vbd", 51712).error(), XsErr::eexist);
 }
 
-TEST_F(StoreEngineTest, BackendGoneClosesTheBackendStateOnceAndFiresTheGuestsWatch) {
-    ASSERT_TRUE(store.add_device(1, "vif", 0).ok());
-    const std::string back = "/local/domain/0/backend/vif/1/0/state";
-    ASSERT_TRUE(store.write(dom0, 0, back, "4").ok());
-    ASSERT_TRUE(store.watch(g1, back, "be").ok());
-    (void)events(g1);
-    ASSERT_TRUE(store.backend_gone(1, "vif", 0).ok());
-    EXPECT_EQ(*store.read(g1, 0, back), "6");
-    EXPECT_EQ(events(g1), (std::vector<WatchEvent>{{back, "be"}}));
-    // Already Closed: nothing written, no event. The guest still only reads it.
-    ASSERT_TRUE(store.backend_gone(1, "vif", 0).ok());
-    EXPECT_TRUE(events(g1).empty());
-    EXPECT_EQ(store.write(g1, 0, back, "4").error(), XsErr::eacces);
-    EXPECT_EQ(store.backend_gone(1, "vif", 7).error(), XsErr::enoent);
-    EXPECT_EQ(store.backend_gone(2, "vbd", 51712).error(), XsErr::enoent);
-}
-
 TEST_F(StoreEngineTest, TransactionIsPrivateUntilCommit) {
     auto tx = store.transaction_start(g1);
     ASSERT_TRUE(tx.ok());
