@@ -46,7 +46,7 @@ fi
 scenario=$(arg scenario)
 input=
 [ -f "/scenarios/$scenario.input" ] && input=/scenarios/$scenario.input
-# A network scenario: its runs ("ROLE NETSPEC" lines) go through net-host.sh, which sets up
+# A network scenario: its runs ("NETSPEC [ARG...]" lines) go through net-host.sh, which sets up
 # the bridge their TAPs join; TAP and bridge drivers first (dependencies first).
 runner=/run-l2.sh
 if [ -f "/scenarios/$scenario.nets" ]; then

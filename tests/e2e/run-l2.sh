@@ -24,7 +24,10 @@
 #
 # A PV disk for pvisor comes in the environment: PVTEST_DISK=PATH[,ro] becomes --disk.
 # So does a network interface (net-host.sh): PVTEST_NET=SPEC becomes --net SPEC, and
-# PVTEST_ROLE=R the guest's pvtest.role=R.
+# PVTEST_L2_ARGS=WORDS more of the guest's kernel command line (pvtest.role=a, ...).
+# Several guests at once (net-host.sh) must not wait for each other forever: with
+# PVTEST_INIT_TIMEOUT=S the VMM is stopped (SIGTERM) if its guest printed no PVTEST-INIT
+# within S seconds, with PVTEST_PEER_END=FILE once FILE (another run ended) is 90 s old.
 #
 # usage: run-l2.sh qemu|pvisor VMM_BINARY KERNEL INITRD SCENARIO VCPUS [INPUT_FILE]
 set -u
@@ -33,7 +36,7 @@ kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
 work=$(mktemp -d)
 mkfifo "$work/in"
 cmdline="panic=-1 quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
-cmdline="$cmdline${PVTEST_ROLE:+ pvtest.role=$PVTEST_ROLE}"
+cmdline="$cmdline${PVTEST_L2_ARGS:+ $PVTEST_L2_ARGS}"
 case $kind in
 qemu)
     # The stand-in and the benchmark's reference: QEMU microvm on the same KVM.
@@ -167,6 +170,28 @@ host_actions() {
     acted=$total
 }
 
+# Stops the VMM (once) for the reason in $1; the runner sees the reason and the VMM's exit.
+stop_vmm() {
+    [ -z "${stopped:-}" ] || return 0
+    stopped=1
+    echo "PVTEST-HOST-ACTION-FAILED $1: VMM stopped"
+    kill -TERM "$(cat "$work/pid")" 2>/dev/null
+}
+
+# PVTEST_INIT_TIMEOUT and PVTEST_PEER_END (see the header).
+watch_peers() {
+    t=$(now)
+    if [ -n "${PVTEST_INIT_TIMEOUT:-}" ] && [ -z "$init" ] &&
+        [ "$(echo "$start $t $PVTEST_INIT_TIMEOUT" | awk '{ print ($2 - $1 > $3) }')" = 1 ]; then
+        stop_vmm "the guest printed nothing in $PVTEST_INIT_TIMEOUT s"
+    fi
+    if [ -n "${PVTEST_PEER_END:-}" ] && [ -f "$PVTEST_PEER_END" ]; then
+        peer_end=${peer_end:-$t}
+        [ "$(echo "$peer_end $t" | awk '{ print ($2 - $1 > 90) }')" = 0 ] ||
+            stop_vmm "another guest of this run ended 90 s ago"
+    fi
+}
+
 hwm=0 init= fed=
 while [ ! -f "$work/status" ]; do
     pid=$(cat "$work/pid" 2>/dev/null)
@@ -182,6 +207,7 @@ while [ ! -f "$work/status" ]; do
         fed=1
     fi
     host_actions
+    watch_peers
     sleep 0.05
 done
 wait $pipeline
