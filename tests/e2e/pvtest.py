@@ -47,7 +47,11 @@ SCENARIOS = {
                                      'watch': lambda ctx: 'fired',
                                      'handshake': lambda ctx: '1,3,4,6'}},
     'bench': {'vcpus': 1},
-    'demo': {'vcpus': 2, 'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n'},
+    # scripts/demo: a PV disk and a PV network interface on the bridge of the net scenarios.
+    'demo': {'vcpus': 2, 'disk_mb': 64, 'nets': [('tap=pvtap0,bridge=pvbr0', '')],
+             'input': 'echo "hello from $(cat /proc/sys/kernel/hostname)"; uptime\n',
+             'values': {'blk_round_trip': lambda ctx: 'ok' if ctx.vmms == ['pvisor'] else None,
+                        'net_ping': lambda ctx: 'ok' if ctx.vmms == ['pvisor'] else None}},
     # PV block (issue 4; scenarios/blk_*.sh). 'disk_mb': a fresh sparse image of that size
     # (or --disk PATH[,ro]) given to pvisor as --disk; on the nested platform it is L1's
     # virtio disk /dev/vda and L1 hands that to pvisor. 'disk_ro' attaches it read-only,
