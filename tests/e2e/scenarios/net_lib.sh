@@ -20,6 +20,7 @@
 # lengths used, computed with the busybox that pvtest.py packs (also the L1 host's):
 #   268435456 (256 MiB) bac1c19903fe16ecf250892bb49c88a948a7a528218f6973f3c7b2c326b486ce
 #   67108864  (64 MiB)  10288c91b8fab893babbaf13cad5e4af7fac195e1daae26d15b3bb9663f66a56
+#   16777216  (16 MiB)  b72224397abe9ff4631514f55015d5c5fa40fa277bc7cba334bbbd2628adc869
 NET_HOST=10.99.0.1
 NET_SEED=/tmp/net-seed
 NET_SEED_LEN=1048573
@@ -65,6 +66,7 @@ net_expected_sum() {
     case $1 in
     268435456) echo bac1c19903fe16ecf250892bb49c88a948a7a528218f6973f3c7b2c326b486ce ;;
     67108864) echo 10288c91b8fab893babbaf13cad5e4af7fac195e1daae26d15b3bb9663f66a56 ;;
+    16777216) echo b72224397abe9ff4631514f55015d5c5fa40fa277bc7cba334bbbd2628adc869 ;;
     *) echo "no digest for $1 bytes" ;;
     esac
 }
