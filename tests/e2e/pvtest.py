@@ -526,6 +526,13 @@ def check(ctx, scenario, console, platform_status):
         for key, value in counters:
             if key != 'session.connects' and value != '0':
                 errors.append(f'pvisor-netback {key}={value}, expected 0')
+        # Started by pvisor, alive while the guest ran, stopped by pvisor's SIGTERM (exit 0).
+        for died in re.findall(r'pvisor: pvisor-netback \(pid \d+\) ended: ([^\n;]*)', console):
+            errors.append(f'pvisor-netback ended while the guest ran: {died}')
+        stopped = console.count('pvisor: pvisor-netback stopped (exit status 0)')
+        if stopped != len(ctx.vmms) * guests:
+            errors.append(f'pvisor-netback stopped cleanly {stopped} times, expected '
+                          f'{len(ctx.vmms) * guests}')
     if 'output' in spec and not re.search(rf"^{re.escape(spec['output'])}$", console, re.M):
         errors.append(f'console output {spec["output"]!r} missing')
     return errors
