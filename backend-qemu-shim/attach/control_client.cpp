@@ -28,6 +28,8 @@ Errc errno_errc(std::int32_t status) {
         return Errc::protocol_error;
     case EISCONN:
         return Errc::busy;
+    case EOPNOTSUPP:
+        return Errc::not_supported;
     default:
         return Errc::io_error;
     }
@@ -118,6 +120,21 @@ Status ControlClient::unbind(std::uint32_t port) {
     ctl::PortRequest req{ctl::request_header(ctl::Op::unbind, m_seq++, sizeof req), port, 0};
     PV_TRY_ASSIGN(r, exchange(m_fd.get(), req, ctl::Op::unbind, m_last_status));
     return body<ctl::Reply>(r).ok() ? Status{} : Status{Errc::protocol_error};
+}
+
+Result<PinJournal> ControlClient::pin_journal() {
+    static_assert(PinJournal::kBitsPerRef == ctl::kPinJournalBitsPerRef);
+    static_assert(PinJournal::bytes_for(ctl::kPinJournalEntries) == ctl::kPinJournalBytes);
+    ctl::PinJournalRequest req{ctl::request_header(ctl::Op::pin_journal, m_seq++, sizeof req)};
+    PV_TRY_ASSIGN(r, exchange(m_fd.get(), req, ctl::Op::pin_journal, m_last_status));
+    PV_TRY_ASSIGN(j, body<ctl::PinJournalReply>(r));
+    if (r.fds.size() != 1 || j.bits_per_ref != PinJournal::kBitsPerRef ||
+        j.bytes != PinJournal::bytes_for(j.nr_entries))
+        return Errc::protocol_error;
+    auto journal = PinJournal::map(std::move(r.fds.front()), j.nr_entries);
+    if (!journal.ok() && journal.error() == Errc::invalid_argument)
+        return Errc::protocol_error;
+    return journal;
 }
 
 } // namespace pvisor::backend

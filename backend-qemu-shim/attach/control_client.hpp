@@ -2,6 +2,7 @@
 #pragma once
 
 #include "guest_memory.hpp"
+#include "pin_journal.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
 
@@ -27,7 +28,8 @@ struct BoundPort {
 };
 
 // One control connection. Requests are synchronous; not thread-safe. When it closes (or the
-// process dies) pvisor unbinds every port it bound.
+// process dies) pvisor unbinds every port it bound and clears the grant flags its pin journal
+// names: keep the connection open as long as any GrantTableView using that journal pins.
 class ControlClient {
   public:
     // Errc::not_found: no socket at `path`; io_error: nobody listening.
@@ -38,6 +40,10 @@ class ControlClient {
     [[nodiscard]] Result<std::vector<std::uint64_t>> grant_frames();
     [[nodiscard]] Result<BoundPort> bind(std::uint32_t port);
     [[nodiscard]] Status unbind(std::uint32_t port);
+    // This connection's pin journal (the same one each time it is asked for), to hand to
+    // GrantTableView::use_journal. Errc::not_supported: pvisor predates pin journals; the
+    // backend then works without one (flags it holds when it dies stay set).
+    [[nodiscard]] Result<PinJournal> pin_journal();
     // The errno of the last refused request (negative), for messages.
     [[nodiscard]] std::int32_t last_status() const { return m_last_status; }
 

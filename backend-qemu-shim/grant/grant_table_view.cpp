@@ -87,7 +87,7 @@ Result<GrantTableView> GrantTableView::create(const GuestMemory& mem,
 
 GrantTableView::GrantTableView(GrantTableView&& o) noexcept
     : m_mem(o.m_mem), m_frames(std::move(o.m_frames)), m_self(o.m_self),
-      m_pins_by_ref(std::move(o.m_pins_by_ref)) {
+      m_journal(std::exchange(o.m_journal, nullptr)), m_pins_by_ref(std::move(o.m_pins_by_ref)) {
     for (std::size_t i = 0; i < kGrantRefusalCount; ++i)
         m_refused[i].store(o.m_refused[i].load());
     m_pins.store(o.m_pins.load());
@@ -98,6 +98,16 @@ std::uint64_t GrantTableView::refused_total() const noexcept {
     for (const auto& c : m_refused)
         n += c.load(std::memory_order_relaxed);
     return n;
+}
+
+Status GrantTableView::use_journal(PinJournal& journal) {
+    if (journal.nr_entries() < nr_entries())
+        return Errc::invalid_argument;
+    std::lock_guard lock(m_lock);
+    if (!m_pins_by_ref.empty())
+        return Errc::busy;
+    m_journal = &journal;
+    return {};
 }
 
 std::size_t GrantTableView::pinned_refs() const {
@@ -161,8 +171,16 @@ Result<GrantPin> GrantTableView::pin(pv_grant_ref ref, GrantUse use) {
     std::uint64_t gpa = 0;
     if (it == m_pins_by_ref.end() ||
         (use == GrantUse::write ? it->second.writers : it->second.readers) == 0) {
-        PV_TRY_ASSIGN(claimed, claim_entry(ref, flag, use));
-        gpa = claimed;
+        // Journal first: a crash between the two leaves a bit without a flag, never the reverse.
+        if (m_journal != nullptr)
+            m_journal->mark(ref, use == GrantUse::write);
+        auto claimed = claim_entry(ref, flag, use);
+        if (!claimed.ok()) {
+            if (m_journal != nullptr)
+                m_journal->clear(ref, use == GrantUse::write);
+            return claimed.error();
+        }
+        gpa = *claimed;
         if (it == m_pins_by_ref.end())
             it = m_pins_by_ref.emplace(ref, PinState{0, 0, gpa}).first;
     }
@@ -180,8 +198,11 @@ void GrantTableView::unpin(pv_grant_ref ref, GrantUse use) noexcept {
     if (it == m_pins_by_ref.end())
         return;
     std::uint32_t& n = use == GrantUse::write ? it->second.writers : it->second.readers;
-    if (--n == 0)
+    if (--n == 0) {
         release_flag(ref, flag_for(use));
+        if (m_journal != nullptr)
+            m_journal->clear(ref, use == GrantUse::write);
+    }
     if (it->second.readers == 0 && it->second.writers == 0)
         m_pins_by_ref.erase(it);
 }

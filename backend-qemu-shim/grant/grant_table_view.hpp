@@ -2,6 +2,7 @@
 #pragma once
 
 #include "guest_memory.hpp"
+#include "pin_journal.hpp"
 #include "result.hpp"
 
 #include <array>
@@ -89,6 +90,12 @@ class GrantTableView {
     GrantTableView& operator=(const GrantTableView&) = delete;
     ~GrantTableView() = default;
 
+    // Records every in-use flag this view sets in `journal` from now on (pvisor clears the
+    // recorded flags if this process dies). Call before the first pin; the journal outlives
+    // the view. Errc::invalid_argument: the journal covers fewer refs than the table;
+    // Errc::busy: pins are held. Without a journal the view works as before.
+    [[nodiscard]] Status use_journal(PinJournal& journal);
+
     // Pins ref for `use`; refused grants return Errc::permission_denied (or bad_address for a
     // frame outside RAM) and count under their reason.
     [[nodiscard]] Result<GrantPin> pin(pv_grant_ref ref, GrantUse use);
@@ -135,7 +142,8 @@ class GrantTableView {
     const GuestMemory* m_mem;         // not owned: the guest memory outlives the table view
     std::vector<std::byte*> m_frames; // SAFETY: each a 4 KiB page inside m_mem's mapping
     pv_domid m_self;
-    mutable std::mutex m_lock; // guards m_pins_by_ref (pin counts and the cached frames)
+    PinJournal* m_journal = nullptr; // not owned; outlives the view; updated under m_lock
+    mutable std::mutex m_lock;       // guards m_pins_by_ref (pin counts and the cached frames)
     std::unordered_map<pv_grant_ref, PinState> m_pins_by_ref;
     std::array<std::atomic<std::uint64_t>, kGrantRefusalCount> m_refused{};
     std::atomic<std::uint64_t> m_pins{0};

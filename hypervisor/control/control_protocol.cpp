@@ -36,6 +36,8 @@ std::size_t request_size(Op op) {
         return sizeof(AttachRequest);
     case Op::grant_frames:
         return sizeof(GrantFramesRequest);
+    case Op::pin_journal:
+        return sizeof(PinJournalRequest);
     case Op::bind:
     case Op::unbind:
         return sizeof(PortRequest);
@@ -44,7 +46,7 @@ std::size_t request_size(Op op) {
 }
 
 bool known_op(std::uint16_t op) {
-    return op >= 1 && op <= 4;
+    return op >= 1 && op <= static_cast<std::uint16_t>(Op::pin_journal);
 }
 
 // A store path below backend/: [A-Za-z0-9/_-], no "//", no trailing '/'.

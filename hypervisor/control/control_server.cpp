@@ -170,6 +170,8 @@ void ControlServer::handle(Client& c, const Request& req) {
         return do_bind(c, req);
     case Op::unbind:
         return do_unbind(c, req);
+    case Op::pin_journal:
+        return do_pin_journal(c, req);
     case Op::attach:
         return;
     }
@@ -263,6 +265,46 @@ void ControlServer::do_unbind(Client& c, const Request& req) {
     reply_status(c, Op::unbind, req.seq, 0);
 }
 
+void ControlServer::do_pin_journal(Client& c, const Request& req) {
+    if (!c.journal) {
+        auto j = HostPinJournal::create();
+        if (!j.ok())
+            return reply_status(c, Op::pin_journal, req.seq, -ENOMEM);
+        c.journal = std::make_unique<HostPinJournal>(std::move(j).value());
+        m_counters.pin_journals.fetch_add(1);
+    }
+    PinJournalReply r{};
+    r.r.hdr = reply_header(Op::pin_journal, req.seq, sizeof r);
+    r.r.nfds = 1;
+    r.nr_entries = kPinJournalEntries;
+    r.bits_per_ref = kPinJournalBitsPerRef;
+    r.bytes = kPinJournalBytes;
+    const int fd = c.journal->fd();
+    (void)send_datagram(c.sock.get(), bytes_of(r), std::span<const int>(&fd, 1));
+}
+
+// The backend on `fd` is gone: what Xen does with a dead domain's maptrack. Flags another
+// connected backend's journal names stay (all backends are domain 0 in the entries). A backend
+// pinning, right now, a ref the gone one also held may see its flag cleared once; frontends
+// grant each page to one device, so two backends never share a ref.
+void ControlServer::release_pins(int fd, const Client& c) {
+    std::vector<const HostPinJournal*> live;
+    for (const auto& [other_fd, other] : m_clients)
+        if (other_fd != fd && other->journal)
+            live.push_back(other->journal.get());
+    const std::vector<std::uint64_t> frames = m_pv.grant_frame_gpas();
+    const PinRelease r = c.journal->release(live, frames, m_mem);
+    m_counters.pins_released.fetch_add(r.released);
+    m_counters.pins_shared.fetch_add(r.shared);
+    m_counters.pins_stale.fetch_add(r.stale);
+    m_counters.pins_bad_ref.fetch_add(r.bad_ref);
+    if (r.released + r.shared + r.stale + r.bad_ref != 0)
+        log("backend on fd " + std::to_string(fd) + " left " + std::to_string(r.released) +
+            " grant flag(s) set: cleared (" + std::to_string(r.shared) + " kept for other " +
+            "backends, " + std::to_string(r.stale) + " already clear, " +
+            std::to_string(r.bad_ref) + " bad refs)");
+}
+
 void ControlServer::close_client(int fd) {
     auto it = m_clients.find(fd);
     if (it == m_clients.end())
@@ -271,6 +313,9 @@ void ControlServer::close_client(int fd) {
     for (auto& [port, b] : c.ports)
         release_port(port, b);
     m_loop->unwatch(fd);
+    // Before the store writes: the frontend that then sees Closing can end access at once.
+    if (c.journal)
+        release_pins(fd, c);
     if (c.attached) {
         log("backend on fd " + std::to_string(fd) + " closed; unbound " +
             std::to_string(c.ports.size()) + " port(s)");
@@ -293,6 +338,11 @@ void ControlServer::append_counters(std::string& out) const {
     line("clients_closed", m_counters.clients_closed.load());
     line("requests", m_counters.requests.load());
     line("raises", m_counters.raises.load());
+    line("pin_journals", m_counters.pin_journals.load());
+    line("pins_released", m_counters.pins_released.load());
+    line("pins_shared", m_counters.pins_shared.load());
+    line("pins_stale", m_counters.pins_stale.load());
+    line("pins_bad_ref", m_counters.pins_bad_ref.load());
     for (std::size_t f = 1; f < kFaultCount; ++f)
         line("faults." + std::string(fault_name(static_cast<Fault>(f))),
              m_counters.faults[f].load());

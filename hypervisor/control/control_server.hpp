@@ -3,6 +3,7 @@
 
 #include "control_protocol.hpp"
 #include "event_loop.hpp"
+#include "host_pin_journal.hpp"
 #include "pv_services.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
@@ -34,11 +35,17 @@ struct ControlCounters {
     std::atomic<std::uint64_t> clients_closed{0};
     std::atomic<std::uint64_t> requests{0};
     std::atomic<std::uint64_t> raises{0};
+    std::atomic<std::uint64_t> pin_journals{0};  // journals handed out (one per connection)
+    std::atomic<std::uint64_t> pins_released{0}; // grant flags a gone backend left, cleared
+    std::atomic<std::uint64_t> pins_shared{0};   // ... left set: a connected backend holds them
+    std::atomic<std::uint64_t> pins_stale{0};    // journal bits whose flag was already clear
+    std::atomic<std::uint64_t> pins_bad_ref{0};  // journal bits naming no placed grant entry
     std::array<std::atomic<std::uint64_t>, ctl::kFaultCount> faults{};
 };
 
 // Owns the listening socket, its own epoll thread and every client. A client's bound ports
-// are unbound when its connection closes for any reason (exit, crash, kill -9).
+// are unbound, and the grant flags its pin journal names are cleared, when its connection
+// closes for any reason (exit, crash, kill -9).
 class ControlServer {
   public:
     static Result<std::unique_ptr<ControlServer>> create(PvServices& pv, const GuestMemory& mem,
@@ -65,6 +72,7 @@ class ControlServer {
         bool attached = false;
         std::string device;
         std::map<std::uint32_t, Binding> ports;
+        std::unique_ptr<HostPinJournal> journal; // after PIN_JOURNAL
     };
 
     ControlServer(PvServices& pv, const GuestMemory& mem, ControlConfig config)
@@ -79,6 +87,8 @@ class ControlServer {
     void do_grant_frames(Client& c, const ctl::Request& req);
     void do_bind(Client& c, const ctl::Request& req);
     void do_unbind(Client& c, const ctl::Request& req);
+    void do_pin_journal(Client& c, const ctl::Request& req);
+    void release_pins(int fd, const Client& c);
     void reply_status(Client& c, ctl::Op op, std::uint32_t seq, std::int32_t status);
     void release_port(std::uint32_t port, Binding& b);
     void log(const std::string& line);

@@ -22,6 +22,8 @@ enum class Op : std::uint16_t {
     grant_frames = 2, // -> GrantFramesReply
     bind = 3,         // -> BindReply + notify eventfd + raise eventfd
     unbind = 4,       // -> Reply
+    pin_journal = 5,  // -> PinJournalReply + journal memfd (since this op; older pvisor:
+                      //    -EOPNOTSUPP, and the backend runs without a journal)
 };
 
 struct Header {
@@ -43,6 +45,12 @@ struct AttachRequest {
 static_assert(sizeof(AttachRequest) == 144);
 
 struct GrantFramesRequest {
+    Header hdr;
+};
+
+// PIN_JOURNAL: asks for this connection's pin journal (see PinJournalReply). Asking again
+// hands out the same journal.
+struct PinJournalRequest {
     Header hdr;
 };
 
@@ -104,6 +112,33 @@ struct BindReply {
     std::uint32_t reserved;
 };
 static_assert(sizeof(BindReply) == 32);
+
+// The pin journal: a memfd of `bytes` bytes (sealed against shrinking and growing) that the
+// backend maps MAP_SHARED and keeps, per grant ref r < nr_entries, kPinJournalBitsPerRef bits
+// in little-endian u64 word r / 32: bit 2 * (r % 32) is set while the backend holds
+// GTF_reading in entry r, bit 2 * (r % 32) + 1 while it holds GTF_writing. The backend sets a
+// bit (atomic OR) before the cmpxchg that sets the flag in the guest's entry and clears it
+// (atomic AND) after it cleared the flag, so the journal always covers the flags it holds.
+// When the connection closes (exit, crash, kill -9), pvisor clears every flag the journal
+// names in the guest's grant table, except flags another still-connected backend's journal
+// also names: Xen's hypervisor does the same with the maptrack of a domain that died. The
+// journal is backend-written and untrusted: pvisor range-checks every ref against the
+// placed grant frames and never reads anything else from it.
+inline constexpr std::uint32_t kPinJournalBitsPerRef = 2;
+inline constexpr std::uint32_t kPinJournalRefsPerWord = 64 / kPinJournalBitsPerRef;
+inline constexpr std::uint32_t kPinJournalEntries = kMaxGrantFrames * 512;
+inline constexpr std::uint64_t kPinJournalBytes =
+    (kPinJournalEntries / kPinJournalRefsPerWord) * sizeof(std::uint64_t);
+static_assert(kPinJournalBytes == 8192);
+
+// fds: [0] the journal memfd.
+struct PinJournalReply {
+    Reply r;
+    std::uint32_t nr_entries;   // refs the journal covers (kPinJournalEntries)
+    std::uint32_t bits_per_ref; // kPinJournalBitsPerRef
+    std::uint64_t bytes;        // memfd size; whole u64 words
+};
+static_assert(sizeof(PinJournalReply) == 40);
 
 // The largest datagram either side accepts.
 inline constexpr std::uint32_t kMaxMessage = sizeof(GrantFramesReply);

@@ -5,7 +5,9 @@
 #include <array>
 #include <atomic>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <thread>
+#include <unistd.h>
 
 namespace pvisor::backend {
 namespace {
@@ -38,6 +40,75 @@ TEST_F(GrantTest, PinSetsInUseFlagAndReleaseClearsIt) {
     EXPECT_EQ(grants.pinned_refs(), 0U);
     EXPECT_TRUE(guest.end_access(ref));
     EXPECT_EQ(grants.refused_total(), 0U);
+}
+
+// A journal memfd as pvisor hands one out, for `entries` refs.
+PinJournal make_journal(std::uint32_t entries, std::size_t bytes = 0) {
+    UniqueFd fd(::memfd_create("test-pin-journal", MFD_CLOEXEC));
+    EXPECT_TRUE(fd.valid());
+    EXPECT_EQ(::ftruncate(fd.get(),
+                          static_cast<off_t>(bytes != 0 ? bytes : PinJournal::bytes_for(entries))),
+              0);
+    return std::move(PinJournal::map(std::move(fd), entries).value());
+}
+
+TEST_F(GrantTest, JournalNamesEachFlagExactlyWhileItIsHeld) {
+    PinJournal journal = make_journal(grants.nr_entries());
+    ASSERT_TRUE(grants.use_journal(journal).ok());
+    const auto gpa = guest.alloc_page();
+    const auto ref = guest.grant(gpa);
+    const auto other = guest.grant(gpa);
+    {
+        auto w = grants.pin(ref, GrantUse::write);
+        ASSERT_TRUE(w.ok());
+        EXPECT_TRUE(journal.held(ref, true));
+        EXPECT_FALSE(journal.held(ref, false));
+        auto r1 = grants.pin(ref, GrantUse::read);
+        auto r2 = grants.pin(ref, GrantUse::read);
+        ASSERT_TRUE(r1.ok() && r2.ok());
+        EXPECT_TRUE(journal.held(ref, false));
+        r1->reset(); // nested: the flag and its bit stay until the last read pin
+        EXPECT_TRUE(journal.held(ref, false));
+        EXPECT_EQ(guest.entry(ref).flags, GTF_permit_access | GTF_writing | GTF_reading);
+        r2->reset();
+        EXPECT_FALSE(journal.held(ref, false));
+        EXPECT_TRUE(journal.held(ref, true));
+        EXPECT_FALSE(journal.held(other, false) || journal.held(other, true));
+        // Pins are held: the journal cannot change now.
+        PinJournal second = make_journal(grants.nr_entries());
+        EXPECT_EQ(grants.use_journal(second).error(), Errc::busy);
+    }
+    EXPECT_FALSE(journal.held(ref, true));
+    EXPECT_EQ(guest.entry(ref).flags, GTF_permit_access);
+    // Copies pin too, and leave nothing behind.
+    std::array<std::byte, 16> buf{};
+    ASSERT_TRUE(grants.copy_to_guest(other, 0, buf).ok());
+    EXPECT_FALSE(journal.held(other, true));
+}
+
+TEST_F(GrantTest, RefusedPinLeavesNoJournalBit) {
+    PinJournal journal = make_journal(grants.nr_entries());
+    ASSERT_TRUE(grants.use_journal(journal).ok());
+    const auto gpa = guest.alloc_page();
+    const auto ro = guest.grant(gpa, true);
+    const auto revoked = guest.grant(gpa);
+    ASSERT_TRUE(guest.end_access(revoked));
+    auto r = grants.pin(ro, GrantUse::read);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(grants.pin(ro, GrantUse::write).error(), Errc::permission_denied);
+    EXPECT_EQ(grants.pin(revoked, GrantUse::read).error(), Errc::permission_denied);
+    EXPECT_FALSE(journal.held(ro, true));
+    EXPECT_TRUE(journal.held(ro, false)); // the read pin that did succeed
+    EXPECT_FALSE(journal.held(revoked, false));
+}
+
+TEST_F(GrantTest, JournalTooSmallForTheTableIsRefused) {
+    PinJournal small = make_journal(grants.nr_entries() - 1);
+    EXPECT_EQ(grants.use_journal(small).error(), Errc::invalid_argument);
+    UniqueFd fd(::memfd_create("short", MFD_CLOEXEC));
+    ASSERT_EQ(::ftruncate(fd.get(), 8), 0);
+    EXPECT_EQ(PinJournal::map(std::move(fd), 1024).error(), Errc::invalid_argument);
+    EXPECT_EQ(PinJournal::map(UniqueFd(), 32).error(), Errc::invalid_argument);
 }
 
 TEST_F(GrantTest, NestedPinsKeepTheFlagUntilTheLastOne) {
