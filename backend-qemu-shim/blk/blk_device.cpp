@@ -204,6 +204,20 @@ Status BlkDevice::connect(std::string* why) {
         ++m_stats.setup_errors;
         return fail(why, "grant table unusable: " + errc_text(grants.error()));
     }
+    if (!m_journal_asked) {
+        auto journal = m_control.pin_journal();
+        if (!journal.ok() && journal.error() != Errc::not_supported) {
+            ++m_stats.setup_errors;
+            return fail(why, "pin journal from pvisor: " + errc_text(journal.error()));
+        }
+        m_journal_asked = true;
+        if (journal.ok())
+            m_journal = std::make_unique<PinJournal>(std::move(journal).value());
+    }
+    if (m_journal && !grants->use_journal(*m_journal).ok()) {
+        ++m_stats.setup_errors;
+        return fail(why, "pin journal smaller than the grant table");
+    }
     m_grants = std::make_unique<GrantTableView>(std::move(grants).value());
     std::vector<BlkQueueBinding> bindings;
     if (!bind_queues(*front, bindings, why).ok()) {

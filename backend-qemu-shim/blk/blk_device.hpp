@@ -83,6 +83,10 @@ class BlkDevice {
     // first, then the grant view it uses, then the guest memory the view points into.
     Attachment m_att;
     store::StoreClient m_store;
+    // From pvisor on the first connect, kept with m_control: records the grant flags the
+    // view holds so that pvisor clears them if this process dies. Empty: an older pvisor.
+    std::unique_ptr<PinJournal> m_journal; // a stable address: the view points to it
+    bool m_journal_asked = false;
     std::unique_ptr<GrantTableView> m_grants;
     std::unique_ptr<BlkBackend> m_backend;
     std::vector<std::uint32_t> m_bound_ports;

@@ -268,6 +268,20 @@ Status VifSession::start_backend(const VifFront& front, std::string& why) {
         why = "guest grant table unusable: " + errc_text(view.error());
         return view.error() == Errc::invalid_argument ? Errc::protocol_error : view.error();
     }
+    if (!m_journal_asked) {
+        auto journal = m_control.pin_journal();
+        if (!journal.ok() && journal.error() != Errc::not_supported) {
+            why = "pin journal from pvisor: " + errc_text(journal.error());
+            return journal.error();
+        }
+        m_journal_asked = true;
+        if (journal.ok())
+            m_journal = std::make_unique<PinJournal>(std::move(journal).value());
+    }
+    if (m_journal && !view->use_journal(*m_journal).ok()) {
+        why = "pin journal smaller than the grant table";
+        return Errc::protocol_error;
+    }
     m_grants = std::make_unique<GrantTableView>(std::move(*view));
     for (std::size_t i = 0; i < m_ports.size(); ++i) {
         if (!m_ports[i]->set_enabled(i < front.queues.size()).ok())

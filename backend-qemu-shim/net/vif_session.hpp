@@ -118,6 +118,10 @@ class VifSession {
     std::vector<std::unique_ptr<NetPort>> m_ports;
     std::vector<std::uint32_t> m_bound; // guest ports bound through m_control
     std::vector<VifQueueKeys> m_served; // what the running backend was started with
+    // From pvisor on the first start, kept with m_control: records the grant flags the view
+    // holds so that pvisor clears them if this process dies. Empty: an older pvisor.
+    std::unique_ptr<PinJournal> m_journal; // a stable address: the view points to it
+    bool m_journal_asked = false;
     std::unique_ptr<GrantTableView> m_grants;
     std::unique_ptr<NetBackend> m_backend;
 };

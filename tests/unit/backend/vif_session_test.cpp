@@ -153,6 +153,12 @@ class VifSessionTest : public test::ControlFixture {
         ASSERT_TRUE(platform.m_mem.write_obj(kGrantGpa + ref * sizeof e, e).ok());
     }
 
+    // The flags of grant entry ref as the guest sees them.
+    std::uint16_t ring_flags(pv_grant_ref ref) {
+        return platform.m_mem.read_obj<std::uint16_t>(kGrantGpa + ref * sizeof(grant_entry_v1))
+            .value();
+    }
+
     std::byte* host(std::uint64_t gpa) { return platform.m_mem.translate(gpa, 4096)->data(); }
 
     // pvnet's connect: fresh rings, grants, an unbound port for dom 0, keys, then Connected.
@@ -597,10 +603,18 @@ TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
             ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
             frontend_connects();
             ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
+            // Both ring pages are pinned: the guest could not end access to them now.
+            EXPECT_NE(ring_flags(kTxRingRef) & (GTF_reading | GTF_writing), 0);
+            EXPECT_NE(ring_flags(kRxRingRef) & (GTF_reading | GTF_writing), 0);
             EXPECT_EQ(first.stop(SIGKILL), -1);
         }
         // pvisor: the control connection closed, so its ports are unbound and the device closed.
         ASSERT_TRUE(eventually([&] { return platform.m_notify_fds.load() == 0; }));
+        // ... and the in-use flags the killed process left on its ring grants are cleared
+        // (its pin journal), so the guest can free those pages.
+        ASSERT_TRUE(eventually([&] { return server->counters().pins_released.load() >= 2; }));
+        EXPECT_EQ(ring_flags(kTxRingRef), GTF_permit_access);
+        EXPECT_EQ(ring_flags(kRxRingRef), GTF_permit_access);
         service->with_store([](store::Store& st) {
             const store::ConnId c = st.connect(0);
             (void)st.write(c, 0, kBackState, "5");
