@@ -8,6 +8,9 @@
 #    reads the pattern back through the new backend's ring and does a fresh write/read round
 #    trip. The host requires before=after (the digests of the data read before and after the
 #    restart) and round_trip=ok.
+# 4. The killed backend's pins (old ring pages, persistent grants) were released by pvisor
+#    (its pin journal), so pvcore's deferred end-of-access list drains to 0 (retried each
+#    second); without that release those refs stay deferred forever.
 . /scenarios/blk_lib.sh
 blk_wait_disk xvda
 # 4096 records of 1 KiB: "pvisor-TAG-<i as 8 digits>" padded with spaces.
@@ -34,4 +37,14 @@ dd if=/tmp/p2 of=/dev/xvda bs=64k seek=64 oflag=direct 2>/dev/null || fail "writ
 got=$(dd if=/dev/xvda bs=64k skip=64 count=64 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$got" = "$(sha256sum </tmp/p2 | cut -d' ' -f1)" ] && value round_trip ok
 value reconnects "$(dmesg | grep -c 'xvda: backend reconnected')"
+gt=/sys/kernel/debug/pvcore/grant
+deferred() { sed -n 's/.*deferred=\([0-9]*\).*/\1/p' "$gt"; }
+[ -n "$(deferred)" ] || fail "no deferred count in $gt"
+n=0
+until [ "$(deferred)" = 0 ]; do
+    n=$((n + 1))
+    [ $n -le 100 ] || fail "pvcore still defers $(deferred) grant(s) 10 s after the restart"
+    sleep 0.1
+done
+value deferred "$(deferred)"
 result pass
