@@ -65,7 +65,9 @@ Result<std::vector<std::uint8_t>> read_file(const std::string& path, std::string
     return data;
 }
 
-void stop_from_console(Vm& vm) { vm.stop_with(kExitStopped, "stopped from the console (Ctrl-])"); }
+void stop_from_console(Vm& vm) {
+    vm.stop_with(kExitStopped, "stopped from the console (Ctrl-])");
+}
 
 // Copies stdin to the UART until `stop_fd` is signalled (only with --console serial). On a
 // terminal, the escape key stops the guest instead of reaching it.
@@ -89,11 +91,12 @@ void serial_input_loop(Vm& vm, bool escape, int stop_fd) {
 // Starts the config store on the guest's store ring and on <control dir>/store.sock. Without
 // a usable socket path the guest still gets its store (warned once on stderr).
 Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
-                                                          const RunOptions& opt, int notify_fd) {
+                                                         const RunOptions& opt, int notify_fd) {
     PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
     PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
     store::StoreConfig cfg;
-    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    const std::string dir =
+        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ::mkdir(dir.c_str(), 0700); // may exist already; create() reports a real problem
     cfg.socket_path = store::store_socket_path(dir);
     cfg.ring_page = page;
@@ -124,7 +127,8 @@ std::string control_socket_path(const RunOptions& opt) {
 // Without it the guest still runs, with no backends (warned once on stderr).
 std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
                                              store::StoreService& store) {
-    const std::string dir = opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
+    const std::string dir =
+        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ControlConfig cc;
     cc.socket_path = control_socket_path(opt);
     cc.store_socket_path = store::store_socket_path(dir);
@@ -159,67 +163,44 @@ int check_disks(const RunOptions& opt) {
     return kExitPoweroff;
 }
 
-// Writes each disk's store nodes, then starts the one pvisor-blkback serving them all.
-Result<std::unique_ptr<BackendProcess>> start_disks(const RunOptions& opt,
-                                                    store::StoreService& store,
-                                                    const ControlServer* control,
-                                                    const std::string& control_socket) {
-    if (opt.disks.empty())
+// Where a backend process meets the guest: the store (its devices' nodes) and the control
+// socket it attaches through.
+struct BackendSite {
+    store::StoreService& store;
+    const ControlServer* control;
+    std::string control_socket;
+};
+
+// One backend process for all devices of a kind (`option`: --disk, --net): each device's store
+// nodes first, as xl writes them, then the process, given the specs verbatim and in order.
+template <typename DeviceOption, typename AddNodes>
+Result<std::unique_ptr<BackendProcess>>
+start_backend(const BackendKind& kind, const char* option, const std::vector<DeviceOption>& devices,
+              const std::string& exe, const BackendSite& site, AddNodes add_nodes) {
+    if (devices.empty())
         return std::unique_ptr<BackendProcess>();
-    if (control == nullptr) {
-        std::fprintf(stderr, "pvisor: --disk: no control socket for the block backend\n");
+    if (site.control == nullptr) {
+        std::fprintf(stderr, "pvisor: %s: no control socket for %s\n", option, kind.name);
         return Errc::not_supported;
     }
     store::XsStatus st;
-    store.with_store([&](store::Store& s) {
-        for (unsigned i = 0; i < opt.disks.size() && st.ok(); ++i)
-            st = add_blk_store_nodes(s, PV_DOMID_GUEST, i, opt.disks[i].config);
+    site.store.with_store([&](store::Store& s) {
+        for (unsigned i = 0; i < devices.size() && st.ok(); ++i)
+            st = add_nodes(s, i, devices[i].config);
     });
     if (!st.ok()) {
-        std::fprintf(stderr, "pvisor: --disk: store nodes refused (%s)\n",
+        std::fprintf(stderr, "pvisor: %s: store nodes refused (%s)\n", option,
                      std::string(store::xs_err_name(st.error())).c_str());
         return Errc::io_error;
     }
     std::vector<std::string> specs;
-    for (const DiskOption& d : opt.disks)
+    for (const DeviceOption& d : devices)
         specs.push_back(d.spec);
     std::string why;
-    auto proc = BackendProcess::spawn(kBlkBackend, BackendProcess::locate(kBlkBackend, opt.blkback),
-                                      backend_args(control_socket, "--disk", specs), why);
+    auto proc = BackendProcess::spawn(kind, BackendProcess::locate(kind, exe),
+                                      backend_args(site.control_socket, option, specs), why);
     if (!proc.ok())
-        std::fprintf(stderr, "pvisor: --disk: cannot start the block backend: %s\n", why.c_str());
-    return proc;
-}
-
-// Writes each vif's store nodes, then starts the one pvisor-netback serving them all.
-Result<std::unique_ptr<BackendProcess>> start_nets(const RunOptions& opt,
-                                                   store::StoreService& store,
-                                                   const ControlServer* control,
-                                                   const std::string& control_socket) {
-    if (opt.nets.empty())
-        return std::unique_ptr<BackendProcess>();
-    if (control == nullptr) {
-        std::fprintf(stderr, "pvisor: --net: no control socket for the network backend\n");
-        return Errc::not_supported;
-    }
-    store::XsStatus st;
-    store.with_store([&](store::Store& s) {
-        for (unsigned i = 0; i < opt.nets.size() && st.ok(); ++i)
-            st = add_vif_store_nodes(s, PV_DOMID_GUEST, i, opt.nets[i].config);
-    });
-    if (!st.ok()) {
-        std::fprintf(stderr, "pvisor: --net: store nodes refused (%s)\n",
-                     std::string(store::xs_err_name(st.error())).c_str());
-        return Errc::io_error;
-    }
-    std::vector<std::string> specs;
-    for (const NetOption& n : opt.nets)
-        specs.push_back(n.spec);
-    std::string why;
-    auto proc = BackendProcess::spawn(kNetBackend, BackendProcess::locate(kNetBackend, opt.netback),
-                                      backend_args(control_socket, "--net", specs), why);
-    if (!proc.ok())
-        std::fprintf(stderr, "pvisor: --net: cannot start the network backend: %s\n", why.c_str());
+        std::fprintf(stderr, "pvisor: %s: cannot start %s: %s\n", option, kind.name, why.c_str());
     return proc;
 }
 
@@ -262,10 +243,17 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
     std::unique_ptr<ControlServer> control = start_control(vm, **pv, opt, **store);
-    auto blkback = start_disks(opt, **store, control.get(), control_socket_path(opt));
+    const BackendSite site{**store, control.get(), control_socket_path(opt)};
+    auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
+                                 [](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
+                                     return add_blk_store_nodes(s, PV_DOMID_GUEST, i, c);
+                                 });
     if (!blkback.ok())
         return kExitError;
-    auto netback = start_nets(opt, **store, control.get(), control_socket_path(opt));
+    auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
+                                 [](store::Store& s, unsigned i, const backend::NetConfig& c) {
+                                     return add_vif_store_nodes(s, PV_DOMID_GUEST, i, c);
+                                 });
     if (!netback.ok())
         return kExitError;
 
@@ -328,8 +316,8 @@ int run_guest(const RunOptions& opt) {
             return fail(opt.initrd, why);
         initrd = std::move(*r);
     }
-    const std::uint64_t need = kKernelGpa + std::max<std::uint64_t>(kernel->size(), info->init_size) +
-                               initrd.size();
+    const std::uint64_t need =
+        kKernelGpa + std::max<std::uint64_t>(kernel->size(), info->init_size) + initrd.size();
     if (opt.memory_bytes < need)
         return fail("--memory " + std::to_string(opt.memory_bytes >> 20) + "M",
                     "memory too small for kernel and initrd");

@@ -3,6 +3,7 @@
 #include "cli.hpp"
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
+#include "guest_store_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -71,20 +72,7 @@ TEST(BlkbackArgs, ControlThenDisksInOrder) {
     EXPECT_EQ(BackendProcess::locate(kBlkBackend, "/opt/bb"), "/opt/bb");
 }
 
-class BlkStoreNodesTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        ASSERT_TRUE(s.introduce_domain(1, "guest").ok());
-        dom0 = s.connect(0);
-        guest = s.connect(1);
-    }
-    std::string read(store::ConnId c, const std::string& path) {
-        auto v = s.read(c, 0, path);
-        return v.ok() ? *v : "<" + std::string(store::xs_err_name(v.error())) + ">";
-    }
-    store::Store s;
-    store::ConnId dom0 = 0, guest = 0;
-};
+using BlkStoreNodesTest = GuestStoreTest;
 
 TEST_F(BlkStoreNodesTest, SecondDiskIsXvdbWithXlLayout) {
     backend::BlkDiskConfig cfg;

@@ -3,6 +3,7 @@
 #include "cli.hpp"
 #include "devices/backend_process.hpp"
 #include "devices/net_store_nodes.hpp"
+#include "guest_store_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -102,24 +103,13 @@ TEST(NetbackArgs, ControlThenNetsInOrder) {
     EXPECT_EQ(BackendProcess::locate(kNetBackend, ""), "pvisor-netback");
 }
 
-class VifStoreNodesTest : public ::testing::Test {
+class VifStoreNodesTest : public GuestStoreTest {
   protected:
-    void SetUp() override {
-        ASSERT_TRUE(s.introduce_domain(1, "guest").ok());
-        dom0 = s.connect(0);
-        guest = s.connect(1);
-    }
-    std::string read(store::ConnId c, const std::string& path) {
-        auto v = s.read(c, 0, path);
-        return v.ok() ? *v : "<" + std::string(store::xs_err_name(v.error())) + ">";
-    }
     static backend::NetConfig net(const std::string& spec) {
         auto n = backend::parse_net_option(spec);
         EXPECT_TRUE(n.ok()) << spec;
         return n.ok() ? *n : backend::NetConfig{};
     }
-    store::Store s;
-    store::ConnId dom0 = 0, guest = 0;
 };
 
 TEST_F(VifStoreNodesTest, SecondVifHasXlLayoutAndDefaultMac) {
