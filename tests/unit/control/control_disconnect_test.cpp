@@ -92,21 +92,17 @@ struct PinningBackend {
     }
 };
 
-// Forks a backend that attaches, pins `pins` and waits to be killed; returns its pid once
-// it pinned them (or -1).
-template <typename Fixture>
-pid_t fork_pinning_backend(Fixture& f,
-                           std::vector<std::pair<pv_grant_ref, backend::GrantUse>> pins) {
+// Forks a backend process: it runs `setup` (attach, bind, pin...), reports, then waits to be
+// killed; everything `setup` made stays alive in it. Returns its pid once `setup` succeeded,
+// else -1 (the child already reaped).
+template <typename Setup>
+pid_t fork_backend(Setup setup) {
     int ready[2];
     if (::pipe(ready) != 0)
         return -1;
     const pid_t child = ::fork();
     if (child == 0) {
-        auto b = PinningBackend::attach(f.server->socket_path(), "backend/vbd/1/51712");
-        bool ok = b != nullptr;
-        for (const auto& [ref, use] : pins)
-            ok = ok && b->pin(ref, use);
-        const char r = ok ? 'y' : 'n';
+        const char r = setup() ? 'y' : 'n';
         (void)!::write(ready[1], &r, 1);
         for (;;)
             ::pause();
@@ -120,6 +116,21 @@ pid_t fork_pinning_backend(Fixture& f,
         ::waitpid(child, nullptr, 0);
     }
     return ok ? child : -1;
+}
+
+// Forks a backend that attaches, pins `pins` and waits to be killed; returns its pid once
+// it pinned them (or -1).
+template <typename Fixture>
+pid_t fork_pinning_backend(Fixture& f,
+                           std::vector<std::pair<pv_grant_ref, backend::GrantUse>> pins) {
+    std::unique_ptr<PinningBackend> b;
+    return fork_backend([&] {
+        b = PinningBackend::attach(f.server->socket_path(), "backend/vbd/1/51712");
+        bool ok = b != nullptr;
+        for (const auto& [ref, use] : pins)
+            ok = ok && b->pin(ref, use);
+        return ok;
+    });
 }
 
 void kill_and_reap(pid_t pid) {
@@ -289,33 +300,19 @@ TEST_F(ControlDisconnectTest, CloseUnbindsAndClosesDevice) {
 
 TEST_F(ControlDisconnectTest, KilledBackendProcessIsCleanedUp) {
     const std::uint32_t port = alloc_unbound(0);
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        // The backend: attach, bind, report, then wait to be killed.
-        UniqueFd c = connect_client();
-        std::vector<UniqueFd> fds;
-        const bool ok =
-            as<ctl::AttachReply>(exchange(c.get(), attach_request("backend/vbd/1/51728"), &fds))
-                    .r.status == 0 &&
-            as<ctl::BindReply>(exchange(c.get(), port_request(ctl::Op::bind, port), &fds))
-                    .r.status == 0;
-        const char r = ok ? 'y' : 'n';
-        (void)!::write(ready[1], &r, 1);
-        for (;;)
-            ::pause();
-    }
-    ::close(ready[1]);
-    char r = 0;
-    ASSERT_EQ(::read(ready[0], &r, 1), 1);
-    ::close(ready[0]);
-    EXPECT_EQ(r, 'y');
+    // The backend: attach, bind, then wait to be killed.
+    UniqueFd c;
+    std::vector<UniqueFd> fds;
+    const pid_t child = fork_backend([&] {
+        c = connect_client();
+        return as<ctl::AttachReply>(exchange(c.get(), attach_request("backend/vbd/1/51728"), &fds))
+                       .r.status == 0 &&
+               as<ctl::BindReply>(exchange(c.get(), port_request(ctl::Op::bind, port), &fds))
+                       .r.status == 0;
+    });
+    ASSERT_GT(child, 0);
     EXPECT_EQ(port_status(port).first, std::uint32_t{EVTCHNSTAT_interdomain});
-    ::kill(child, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    kill_and_reap(child);
     ASSERT_TRUE(eventually([&] { return server->counters().clients_closed.load() == 1; }));
     EXPECT_EQ(port_status(port), std::make_pair(std::uint32_t{EVTCHNSTAT_unbound}, 0U));
     std::lock_guard lock(store_lock);
