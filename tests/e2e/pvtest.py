@@ -617,15 +617,16 @@ def main():
                 f'retry {attempt + 1}. KVM trace of the last events:')
             trace = [l for l in console.splitlines() if l.startswith('PVTEST-KVMTRACE ')]
             print('\n'.join(trace[-40:]))
-            if ctx.disk:
-                ctx.disk = prepare_disk(ctx, spec, '')
-        elif status == 0 and 'PVTEST-VMM-EXIT' not in console:
+        elif status == 0 and console.count('PVTEST-VMM-EXIT') < len(ctx.vmms):
             # The L1 machine ended on its own while the VMM still ran: it died under the
             # VMM (a crashed or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
             log(f'the L1 machine stopped before the VMM exited (nested platform flake); '
                 f'retry {attempt + 1}')
         else:
             break
+        if ctx.disk and not args.disk:
+            # The scenario's own image starts afresh: all of its boots run again.
+            ctx.disk = prepare_disk(ctx, spec, '')
         status, secs = run_bounded(cmd, logfile, args.timeout, *ready)
         console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
     if status == NOT_READY:
