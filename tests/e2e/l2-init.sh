@@ -21,6 +21,23 @@ vmm=$(arg vmm)
 result() { echo "PVTEST-RESULT name=$scenario status=$1${2:+ detail=$2}"; }
 value() { echo "PVTEST-VALUE $1=$2"; }
 fail() { result fail "$1"; finish; }
+# wait_until TRIES PAUSE COMMAND [ARG...]: runs COMMAND until it succeeds, at most TRIES times,
+# PAUSE seconds apart; fails (status 1) if it never does.
+wait_until() {
+    _wu_left=$1 _wu_pause=$2
+    shift 2
+    until "$@"; do
+        _wu_left=$((_wu_left - 1))
+        [ $_wu_left -gt 0 ] || return 1
+        sleep "$_wu_pause"
+    done
+}
+# output_is WANT COMMAND [ARG...]: COMMAND prints exactly WANT (its errors unshown).
+output_is() {
+    _oi_want=$1
+    shift
+    [ "$("$@" 2>/dev/null)" = "$_oi_want" ]
+}
 finish() {
     sync
     poweroff -f

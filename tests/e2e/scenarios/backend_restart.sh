@@ -24,12 +24,8 @@ before=$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum | 
 value before "$before"
 
 echo "PVTEST-HOST-BLK-KILL"
-n=0
-until dmesg | grep -q 'xvda: backend reconnected'; do
-    n=$((n + 1))
-    [ $n -le 600 ] || fail "no reconnect within 60 s"
-    sleep 0.1
-done
+reconnected() { dmesg | grep -q 'xvda: backend reconnected'; }
+wait_until 601 0.1 reconnected || fail "no reconnect within 60 s"
 value after "$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
 
 pattern after >/tmp/p2 || fail pattern
@@ -40,11 +36,7 @@ value reconnects "$(dmesg | grep -c 'xvda: backend reconnected')"
 gt=/sys/kernel/debug/pvcore/grant
 deferred() { sed -n 's/.*deferred=\([0-9]*\).*/\1/p' "$gt"; }
 [ -n "$(deferred)" ] || fail "no deferred count in $gt"
-n=0
-until [ "$(deferred)" = 0 ]; do
-    n=$((n + 1))
-    [ $n -le 100 ] || fail "pvcore still defers $(deferred) grant(s) 10 s after the restart"
-    sleep 0.1
-done
+wait_until 101 0.1 output_is 0 deferred ||
+    fail "pvcore still defers $(deferred) grant(s) 10 s after the restart"
 value deferred "$(deferred)"
 result pass

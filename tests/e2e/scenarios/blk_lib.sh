@@ -14,11 +14,6 @@ blk_load_kmods() {
 
 # Waits (30 s at most) for the block device /dev/$1 that pvblk creates once connected.
 blk_wait_disk() {
-    n=0
-    while [ ! -b "/dev/$1" ]; do
-        n=$((n + 1))
-        [ $n -le 300 ] || fail "no /dev/$1"
-        sleep 0.1
-    done
+    wait_until 301 0.1 test -b "/dev/$1" || fail "no /dev/$1"
     value disk_sectors "$(cat "/sys/block/$1/size")"
 }

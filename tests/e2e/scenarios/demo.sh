@@ -23,11 +23,7 @@ if [ -w $gt ]; then
 fi
 # The PV disk (pvisor run --disk; absent under the QEMU reference run): 4 MiB through its
 # rings with direct I/O, compared.
-n=0
-while [ -n "$(ls /modules/*pvblk.ko 2>/dev/null)" ] && [ ! -b /dev/xvda ] && [ $n -lt 100 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
+[ -z "$(ls /modules/*pvblk.ko 2>/dev/null)" ] || wait_until 100 0.1 test -b /dev/xvda
 if [ -b /dev/xvda ]; then
     echo "== PV disk xvda: $(($(cat /sys/block/xvda/size) / 2048)) MiB," \
         "$(ls /sys/block/xvda/mq | wc -l) queue(s), store node $(cat /sys/block/xvda/device/nodename 2>/dev/null)"

@@ -47,21 +47,12 @@ value grant_revoked "$rv"
 rw_ref=$(echo "$rw" | sed -n 's/^ref=\([0-9]*\) .*/\1/p')
 ro_ref=$(echo "$ro" | sed -n 's/^ref=\([0-9]*\) .*/\1/p')
 echo "PVTEST-HOST-GRANT-PROBE $rw_ref $ro_ref $rv_ref"
-n=0
-until [ "$(cmd "check $rw_ref 165")" = "check ref=$rw_ref ok" ]; do
-    n=$((n + 1))
-    [ $n -lt 60 ] || fail "backend pattern missing: $(head -n 1 $g) (host half not present?)"
-    sleep 1
-done
+wait_until 60 1 output_is "check ref=$rw_ref ok" cmd "check $rw_ref 165" ||
+    fail "backend pattern missing: $(head -n 1 $g) (host half not present?)"
 [ "$(cmd "check $ro_ref 9")" = "check ref=$ro_ref ok" ] || fail "read-only page changed"
 cmd "end $rw_ref" >/dev/null
 cmd "end $ro_ref" >/dev/null
 # A backend still pinning a page defers its end; the retry work frees it within seconds.
-n=0
-until [ "$(gstat deferred)" = 0 ]; do
-    n=$((n + 1))
-    [ $n -lt 10 ] || fail "deferred grants never freed: $(tail -n 1 $g)"
-    sleep 1
-done
+wait_until 10 1 output_is 0 gstat deferred || fail "deferred grants never freed: $(tail -n 1 $g)"
 value stats "$(tail -n 1 $g | tr ' ' ,)"
 result pass

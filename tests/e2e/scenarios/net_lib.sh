@@ -44,12 +44,8 @@ net_iface() {
 net_up() {
     ip addr add "$2" dev "$1" || fail "ip addr add $2 dev $1"
     ip link set "$1" up || fail "ip link set $1 up"
-    n=0
-    until [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ]; do
-        n=$((n + 1))
-        [ $n -lt 150 ] || fail "no carrier on $1 (backend never Connected?)"
-        sleep 0.2
-    done
+    wait_until 150 0.2 output_is 1 cat "/sys/class/net/$1/carrier" ||
+        fail "no carrier on $1 (backend never Connected?)"
 }
 
 # net_gen BYTES: the deterministic test stream on stdout.
@@ -83,22 +79,13 @@ net_recv() {
 
 # net_wait_file FILE SECONDS: waits for FILE to appear; fails after SECONDS.
 net_wait_file() {
-    n=0
-    until [ -s "$1" ]; do
-        n=$((n + 1))
-        [ $n -le "$2" ] || fail "timeout waiting for $1"
-        sleep 1
-    done
+    wait_until $(($2 + 1)) 1 test -s "$1" || fail "timeout waiting for $1"
 }
 
 # net_send ADDR PORT BYTES: sends the test stream, retrying while nobody listens (60 s).
+net_send_once() { net_gen "$3" | nc "$1" "$2"; }
 net_send() {
-    n=0
-    until net_gen "$3" | nc "$1" "$2"; do
-        n=$((n + 1))
-        [ $n -lt 60 ] || fail "cannot send to $1:$2"
-        sleep 1
-    done
+    wait_until 60 1 net_send_once "$@" || fail "cannot send to $1:$2"
 }
 
 # Seconds since boot, with hundredths (for throughput figures).

@@ -23,12 +23,9 @@ value guest_to_host ok
 in_echos() { awk '/^Icmp: [0-9]/ { print $10 }' /proc/net/snmp; }
 before=$(in_echos)
 echo "PVTEST-HOST-NET-PING 10.99.0.2 10"
-n=0
-until [ $(($(in_echos) - before)) -ge 10 ]; do
-    n=$((n + 1))
-    [ $n -lt 60 ] || fail "host pinged us $(($(in_echos) - before)) times of 10 (host half missing?)"
-    sleep 1
-done
+echoed() { [ $(($(in_echos) - before)) -ge "$1" ]; }
+wait_until 60 1 echoed 10 ||
+    fail "host pinged us $(($(in_echos) - before)) times of 10 (host half missing?)"
 value host_to_guest ok
 
 # MTU: up to 65535 - 14 (slot 0's 16-bit size holds the whole frame) with feature-sg.

@@ -26,12 +26,8 @@ home=$(net_home)
 echo "PVTEST-HOST-NET-SINK 5001 $bytes $home/data/net-sink"
 t0=$(net_now)
 net_send $NET_HOST 5001 $bytes
-n=0
-until got=$(net_store_read data/net-sink) && [ -n "$got" ]; do
-    n=$((n + 1))
-    [ $n -lt 300 ] || fail "no digest from the host sink (host half missing?)"
-    sleep 1
-done
+sink_digest() { got=$(net_store_read data/net-sink) && [ -n "$got" ]; }
+wait_until 300 1 sink_digest || fail "no digest from the host sink (host half missing?)"
 t1=$(net_now)
 [ "$got" = "$want" ] || fail "host received a different stream: $got"
 value tx_sha256 ok

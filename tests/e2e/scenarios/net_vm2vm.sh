@@ -26,12 +26,7 @@ if=$(net_iface) || fail "no pvnet interface"
 net_up "$if" $me/24
 
 # The peer may boot later: wait (bounded) until it answers.
-n=0
-until ping -c 1 -W 1 $peer >/dev/null 2>&1; do
-    n=$((n + 1))
-    [ $n -lt 120 ] || fail "peer $peer never answered"
-    sleep 1
-done
+wait_until 120 1 ping -c 1 -W 1 $peer >/dev/null 2>&1 || fail "peer $peer never answered"
 
 net_recv 5003 /tmp/net-rx.sum
 net_send $peer 5003 $bytes
@@ -43,13 +38,9 @@ value rx_sha256 ok
 # The closing handshake on 5004 (see above).
 net_recv 5004 /tmp/net-ok.sum
 ok_sum=$(echo ok | sha256sum | cut -d' ' -f1)
+say_ok() { echo ok | nc $peer 5004; }
 send_ok() {
-    n=0
-    until echo ok | nc $peer 5004; do
-        n=$((n + 1))
-        [ $n -lt 60 ] || fail "cannot reach $peer:5004"
-        sleep 1
-    done
+    wait_until 60 1 say_ok || fail "cannot reach $peer:5004"
 }
 if [ "$role" = a ]; then
     send_ok

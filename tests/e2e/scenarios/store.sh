@@ -56,19 +56,10 @@ value denied EACCES
 
 # A watch: its first event at once, then the host's write.
 expect "watch data/kick" OK
-n=0
-until cmd events | grep -qx data/kick; do
-    n=$((n + 1))
-    [ $n -lt 20 ] || fail "no initial watch event"
-    sleep 0.2
-done
+kicked() { cmd events | grep -qx data/kick; }
+wait_until 20 0.2 kicked || fail "no initial watch event"
 echo "PVTEST-HOST-STORE-WRITE $home/data/kick 42"
-n=0
-until cmd events | grep -qx data/kick; do
-    n=$((n + 1))
-    [ $n -lt 60 ] || fail "host write never fired the watch (host half missing?)"
-    sleep 1
-done
+wait_until 60 1 kicked || fail "host write never fired the watch (host half missing?)"
 got=$(readval data/kick)
 [ "$got" = 42 ] || fail "data/kick after the host write: $got"
 expect "unwatch data/kick" OK
@@ -78,22 +69,12 @@ value watch fired
 expect "write device/vtest/0/backend $home/data/backend-vtest" OK
 expect "write device/vtest/0/backend-id 0" OK
 d=/sys/bus/pvbus/devices/vtest-0
-n=0
-until [ -e $d ]; do
-    n=$((n + 1))
-    [ $n -lt 20 ] || fail "no pvbus device vtest-0"
-    sleep 0.2
-done
+wait_until 20 0.2 test -e $d || fail "no pvbus device vtest-0"
 [ "$(cat $d/nodename)" = device/vtest/0 ] || fail "nodename $(cat $d/nodename)"
 [ "$(cat $d/devtype)" = vtest ] || fail "devtype $(cat $d/devtype)"
 [ "$(cat $d/otherend)" = "$home/data/backend-vtest" ] || fail "otherend $(cat $d/otherend)"
 expect "rm device/vtest" OK
-n=0
-while [ -e $d ]; do
-    n=$((n + 1))
-    [ $n -lt 20 ] || fail "pvbus device vtest-0 not removed"
-    sleep 0.2
-done
+wait_until 20 0.2 test ! -e $d || fail "pvbus device vtest-0 not removed"
 value pvbus added_removed
 
 # pvbus handshake: the "vtest" frontend (pvbus_testdrv.c) against a backend this shell plays
@@ -101,23 +82,14 @@ value pvbus added_removed
 be=$home/data/be-vtest1
 d1=/sys/bus/pvbus/devices/vtest-1
 until_state() {
-    n=0
-    until [ "$(readval device/vtest/1/state)" = "$1" ]; do
-        n=$((n + 1))
-        [ $n -lt 50 ] || fail "frontend state $(readval device/vtest/1/state), expected $1 ($2)"
-        sleep 0.2
-    done
+    wait_until 50 0.2 output_is "$1" readval device/vtest/1/state ||
+        fail "frontend state $(readval device/vtest/1/state), expected $1 ($2)"
 }
 expect "write $be/state 1" OK
 expect "write device/vtest/1/backend $be" OK
 expect "write device/vtest/1/backend-id 0" OK
 expect "testdrv on" OK
-n=0
-until [ -e $d1/driver ]; do
-    n=$((n + 1))
-    [ $n -lt 20 ] || fail "vtest-1 not bound to the test frontend"
-    sleep 0.2
-done
+wait_until 20 0.2 test -e $d1/driver || fail "vtest-1 not bound to the test frontend"
 until_state 1 probe
 expect "write $be/state 2" OK
 until_state 3 "backend InitWait"
@@ -125,12 +97,7 @@ expect "write $be/state 4" OK
 until_state 4 "backend Connected"
 expect "write $be/state 6" OK
 until_state 6 "backend Closed"
-n=0
-while [ -e $d1 ]; do
-    n=$((n + 1))
-    [ $n -lt 20 ] || fail "vtest-1 not unplugged after the backend closed"
-    sleep 0.2
-done
+wait_until 20 0.2 test ! -e $d1 || fail "vtest-1 not unplugged after the backend closed"
 [ "$(readval device/vtest/1/backend)" = "$be" ] || fail "device/vtest/1 should outlive the unplug"
 log=$(cmd "testdrv log" | tr '\n ' ,_)
 value testdrv "$log"
