@@ -14,11 +14,18 @@ arg() {
     done
 }
 
-# Order matters: each module needs the symbols of the ones before it.
+# Order matters: each module needs the symbols of the ones before it. kvm_amd takes the
+# parameters given as pvtest.kvm_amd=P=V,P=V (PVISOR_E2E_KVM_AMD, pvtest.py).
 for m in irqbypass kvm ccp kvm-amd; do
-    insmod "/kvm/$m.ko" || echo "PVTEST-L1-ERROR insmod $m"
+    params=
+    [ $m = kvm-amd ] && params=$(arg kvm_amd | tr , ' ')
+    # shellcheck disable=SC2086 # one word per parameter
+    insmod "/kvm/$m.ko" $params || echo "PVTEST-L1-ERROR insmod $m $params"
 done
+[ -n "$(arg l2args)" ] && export PVTEST_L2_EXTRA="$(arg l2args | tr , ' ')"
 [ -c /dev/kvm ] || echo "PVTEST-L1-ERROR no /dev/kvm"
+p=/sys/module/kvm_amd/parameters
+echo "PVTEST-L1-KVM npt=$(cat $p/npt 2>/dev/null) vgif=$(cat $p/vgif 2>/dev/null)"
 
 # KVM's own record of the guest's last exits and injections, kept in a ring buffer: run-l2.sh
 # prints its tail when the guest triple-faults (on AMD the vCPU's registers are gone by then).

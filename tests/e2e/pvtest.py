@@ -270,12 +270,15 @@ def kernel_modules(ctx, names):
     return [(f'{n}.ko', paths[n]) for n in ordered]
 
 
-def l1_machine(vmlinuz, initrd, append, disk=None):
+def l1_machine(vmlinuz, initrd, append, disk=None, reset_log=None):
     """The emulated L1 machine of the nested platform (QEMU TCG with AMD-V, no network).
-    A PV disk image becomes L1's virtio disk (/dev/vda), which L1 gives pvisor."""
+    A PV disk image becomes L1's virtio disk (/dev/vda), which L1 gives pvisor. With
+    reset_log, QEMU writes why the machine reset there ("Triple fault" and the registers)."""
     cmd = ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'max', '-M', 'q35', '-m', '2048',
            '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none', '-kernel', str(vmlinuz),
            '-initrd', str(initrd), '-append', append]
+    if reset_log:
+        cmd += ['-d', 'cpu_reset', '-D', str(reset_log)]
     if disk:
         cmd += ['-drive', f'file={disk[0]},format=raw,if=virtio,cache=writeback'
                           f'{",readonly=on" if disk[1] else ""}']
@@ -368,6 +371,9 @@ def launch_command(ctx, platform, scenario):
             # pvisor finds its backends (pvisor-netback, ...) on $PATH, as L1 has them beside it.
             dirs = ':'.join(sorted({shlex.quote(str(t.resolve().parent)) for t in ctx.l1_tools}))
             script.insert(0, f'export PATH={dirs}:"$PATH"')
+        if os.environ.get('PVISOR_E2E_L2_ARGS'):
+            script.insert(0, 'export PVTEST_L2_EXTRA=' +
+                          shlex.quote(os.environ['PVISOR_E2E_L2_ARGS']))
         if ctx.disk:
             # run-l2.sh passes it to pvisor as --disk.
             spec_ro = (',ro' if ctx.disk[1] else '') + spec.get('disk_opts', '')
@@ -376,10 +382,22 @@ def launch_command(ctx, platform, scenario):
     l1 = l1_initrd(ctx, l2)
     append = (f'console=ttyS0 panic=-1 quiet pvtest.vmm={",".join(ctx.vmms)} '
               f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]}')
+    # kvm_amd in L1 runs its guests on shadow page tables (npt=0) unless told otherwise: the
+    # emulated CPU's nested paging is where the platform's triple faults come from
+    # (docs/testing.md, "Known platform effects"). PVISOR_E2E_L2_ARGS: more of every guest's
+    # kernel command line, for experiments.
+    for word, value in (('kvm_amd', os.environ.get('PVISOR_E2E_KVM_AMD', 'npt=0')),
+                        ('l2args', os.environ.get('PVISOR_E2E_L2_ARGS', ''))):
+        if value.split():
+            append += f' pvtest.{word}=' + ','.join(value.split())
     if ctx.disk:
         append += (f' pvtest.disk=/dev/vda{",ro" if ctx.disk[1] else ""}'
                    f'{spec.get("disk_opts", "")}')
-    return l1_machine(ctx.vmlinuz, l1, append, ctx.disk)
+    return l1_machine(ctx.vmlinuz, l1, append, ctx.disk, l1_reset_log(ctx, scenario))
+
+
+def l1_reset_log(ctx, scenario):
+    return ctx.work / f'{scenario}-l1-reset.log'
 
 
 def prepare_disk(ctx, spec, given):
@@ -620,13 +638,18 @@ def main():
         elif status == 0 and console.count('PVTEST-VMM-EXIT') < len(ctx.vmms):
             # The L1 machine ended on its own while the VMM still ran: it died under the
             # VMM (a crashed or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
-            log(f'the L1 machine stopped before the VMM exited (nested platform flake); '
-                f'retry {attempt + 1}')
+            resets = l1_reset_log(ctx, args.scenario)
+            how = ('it triple-faulted' if resets.exists() and
+                   'Triple fault' in resets.read_text(errors='replace') else 'no reason logged')
+            log(f'the L1 machine stopped before the VMM exited ({how}; nested platform '
+                f'flake); retry {attempt + 1}')
         else:
             break
         if ctx.disk and not args.disk:
             # The scenario's own image starts afresh: all of its boots run again.
             ctx.disk = prepare_disk(ctx, spec, '')
+        # The failed attempt's console stays for a look (LOG.1, LOG.2).
+        logfile.replace(logfile.with_name(f'{logfile.name}.{attempt + 1}'))
         status, secs = run_bounded(cmd, logfile, args.timeout, *ready)
         console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
     if status == NOT_READY:

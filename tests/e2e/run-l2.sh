@@ -24,7 +24,8 @@
 #
 # A PV disk for pvisor comes in the environment: PVTEST_DISK=PATH[,ro] becomes --disk.
 # So does a network interface (net-host.sh): PVTEST_NET=SPEC becomes --net SPEC, and
-# PVTEST_L2_ARGS=WORDS more of the guest's kernel command line (pvtest.role=a, ...).
+# PVTEST_L2_ARGS=WORDS more of the guest's kernel command line (pvtest.role=a, ...), as
+# does PVTEST_L2_EXTRA=WORDS for every guest of a run (PVISOR_E2E_L2_ARGS, pvtest.py).
 # Several guests at once (net-host.sh) must not wait for each other forever: with
 # PVTEST_INIT_TIMEOUT=S the VMM is stopped (SIGTERM) if its guest printed no PVTEST-INIT
 # within S seconds, with PVTEST_PEER_END=FILE once FILE (another run ended) is 90 s old.
@@ -36,7 +37,7 @@ kind=$1 bin=$2 kernel=$3 initrd=$4 scenario=$5 vcpus=$6 input=${7:-}
 work=$(mktemp -d)
 mkfifo "$work/in"
 cmdline="panic=-1 quiet pvtest.scenario=$scenario pvtest.vmm=$kind"
-cmdline="$cmdline${PVTEST_L2_ARGS:+ $PVTEST_L2_ARGS}"
+cmdline="$cmdline${PVTEST_L2_ARGS:+ $PVTEST_L2_ARGS}${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}"
 case $kind in
 qemu)
     # The stand-in and the benchmark's reference: QEMU microvm on the same KVM.
