@@ -116,7 +116,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
-                                 a == "--blkback" || a == "--net" || a == "--netback";
+                                 a == "--blkback" || a == "--net" || a == "--netback" ||
+                                 a == "--store";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -136,6 +137,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             opt.control_dir = v;
         } else if (a == "--metrics") {
             opt.metrics_path = v;
+        } else if (a == "--store") {
+            opt.store_socket = v;
         } else if (a == "--disk") {
             PV_TRY(add_disk(opt, v, error));
         } else if (a == "--blkback") {
@@ -161,6 +164,11 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         error = "run: --kernel is required";
         return Errc::invalid_argument;
     }
+    if (!opt.store_socket.empty() && (!opt.disks.empty() || !opt.nets.empty())) {
+        error = "--store: with the toolstack's store, devices come from the store (pvisor "
+                "block-attach, network-attach), not from --disk/--net";
+        return Errc::invalid_argument;
+    }
     return opt;
 }
 
@@ -174,7 +182,7 @@ const char* main_usage() {
 const char* run_usage() {
     return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
-           "                  [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
+           "                  [--store SOCKET] [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
            "                  [--net SPEC]... [--netback PATH]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
@@ -192,6 +200,9 @@ const char* run_usage() {
            "                  MAC (default 02:50:56:00:01:<vif>), queues 1..8; served by one\n"
            "                  pvisor-netback process that pvisor starts and stops\n"
            "  --netback PATH  the pvisor-netback to run (default: next to pvisor, else $PATH)\n"
+           "  --store SOCKET  managed mode: the toolstack (pvisor daemon) serving SOCKET holds\n"
+           "                  this guest's store and starts its backends; it takes the guest's\n"
+           "                  store ring over the control socket (no --disk/--net then)\n"
            "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
            "                  SMP comes from the MP table\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"

@@ -34,6 +34,7 @@ struct RunOptions {
     ConsoleKind console = ConsoleKind::pv;
     std::string control_dir; // empty: the store's default
     std::string metrics_path; // empty: no metrics file
+    std::string store_socket; // --store: the toolstack's store (managed mode); empty: our own
     std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most backend::kBlkMaxDisks)
     std::string blkback;           // --blkback PATH; empty: BackendProcess::locate's search
     std::vector<NetOption> nets; // in order: vif 0, 1, ... (at most NetbackOptions::kMaxVifs)

@@ -14,6 +14,7 @@
 #include "pv_console.hpp"
 #include "pv_services.hpp"
 #include "store_cli.hpp"
+#include "store_client.hpp"
 #include "store_service.hpp"
 
 #include <cerrno>
@@ -124,23 +125,37 @@ std::string control_socket_path(const RunOptions& opt) {
 }
 
 // Starts the control socket <control dir>/guest.ctl, where backends (pvisor-blkback) attach.
-// Without it the guest still runs, with no backends (warned once on stderr).
+// Without it the guest still runs, with no backends (warned once on stderr). `store`: the
+// VMM's own store, or null in managed mode (--store), where the toolstack takes the guest's
+// store ring over this socket and `store_notify_fd` is what the guest's store sends signal.
 std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
-                                             store::StoreService& store) {
+                                             store::StoreService* store, int store_notify_fd) {
     const std::string dir =
         opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ControlConfig cc;
     cc.socket_path = control_socket_path(opt);
-    cc.store_socket_path = store::store_socket_path(dir);
     cc.domid = PV_DOMID_GUEST;
-    store::StoreService* svc = &store;
-    cc.store_write = [svc](const std::string& path, const std::string& value) {
-        svc->with_store([&](store::Store& s) {
-            const store::ConnId c = s.connect(0); // the control domain, as xl
-            (void)s.write(c, 0, path, value);
-            s.disconnect(c);
-        });
-    };
+    if (store != nullptr) {
+        cc.store_socket_path = store::store_socket_path(dir);
+        cc.store_write = [store](const std::string& path, const std::string& value) {
+            store->with_store([&](store::Store& s) {
+                const store::ConnId c = s.connect(0); // the control domain, as xl
+                (void)s.write(c, 0, path, value);
+                s.disconnect(c);
+            });
+        };
+    } else {
+        cc.store_socket_path = opt.store_socket;
+        cc.store_notify_fd = store_notify_fd;
+        cc.store_port = pv.store_port();
+        cc.store_page_gpa = PV_SPECIAL_PAGES_GPA + PV_SPECIAL_PAGE_STORE * kPageSize;
+        const std::string sock = opt.store_socket;
+        cc.store_write = [sock](const std::string& path, const std::string& value) {
+            auto client = store::StoreClient::connect(sock);
+            if (client.ok())
+                (void)client->write(path, value);
+        };
+    }
     auto server = ControlServer::create(pv, vm.memory(), cc);
     if (!server.ok()) {
         std::fprintf(stderr, "pvisor: control: cannot listen on %s: %s; no backends\n",
@@ -166,7 +181,7 @@ int check_disks(const RunOptions& opt) {
 // Where a backend process meets the guest: the store (its devices' nodes) and the control
 // socket it attaches through.
 struct BackendSite {
-    store::StoreService& store;
+    store::StoreService* store; // null in managed mode: the toolstack starts backends
     const ControlServer* control;
     std::string control_socket;
 };
@@ -184,7 +199,9 @@ start_backend(const BackendKind& kind, const char* option, const std::vector<Dev
         return Errc::not_supported;
     }
     store::XsStatus st;
-    site.store.with_store([&](store::Store& s) {
+    if (site.store == nullptr)
+        return Errc::not_supported;
+    site.store->with_store([&](store::Store& s) {
         for (unsigned i = 0; i < devices.size() && st.ok(); ++i)
             st = add_nodes(s, i, devices[i].config);
     });
@@ -237,13 +254,20 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("pv services", std::string(errc_name(pv.error())));
     vm.set_hooks(pv->get());
     UniqueFd store_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    auto store = start_store(vm, **pv, opt, store_notify.get());
-    if (!store.ok())
-        return fail("store", std::string(errc_name(store.error())));
+    std::unique_ptr<store::StoreService> store;
+    if (opt.store_socket.empty()) {
+        auto own = start_store(vm, **pv, opt, store_notify.get());
+        if (!own.ok())
+            return fail("store", std::string(errc_name(own.error())));
+        store = std::move(*own);
+    } else if (!(*pv)->connect_host_port((*pv)->store_port(), store_notify.get()).ok()) {
+        return fail("store", "cannot connect the store port");
+    }
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
-    std::unique_ptr<ControlServer> control = start_control(vm, **pv, opt, **store);
-    const BackendSite site{**store, control.get(), control_socket_path(opt)};
+    std::unique_ptr<ControlServer> control =
+        start_control(vm, **pv, opt, store.get(), store_notify.get());
+    const BackendSite site{store.get(), control.get(), control_socket_path(opt)};
     auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
                                  [](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
                                      return add_blk_store_nodes(s, PV_DOMID_GUEST, i, c);
@@ -291,7 +315,8 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     netback->reset();
     blkback->reset();
     control.reset(); // backends' ports unbound before the services stop
-    (*store)->stop();
+    if (store)
+        store->stop();
     (*pv)->stop();
     std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
     return status;

@@ -38,6 +38,8 @@ std::size_t request_size(Op op) {
         return sizeof(GrantFramesRequest);
     case Op::pin_journal:
         return sizeof(PinJournalRequest);
+    case Op::store_ring:
+        return sizeof(StoreRingRequest);
     case Op::bind:
     case Op::unbind:
         return sizeof(PortRequest);
@@ -46,7 +48,7 @@ std::size_t request_size(Op op) {
 }
 
 bool known_op(std::uint16_t op) {
-    return op >= 1 && op <= static_cast<std::uint16_t>(Op::pin_journal);
+    return op >= 1 && op <= static_cast<std::uint16_t>(Op::store_ring);
 }
 
 // A store path below backend/: [A-Za-z0-9/_-], no "//", no trailing '/'.

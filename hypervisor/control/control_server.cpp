@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -172,6 +173,8 @@ void ControlServer::handle(Client& c, const Request& req) {
         return do_unbind(c, req);
     case Op::pin_journal:
         return do_pin_journal(c, req);
+    case Op::store_ring:
+        return do_store_ring(c, req);
     case Op::attach:
         return;
     }
@@ -283,6 +286,38 @@ void ControlServer::do_pin_journal(Client& c, const Request& req) {
     (void)send_datagram(c.sock.get(), bytes_of(r), std::span<const int>(&fd, 1));
 }
 
+void ControlServer::do_store_ring(Client& c, const Request& req) {
+    if (m_config.store_notify_fd < 0)
+        return reply_status(c, Op::store_ring, req.seq, -EOPNOTSUPP);
+    for (const auto& [fd, other] : m_clients)
+        if (other->store_raise.valid())
+            return reply_status(c, Op::store_ring, req.seq, -EBUSY);
+    UniqueFd notify(::fcntl(m_config.store_notify_fd, F_DUPFD_CLOEXEC, 0));
+    UniqueFd raise(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!notify.valid() || !raise.valid())
+        return reply_status(c, Op::store_ring, req.seq, -errno);
+    const std::uint32_t port = m_config.store_port;
+    const int rfd = raise.get();
+    const Status w = m_loop->watch(rfd, [this, port, rfd] {
+        std::uint64_t v = 0;
+        if (::read(rfd, &v, sizeof v) == sizeof v) {
+            m_counters.raises.fetch_add(1);
+            m_pv.raise_host_port(port);
+        }
+    });
+    if (!w.ok())
+        return reply_status(c, Op::store_ring, req.seq, -EIO);
+    StoreRingReply r{};
+    r.r.hdr = reply_header(Op::store_ring, req.seq, sizeof r);
+    r.r.nfds = 2;
+    r.port = port;
+    r.page_gpa = m_config.store_page_gpa;
+    const int fds[2] = {notify.get(), rfd};
+    c.store_raise = std::move(raise);
+    (void)send_datagram(c.sock.get(), bytes_of(r), fds);
+    log("store ring taken over by fd " + std::to_string(c.sock.get()));
+}
+
 // The backend on `fd` is gone: what Xen does with a dead domain's maptrack. Flags another
 // connected backend's journal names stay (all backends are domain 0 in the entries). A backend
 // pinning, right now, a ref the gone one also held may see its flag cleared once; frontends
@@ -312,6 +347,8 @@ void ControlServer::close_client(int fd) {
     Client& c = *it->second;
     for (auto& [port, b] : c.ports)
         release_port(port, b);
+    if (c.store_raise.valid())
+        m_loop->unwatch(c.store_raise.get());
     m_loop->unwatch(fd);
     // Before the store writes: the frontend that then sees Closing can end access at once.
     if (c.journal)

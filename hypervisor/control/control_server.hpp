@@ -26,6 +26,12 @@ struct ControlConfig {
     // Writes `value` at store `path` as the control domain (xl's role); used when a backend
     // goes away. Called on the server's thread.
     std::function<void(const std::string& path, const std::string& value)> store_write;
+    // The guest's store ring, when the toolstack serves it (STORE_RING): the eventfd the
+    // guest's sends on `store_port` signal (borrowed; -1: the VMM serves its own store and
+    // STORE_RING is refused) and the page's guest-physical address.
+    int store_notify_fd = -1;
+    std::uint32_t store_port = 0;
+    std::uint64_t store_page_gpa = 0;
     // One line per refused request or closed backend (default: stderr).
     std::function<void(const std::string& line)> log;
 };
@@ -73,6 +79,7 @@ class ControlServer {
         std::string device;
         std::map<std::uint32_t, Binding> ports;
         std::unique_ptr<HostPinJournal> journal; // after PIN_JOURNAL
+        UniqueFd store_raise;                    // after STORE_RING: the ring is this client's
     };
 
     ControlServer(PvServices& pv, const GuestMemory& mem, ControlConfig config)
@@ -88,6 +95,7 @@ class ControlServer {
     void do_bind(Client& c, const ctl::Request& req);
     void do_unbind(Client& c, const ctl::Request& req);
     void do_pin_journal(Client& c, const ctl::Request& req);
+    void do_store_ring(Client& c, const ctl::Request& req);
     void release_pins(int fd, const Client& c);
     void reply_status(Client& c, ctl::Op op, std::uint32_t seq, std::int32_t status);
     void release_port(std::uint32_t port, Binding& b);

@@ -24,6 +24,9 @@ enum class Op : std::uint16_t {
     unbind = 4,       // -> Reply
     pin_journal = 5,  // -> PinJournalReply + journal memfd (since this op; older pvisor:
                       //    -EOPNOTSUPP, and the backend runs without a journal)
+    store_ring = 6,   // -> StoreRingReply + notify eventfd + raise eventfd (the toolstack's
+                      //    store takes over the guest's store ring; -EOPNOTSUPP when the VMM
+                      //    serves its own store, -EBUSY while another client holds it)
 };
 
 struct Header {
@@ -54,6 +57,14 @@ struct PinJournalRequest {
     Header hdr;
 };
 
+// STORE_RING: the caller (the toolstack, which holds the store of every domain) serves the
+// guest's xenstore ring from now on, as xenstored does: the page is at `page_gpa` in the memfd
+// ATTACH handed out, the guest's sends on `port` signal fd [0], writing fd [1] raises `port`.
+// The ring is the caller's until its connection closes; then the next caller may take it,
+// finding the ring as the guest left it.
+struct StoreRingRequest {
+    Header hdr;
+};
 // BIND and UNBIND: `port` is a guest port that the frontend allocated with
 // EVTCHNOP_alloc_unbound(remote_dom = 0).
 struct PortRequest {
@@ -113,6 +124,13 @@ struct BindReply {
 };
 static_assert(sizeof(BindReply) == 32);
 
+struct StoreRingReply {
+    Reply r;
+    std::uint32_t port;
+    std::uint32_t reserved;
+    std::uint64_t page_gpa;
+};
+static_assert(sizeof(StoreRingReply) == 40);
 // The pin journal: a memfd of `bytes` bytes (sealed against shrinking and growing) that the
 // backend maps MAP_SHARED and keeps, per grant ref r < nr_entries, kPinJournalBitsPerRef bits
 // in little-endian u64 word r / 32: bit 2 * (r % 32) is set while the backend holds

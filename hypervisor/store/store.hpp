@@ -87,6 +87,17 @@ class Store {
     [[nodiscard]] XsStatus add_device(DomId domid, std::string_view type, unsigned devid,
                                       DomId backend = 0);
 
+    // The tree, the introduced domains and the watches of the connections in `keep`, as bytes
+    // (store_snapshot.cpp), so that a restarted toolstack starts where it stopped.
+    [[nodiscard]] std::string snapshot(const std::vector<ConnId>& keep) const;
+    // Replaces the tree and the domains with a snapshot's; returns the watches it kept, per
+    // domain. EINVAL (and nothing changed) for anything that is not a whole snapshot.
+    [[nodiscard]] XsResult<std::map<DomId, std::vector<Watch>>> restore(std::string_view snap);
+    // Gives a connection watches from a snapshot, without the first event a new watch fires.
+    void adopt_watches(ConnId c, std::vector<Watch> watches);
+    // Bumped by every change of the live tree: a snapshot is due when it moved.
+    [[nodiscard]] std::uint64_t generation() const { return m_gen; }
+
     [[nodiscard]] std::optional<WatchEvent> pop_event(ConnId c);
     [[nodiscard]] bool has_events(ConnId c) const;
     [[nodiscard]] const StoreCounters& counters() const { return m_counters; }

@@ -28,14 +28,21 @@ void store_release(std::uint32_t& field, std::uint32_t v) {
 
 Result<std::unique_ptr<StoreRing>> StoreRing::create(std::span<std::byte> page, Store& store,
                                                      DomId domid, std::uint32_t evtchn_port,
-                                                     Notify notify) {
+                                                     Notify notify, bool adopt) {
     if (page.size() < sizeof(xenstore_domain_interface) ||
         reinterpret_cast<std::uintptr_t>(page.data()) % alignof(std::uint32_t) != 0) // NOLINT
         return Errc::invalid_argument;
     // SAFETY: size and alignment checked above; the page holds only integers and chars.
     auto* iface = reinterpret_cast<xenstore_domain_interface*>(page.data()); // NOLINT
     std::unique_ptr<StoreRing> ring(new StoreRing(iface, store, domid, std::move(notify)));
-    ring->reset_indices();
+    if (adopt) {
+        // The guest owns these fields as much as we do; a bad value only breaks its own ring
+        // (checked on every pass).
+        ring->m_req_cons = load_acquire(iface->req_cons);
+        ring->m_rsp_prod = load_acquire(iface->rsp_prod);
+    } else {
+        ring->reset_indices();
+    }
     store_release(iface->server_features,
                   XENSTORE_SERVER_FEATURE_RECONNECTION | XENSTORE_SERVER_FEATURE_ERROR);
     store_release(iface->evtchn_port, evtchn_port);

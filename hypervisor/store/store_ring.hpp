@@ -35,9 +35,11 @@ class StoreRing {
     // `page`: the store special page (at least sizeof(xenstore_domain_interface) bytes,
     // 4-byte aligned), valid for the ring's lifetime. Initialises indices, server_features,
     // connection, error and evtchn_port. `notify` signals the guest's store event channel.
+    // With `adopt`, the ring is taken over as it stands (a restarted toolstack): the indices
+    // are read from the page instead of reset, and nothing the guest queued is lost.
     static Result<std::unique_ptr<StoreRing>> create(std::span<std::byte> page, Store& store,
                                                      DomId domid, std::uint32_t evtchn_port,
-                                                     Notify notify);
+                                                     Notify notify, bool adopt = false);
     ~StoreRing();
     StoreRing(const StoreRing&) = delete;
     StoreRing& operator=(const StoreRing&) = delete;

@@ -50,7 +50,7 @@ StoreService::StoreService(StoreConfig config)
 
 StoreService::~StoreService() {
     stop();
-    m_ring.reset();
+    m_rings.clear();
     if (m_socket_bound)
         ::unlink(m_config.socket_path.c_str());
 }
@@ -116,14 +116,84 @@ Status StoreService::setup() {
         !m_store.introduce_domain(m_config.guest_domid, m_config.guest_name).ok())
         return Errc::invalid_argument;
     if (!m_config.ring_page.empty()) {
-        auto notify = m_config.notify_guest ? m_config.notify_guest : [] {};
-        PV_TRY_ASSIGN(ring, StoreRing::create(m_config.ring_page, m_store, m_config.guest_domid,
-                                              m_config.store_evtchn, std::move(notify)));
-        m_ring = std::move(ring);
+        RingSpec spec;
+        spec.domid = m_config.guest_domid;
+        spec.page = m_config.ring_page;
+        spec.evtchn = m_config.store_evtchn;
+        spec.notify_guest = m_config.notify_guest;
+        spec.guest_notify_fd = m_config.guest_notify_fd;
+        PV_TRY(add_ring_locked(std::move(spec)));
     }
-    if (m_config.guest_notify_fd >= 0)
-        PV_TRY(watch_fd(m_config.guest_notify_fd, kTagGuest, EPOLLIN));
     return {};
+}
+
+// Caller holds m_mutex (or the service has not started).
+Status StoreService::add_ring_locked(RingSpec spec) {
+    if (m_rings.contains(spec.domid))
+        return Errc::exists;
+    auto notify = spec.notify_guest ? std::move(spec.notify_guest) : [] {};
+    PV_TRY_ASSIGN(ring, StoreRing::create(spec.page, m_store, spec.domid, spec.evtchn,
+                                          std::move(notify), spec.adopt));
+    m_store.adopt_watches(ring->conn(), std::move(spec.watches));
+    if (spec.guest_notify_fd >= 0)
+        PV_TRY(watch_fd(spec.guest_notify_fd, (std::uint64_t{spec.domid} << 8) | kTagGuest,
+                        EPOLLIN));
+    // A ring taken over may hold requests already: serve it on the next pass.
+    m_rings.emplace(spec.domid, Ring{std::move(ring), spec.guest_notify_fd, true});
+    return {};
+}
+
+Status StoreService::add_ring(RingSpec spec) {
+    {
+        std::lock_guard lock(m_mutex);
+        PV_TRY(add_ring_locked(std::move(spec)));
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(m_wake.get(), &one, sizeof one);
+    return {};
+}
+
+void StoreService::remove_ring(DomId domid) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_rings.find(domid);
+    if (it == m_rings.end())
+        return;
+    if (it->second.notify_fd >= 0)
+        ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, it->second.notify_fd, nullptr);
+    m_rings.erase(it);
+}
+
+Result<std::map<DomId, std::vector<Watch>>> StoreService::restore(std::string_view snap) {
+    std::lock_guard lock(m_mutex);
+    auto r = m_store.restore(snap);
+    if (!r.ok())
+        return Errc::invalid_argument;
+    m_persisted_gen = m_store.generation();
+    return std::move(*r);
+}
+
+bool StoreService::ring_more() const {
+    for (const auto& [domid, r] : m_rings)
+        if (r.more)
+            return true;
+    return false;
+}
+
+// Caller holds m_mutex.
+void StoreService::persist_if_changed() {
+    if (!m_config.persist)
+        return;
+    std::uint64_t msgs = 0;
+    std::vector<ConnId> rings;
+    for (const auto& [domid, r] : m_rings) {
+        msgs += r.ring->counters().messages + r.ring->counters().resets;
+        rings.push_back(r.ring->conn());
+    }
+    if (m_store.generation() == m_persisted_gen && msgs == m_persisted_msgs)
+        return;
+    m_persisted_gen = m_store.generation();
+    m_persisted_msgs = msgs;
+    m_config.persist(m_store.snapshot(rings));
 }
 
 Status StoreService::start() {
@@ -158,8 +228,14 @@ StoreServiceStats StoreService::stats() {
     std::lock_guard lock(m_mutex);
     StoreServiceStats s = m_stats;
     s.store = m_store.counters();
-    if (m_ring)
-        s.ring = m_ring->counters();
+    for (const auto& [domid, r] : m_rings) {
+        const RingCounters& c = r.ring->counters();
+        s.ring.messages += c.messages;
+        s.ring.bytes_in += c.bytes_in;
+        s.ring.bytes_out += c.bytes_out;
+        s.ring.broken += c.broken;
+        s.ring.resets += c.resets;
+    }
     return s;
 }
 
@@ -167,7 +243,7 @@ void StoreService::run() {
     epoll_event events[32];
     for (;;) {
         // A ring that stopped with work left is served again without waiting.
-        const int timeout = m_ring_more ? 0 : -1;
+        const int timeout = ring_more() ? 0 : -1;
         const int n = ::epoll_wait(m_epoll.get(), events, 32, timeout);
         if (n < 0 && errno != EINTR) {
             std::fprintf(stderr, "pvisor store: epoll_wait: %s\n", std::strerror(errno));
@@ -179,6 +255,7 @@ void StoreService::run() {
         for (int i = 0; i < n; ++i)
             on_event(events[i].data.u64, events[i].events);
         flush_all();
+        persist_if_changed();
     }
 }
 
@@ -190,9 +267,12 @@ void StoreService::on_event(std::uint64_t tag, std::uint32_t events) {
     case kTagListen:
         accept_clients();
         return;
-    case kTagGuest:
-        drain_eventfd(m_config.guest_notify_fd);
+    case kTagGuest: {
+        const auto it = m_rings.find(static_cast<DomId>(tag >> 8));
+        if (it != m_rings.end())
+            drain_eventfd(it->second.notify_fd);
         return; // served in flush_all
+    }
     default:
         break;
     }
@@ -305,8 +385,8 @@ bool StoreService::flush_client(Client& c) {
 void StoreService::flush_all() {
     // Serving a client may queue events for the guest and the other way round; one ring pass
     // after the clients and a second client pass deliver both directions.
-    if (m_ring)
-        m_ring_more = m_ring->process();
+    for (auto& [domid, r] : m_rings)
+        r.more = r.ring->process();
     std::vector<int> gone;
     for (auto& [fd, c] : m_clients) {
         if (!flush_client(*c))

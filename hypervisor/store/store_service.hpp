@@ -38,6 +38,21 @@ struct StoreConfig {
     // Borrowed: the VMM keeps it open until the service is destroyed. -1: none.
     int guest_notify_fd = -1;
     StoreLimits limits;
+    // Called on the service thread, with the store lock held, after a pass that changed the
+    // tree or served a guest ring, with Store::snapshot of the tree and every ring's watches
+    // (the toolstack keeps it in a file). Empty: no snapshots.
+    std::function<void(const std::string& snapshot)> persist;
+};
+
+// A guest ring the service serves besides StoreConfig's (the toolstack's domains).
+struct RingSpec {
+    DomId domid = 0;
+    std::span<std::byte> page; // mapped by the caller until remove_ring() returns
+    std::uint32_t evtchn = 0;
+    std::function<void()> notify_guest; // as StoreConfig::notify_guest
+    int guest_notify_fd = -1;           // borrowed until remove_ring() returns
+    bool adopt = false;                 // StoreRing::create's adopt
+    std::vector<Watch> watches;         // from a snapshot (Store::restore), given silently
 };
 
 // The guest's store page (PV_SPECIAL_PAGE_STORE of the special pages, pv/pvisor.h) as a host
@@ -71,6 +86,14 @@ class StoreService {
     // with SCM_RIGHTS (then StoreClient::from_fd). Any thread.
     [[nodiscard]] Result<UniqueFd> connect_fd(DomId domid = 0);
 
+    // Serves another guest's ring from now on (any thread). EEXIST: that domain has one.
+    [[nodiscard]] Status add_ring(RingSpec spec);
+    // Stops serving domain `domid`'s ring; its connection's watches and transactions go.
+    void remove_ring(DomId domid);
+    // Replaces the store's state with a snapshot (before start()). Returns its watches per
+    // domain, for the rings added back with add_ring().
+    [[nodiscard]] Result<std::map<DomId, std::vector<Watch>>> restore(std::string_view snap);
+
     // Runs fn under the store lock (any thread). Watch events it causes are delivered by the
     // service thread right after.
     void with_store(const std::function<void(Store&)>& fn);
@@ -93,10 +116,19 @@ class StoreService {
     StoreConfig m_config;
     std::mutex m_mutex; // guards everything below except the fds and the thread
     Store m_store;
-    std::unique_ptr<StoreRing> m_ring; // before m_store is destroyed: its dtor disconnects
+    struct Ring {
+        std::unique_ptr<StoreRing> ring; // its dtor disconnects from m_store
+        int notify_fd = -1;
+        bool more = false; // stopped with work left
+    };
+    std::map<DomId, Ring> m_rings; // destroyed before m_store
     std::map<int, std::unique_ptr<Client>> m_clients;
     StoreServiceStats m_stats;
-    bool m_ring_more = false;
+    std::uint64_t m_persisted_gen = 0;
+    std::uint64_t m_persisted_msgs = 0;
+    void persist_if_changed();
+    [[nodiscard]] Status add_ring_locked(RingSpec spec);
+    [[nodiscard]] bool ring_more() const;
 
     UniqueFd m_epoll;
     UniqueFd m_wake; // eventfd: stop() and with_store() wake the thread
