@@ -2,6 +2,8 @@
 #include "cli.hpp"
 #include "run_command.hpp"
 #include "store_cli.hpp"
+#include "xl_cli.hpp"
+#include "api_server.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -17,6 +19,7 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         std::fputs(main_usage(), stdout);
+        std::fputs(toolstack::xl_usage(), stdout);
         return 0;
     }
     if (cmd == "version" || cmd == "--version") {
@@ -25,6 +28,10 @@ int main(int argc, char** argv) {
     }
     if (cmd == "store")
         return store::store_command_main(argc - 1, argv + 1);
+    if (cmd == "daemon")
+        return toolstack::daemon_command_main(argc - 1, argv + 1);
+    if (toolstack::is_xl_command(cmd))
+        return toolstack::xl_command_main(argc - 1, argv + 1);
     if (cmd != "run") {
         std::fprintf(stderr, "pvisor: %s: unknown command (see pvisor --help)\n", cmd.c_str());
         return kExitUsage;

@@ -1,0 +1,149 @@
+// daemon_devices.cpp: a domain's split devices in the store, and the backend processes that
+// serve them (one per kind per domain, started, watched and restarted by the daemon).
+#include "daemon.hpp"
+
+#include "store_path.hpp"
+
+#include <csignal>
+#include <ctime>
+#include <sys/epoll.h>
+
+namespace pvisor::toolstack {
+namespace {
+
+// A backend that dies more often than this in a minute is left dead (and said so).
+constexpr std::size_t kMaxRestartsPerMinute = 5;
+
+std::string backend_exe(const std::string& given, const char* name) {
+    if (!given.empty())
+        return given;
+    const std::string self = self_exe();
+    const std::string beside = self.substr(0, self.rfind('/') + 1) + name;
+    return ::access(beside.c_str(), X_OK) == 0 ? beside : std::string(name);
+}
+
+} // namespace
+
+// xl's vbd layout (docs/abi.md "Block device"), as the control domain:
+//   /local/domain/<d>/device/vbd/<devid>/  backend, backend-id, state, virtual-device,
+//                                          device-type
+//   /local/domain/0/backend/vbd/<d>/<devid>/  frontend, frontend-id, online, state, params,
+//                                          mode, dev, type, device-type
+Status Daemon::write_vbd_nodes(const Domain& d, const DiskSpec& disk) {
+    store::XsStatus st;
+    const std::string devid = std::to_string(disk.devid);
+    m_store->with_store([&](store::Store& s) {
+        st = s.add_device(d.domid, "vbd", disk.devid, 0);
+        if (!st.ok())
+            return;
+        const std::string front = store::domain_path(d.domid) + "/device/vbd/" + devid + "/";
+        const std::string back =
+            "/local/domain/0/backend/vbd/" + std::to_string(d.domid) + "/" + devid + "/";
+        const store::ConnId c = s.connect(0);
+        const std::pair<std::string, std::string> keys[] = {
+            {front + "virtual-device", devid},
+            {front + "device-type", "disk"},
+            {back + "params", disk.target},
+            {back + "mode", disk.read_only ? "r" : "w"},
+            {back + "dev", disk.vdev},
+            {back + "type", "file"},
+            {back + "device-type", "disk"}};
+        for (const auto& [path, value] : keys)
+            st = st.ok() ? s.write(c, 0, path, value) : st;
+        s.disconnect(c);
+    });
+    return st.ok() ? Status{} : Status{st.error() == store::XsErr::eexist ? Errc::exists
+                                                                          : Errc::io_error};
+}
+
+// xl's vif layout (docs/abi.md "Network device"); handle = the vif's index.
+Status Daemon::write_vif_nodes(const Domain& d, unsigned handle, const VifSpec& vif) {
+    store::XsStatus st;
+    const std::string h = std::to_string(handle);
+    const std::string mac = vif.mac.empty() ? default_mac(d.domid, handle) : vif.mac;
+    const std::string name =
+        vif.vifname.empty() ? "vif" + std::to_string(d.domid) + "." + h : vif.vifname;
+    m_store->with_store([&](store::Store& s) {
+        st = s.add_device(d.domid, "vif", handle, 0);
+        if (!st.ok())
+            return;
+        const std::string front = store::domain_path(d.domid) + "/device/vif/" + h + "/";
+        const std::string back =
+            "/local/domain/0/backend/vif/" + std::to_string(d.domid) + "/" + h + "/";
+        const store::ConnId c = s.connect(0);
+        std::vector<std::pair<std::string, std::string>> keys = {
+            {front + "handle", h}, {front + "mac", mac},     {back + "handle", h},
+            {back + "mac", mac},   {back + "vifname", name}, {back + "type", "vif"}};
+        if (!vif.bridge.empty())
+            keys.emplace_back(back + "bridge", vif.bridge);
+        for (const auto& [path, value] : keys)
+            st = st.ok() ? s.write(c, 0, path, value) : st;
+        s.disconnect(c);
+    });
+    return st.ok() ? Status{} : Status{st.error() == store::XsErr::eexist ? Errc::exists
+                                                                          : Errc::io_error};
+}
+
+void Daemon::ensure_backend(Domain& d, const std::string& kind) {
+    Backend& b = d.backends[kind];
+    if (b.proc.pid > 0 || b.given_up)
+        return;
+    start_backend(d, kind, b);
+}
+
+// One backend process per kind per domain: it finds the domain's devices of its kind in the
+// store (and those added later) and serves them through the VMM's control socket.
+void Daemon::start_backend(Domain& d, const std::string& kind, Backend& b) {
+    const bool blk = kind == "vbd";
+    b.exe = backend_exe(blk ? m_opt.blkback : m_opt.netback,
+                        blk ? "pvisor-blkback" : "pvisor-netback");
+    const std::string dir = m_opt.dir.domain_dir(d.domid);
+    const std::vector<std::string> argv = {b.exe,
+                                           "--store",
+                                           m_opt.dir.store_socket(),
+                                           "--domid",
+                                           std::to_string(d.domid),
+                                           "--control",
+                                           dir + "/guest.ctl"};
+    std::string why;
+    auto proc = spawn_detached(argv, dir + "/" + (blk ? "blkback" : "netback") + ".log", why);
+    if (!proc.ok()) {
+        log("domain " + std::to_string(d.domid) + ": cannot start " + b.exe + ": " + why);
+        b.given_up = true;
+        return;
+    }
+    b.proc = std::move(*proc);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = b.proc.pidfd.get();
+    ::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, ev.data.fd, &ev);
+    m_pidfds[ev.data.fd] = {d.domid, kind};
+    persist(d);
+}
+
+// A backend died while its domain lives: start it again (the frontends reconnect to it, as
+// they do after any backend restart), unless it keeps dying.
+void Daemon::backend_exited(Domain& d, const std::string& kind) {
+    const auto it = d.backends.find(kind);
+    if (it == d.backends.end())
+        return;
+    Backend& b = it->second;
+    const auto status = reap_child(b.proc);
+    b.proc = Process{};
+    const std::time_t now = std::time(nullptr);
+    std::erase_if(b.restarts, [now](std::time_t t) { return now - t > 60; });
+    if (b.restarts.size() >= kMaxRestartsPerMinute) {
+        b.given_up = true;
+        log("domain " + std::to_string(d.domid) + ": " + b.exe + " died " +
+            std::to_string(b.restarts.size() + 1) + " times in a minute; not restarted");
+        persist(d);
+        return;
+    }
+    b.restarts.push_back(now);
+    log("domain " + std::to_string(d.domid) + ": " + b.exe + " ended (" +
+        (status ? "status " + std::to_string(*status) : std::string("not our child")) +
+        "); restarting it");
+    start_backend(d, kind, b);
+}
+
+} // namespace pvisor::toolstack
