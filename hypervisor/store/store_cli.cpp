@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sys/stat.h>
 #include <optional>
 #include <unistd.h>
 #include <vector>
@@ -20,9 +21,12 @@ constexpr const char* kUsage =
     "  rm PATH           remove PATH and everything below it\n"
     "  watch PATH        print each changed path at or below PATH (first: PATH itself)\n"
     "  stats             print the store's counters\n"
-    "  --control DIR     the guest's control directory (`pvisor run --control DIR`);\n"
-    "                    default $PVISOR_CONTROL, else $XDG_RUNTIME_DIR/pvisor,\n"
-    "                    else /tmp/pvisor-<uid>; the socket is DIR/store.sock\n"
+    "  --control DIR     a standalone guest's store (`pvisor run --control DIR`): the\n"
+    "                    socket DIR/store.sock. Without it: $XENSTORED_PATH if set (as\n"
+    "                    Xen's xenstore tools), else the toolstack's store of every domain\n"
+    "                    ($PVISOR_RUN_DIR, default /run/pvisor, /xenstored.sock) if it\n"
+    "                    runs, else the standalone default: $PVISOR_CONTROL, else\n"
+    "                    $XDG_RUNTIME_DIR/pvisor, else /tmp/pvisor-<uid>\n"
     "  --count N         watch: exit after N events\n";
 
 struct Args {
@@ -176,6 +180,18 @@ std::string default_control_dir() {
     return "/tmp/pvisor-" + std::to_string(::getuid());
 }
 
+std::string default_store_socket() {
+    if (const char* xs = std::getenv("XENSTORED_PATH"); xs != nullptr && *xs != '\0')
+        return xs;
+    const char* run = std::getenv("PVISOR_RUN_DIR");
+    const std::string toolstack =
+        std::string(run != nullptr && *run != '\0' ? run : "/run/pvisor") + "/xenstored.sock";
+    struct stat st {};
+    if (::stat(toolstack.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+        return toolstack;
+    return store_socket_path(default_control_dir());
+}
+
 std::string store_socket_path(std::string_view control_dir) {
     return std::string(control_dir) + "/store.sock";
 }
@@ -198,8 +214,8 @@ int store_command_main(int argc, char** argv) {
         return usage_error(want == 2   ? "write needs PATH and VALUE"
                            : want == 0 ? "stats takes no PATH"
                                        : "needs exactly one PATH");
-    const std::string socket =
-        store_socket_path(args->control.empty() ? default_control_dir() : args->control);
+    const std::string socket = args->control.empty() ? default_store_socket()
+                                                     : store_socket_path(args->control);
     auto client = StoreClient::connect(socket);
     if (!client)
         return connect_error(socket, client.error());

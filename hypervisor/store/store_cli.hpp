@@ -13,6 +13,9 @@ namespace pvisor::store {
 // (One guest per user can run without --control; give each further guest its own DIR.)
 [[nodiscard]] std::string default_control_dir();
 [[nodiscard]] std::string store_socket_path(std::string_view control_dir);
+// `pvisor store` without --control: $XENSTORED_PATH, else the toolstack's store if it runs,
+// else store_socket_path(default_control_dir()).
+[[nodiscard]] std::string default_store_socket();
 
 // Entry point of `pvisor store ...`: argv[0] is "store" (the dispatcher passes the arguments
 // from the subcommand name on), argv[1] the operation. Prints results on stdout, errors on

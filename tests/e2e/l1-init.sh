@@ -63,6 +63,15 @@ if [ -f "/scenarios/$scenario.nets" ]; then
     done
 fi
 echo "PVTEST-L1-READY scenario=$scenario"
+# A toolstack scenario: its host half drives the toolstack service (toolstack-host.sh).
+if [ -f "/scenarios/$scenario.host.sh" ]; then
+    for m in /net/*.ko; do
+        insmod "$m" || echo "PVTEST-L1-ERROR insmod $m"
+    done
+    mkdir -p /run
+    sh /toolstack-host.sh "$scenario" /usr/bin/pvisor /l2/vmlinuz /l2/initrd.cpio
+    poweroff -f
+fi
 # pvtest.vmm is a comma-separated list: the boot benchmark runs both VMMs in one L1 boot.
 for vmm in $(arg vmm | tr , ' '); do
     sh $runner "$vmm" "/usr/bin/$vmm" /l2/vmlinuz /l2/initrd.cpio "$scenario" \

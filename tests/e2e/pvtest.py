@@ -101,6 +101,15 @@ SCENARIOS = {
                   'nets': [('tap=pvtapA,bridge=pvbr0,mac=02:00:00:00:00:0a', 'pvtest.role=a'),
                            ('tap=pvtapB,bridge=pvbr0,mac=02:00:00:00:00:0b', 'pvtest.role=b')],
                   'values': {'rx_sha256': lambda ctx: 'ok', 'peer_done': lambda ctx: 'ok'}},
+    # The toolstack (issue 9; scenarios/ts_*.host.sh, toolstack-host.sh): the host half drives
+    # `pvisor create/list/...` against the toolstack service, the guests run ts_agent.sh.
+    # 'toolstack': how many guests must end with a PVTEST-RESULT of their own (a cooperative
+    # poweroff prints one). 'values' are the host half's PVTEST-VALUE lines.
+    'ts_multi_domain': {'vcpus': 1, 'toolstack': 3, 'values': {
+        'domids_distinct': lambda ctx: '3', 'macs_distinct': lambda ctx: '3',
+        'listed': lambda ctx: 'running,running,running',
+        'others_denied': lambda ctx: 'EACCES,EACCES,EACCES', 'own_read': lambda ctx: 'ok,ok,ok',
+        'shutdown_w': lambda ctx: 'ok,ok,ok', 'listed_after': lambda ctx: '0'}},
 }
 
 # Seconds the emulated L1 machine may take to print PVTEST-L1-READY (it needs about 5 s on
@@ -311,7 +320,11 @@ def l1_initrd(ctx, l2):
         # L1's virtio disk driver, dependencies first (l1-init.sh loads /virtio/* in order).
         virtio = kernel_modules(ctx, ['virtio_pci', 'virtio_blk'])
         items += [(f'virtio/{i:02d}-{name}', src) for i, (name, src) in enumerate(virtio)]
-    net = 'nets' in SCENARIOS[ctx.scenario]
+    toolstack = 'toolstack' in SCENARIOS[ctx.scenario]
+    if toolstack:
+        items += [('toolstack-host.sh', HERE / 'toolstack-host.sh')]
+        items += [(f'scenarios/{p.name}', p) for p in (HERE / 'scenarios').glob('ts_*.sh')]
+    net = 'nets' in SCENARIOS[ctx.scenario] or toolstack
     if net:
         # The host half (net-host.sh, net_gen for run-l2.sh) and L1's TAP and bridge drivers,
         # dependencies first (l1-init.sh loads /net/* in order); each net scenario's runs.
@@ -322,6 +335,8 @@ def l1_initrd(ctx, l2):
         for name, spec in SCENARIOS.items():
             if 'nets' in spec:
                 items.append((f'scenarios/{name}.nets', runs_file(ctx, name, 'nested')))
+    if toolstack:
+        net = 'ts'
     if 'qemu' in ctx.vmms:
         fw = Path('/usr/share/qemu')
         items += [(f'usr/share/qemu/{f}', (fw / f).resolve()) for f in L1_QEMU_FIRMWARE
@@ -333,7 +348,7 @@ def l1_initrd(ctx, l2):
             (inputs / f'{name}.input').write_text(spec['input'])
             items.append((f'scenarios/{name}.input', inputs / f'{name}.input'))
     disk = '-disk' if ctx.disk else ''
-    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}{disk}{"-net" if net else ""}.cpio',
+    return make_cpio(ctx.work / f'l1-{"+".join(ctx.vmms)}{disk}{"-" + str(net) if net else ""}.cpio',
                      items)
 
 
@@ -352,6 +367,17 @@ def runs_file(ctx, scenario, platform):
 def launch_command(ctx, platform, scenario):
     spec = SCENARIOS[scenario]
     l2 = l2_initrd(ctx)
+    if platform == 'direct' and 'toolstack' in spec:
+        # The same host half as inside L1, in a network namespace and a run directory of its
+        # own; the backends are found beside pvisor or on $PATH.
+        run_dir = ctx.work / f'{scenario}-run'
+        shutil.rmtree(run_dir, ignore_errors=True)
+        dirs = ':'.join(sorted({str(t.resolve().parent) for t in ctx.l1_tools}))
+        script = [f'export PVISOR_RUN_DIR={shlex.quote(str(run_dir))}',
+                  f'export PATH={shlex.quote(dirs)}:"$PATH"',
+                  shlex.join(['unshare', '--net', 'sh', str(HERE / 'toolstack-host.sh'), scenario,
+                              str(ctx.vmm_binary('pvisor')), str(ctx.vmlinuz), str(l2)])]
+        return ['sh', '-c', '; '.join(script)]
     if platform == 'direct':
         # The same run-l2.sh as inside L1, once per VMM, on this host's KVM.
         script = []
@@ -504,6 +530,8 @@ def check(ctx, scenario, console, platform_status):
         errors.append('timed out')
     elif platform_status != 0:
         errors.append(f'platform exited with {platform_status}')
+    if 'toolstack' in spec:
+        return errors + check_toolstack(ctx, spec, console)
     # A net scenario may run several guests at once, each under its own VMM process.
     guests = len(spec.get('nets', [None]))
     results = re.findall(r'PVTEST-RESULT name=(\S+) status=(\S+)(.*)', console)
@@ -553,6 +581,29 @@ def check(ctx, scenario, console, platform_status):
                           f'{len(ctx.vmms) * guests}')
     if 'output' in spec and not re.search(rf"^{re.escape(spec['output'])}$", console, re.M):
         errors.append(f'console output {spec["output"]!r} missing')
+    return errors
+
+
+def check_toolstack(ctx, spec, console):
+    """A toolstack scenario: the host half's values, the guests' own results, and every
+    VMM's counters clean."""
+    errors = []
+    if 'PVTEST-TS-HOST-END' not in console:
+        errors.append('the host half did not finish')
+    results = re.findall(r'PVTEST-RESULT name=(\S+) status=(\S+)(.*)', console)
+    if len(results) != spec['toolstack']:
+        errors.append(f'{len(results)} PVTEST-RESULT lines from the guests, expected '
+                      f'{spec["toolstack"]}')
+    for name, status, detail in results:
+        if name != 'ts_agent' or status != 'pass':
+            errors.append(f'guest says: {name} {status}{detail}')
+    values = dict(re.findall(r'PVTEST-VALUE (\w+)=(\S*)', console))
+    for key, want in spec.get('values', {}).items():
+        if values.get(key) != want(ctx):
+            errors.append(f'{key}: got {values.get(key)!r}, expected {want(ctx)!r}')
+    for key, value in re.findall(r'^PVTEST-METRIC ([\w.]+)=(\d+)$', console, re.M):
+        if key in PVISOR_METRICS and not PVISOR_METRICS[key](int(value)):
+            errors.append(f'pvisor metric {key}={value} out of range')
     return errors
 
 

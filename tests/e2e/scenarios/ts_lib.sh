@@ -1,0 +1,72 @@
+# ts_lib.sh: helpers for the host half of the toolstack scenarios (toolstack-host.sh sources
+# it). The guests run scenarios/ts_agent.sh: each carries out the shell commands the host puts
+# in its store (data/cmd) and answers in data/result, so one host script drives them all.
+P=$PVTEST_PVISOR
+ts_seq=0
+
+ts_fail() { echo "PVTEST-HOST-ACTION-FAILED $*"; }
+value() { echo "PVTEST-VALUE $1=$2"; }
+
+# ts_cfg NAME [LINE...]: an xl.cfg for a guest named NAME running ts_agent.sh, in /tmp.
+ts_cfg() {
+    name=$1
+    shift
+    {
+        echo "name = \"$name\""
+        echo "kernel = \"$PVTEST_KERNEL\""
+        echo "ramdisk = \"$PVTEST_INITRD\""
+        echo "extra = \"console=ttyS0 console=hvc0 acpi=off panic=-1 quiet pvtest.scenario=ts_agent pvtest.vmm=pvisor pvtest.role=$name${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}\""
+        echo "memory = 256"
+        echo "vcpus = 1"
+        for line in "$@"; do echo "$line"; done
+    } >"/tmp/$name.cfg"
+    echo "/tmp/$name.cfg"
+}
+
+# The domain id of NAME (from `pvisor list`), or nothing.
+ts_domid() { "$P" list 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+# The state of NAME.
+ts_state() { "$P" list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }'; }
+ts_read() { "$P" store read "$1" 2>/dev/null; }
+
+# ts_wait TRIES PAUSE COMMAND...: COMMAND until it succeeds (status 1 if it never does).
+ts_wait() {
+    _left=$1 _pause=$2
+    shift 2
+    until "$@"; do
+        _left=$((_left - 1))
+        [ $_left -gt 0 ] || return 1
+        sleep "$_pause"
+    done
+}
+
+_agent_ready() { [ "$(ts_read "/local/domain/$1/data/agent")" = ready ]; }
+# ts_agent NAME [SECONDS]: waits until NAME's agent runs; prints its domain id.
+ts_agent() {
+    _id=
+    ts_wait "${2:-300}" 1 sh -c "[ -n \"\$($P list 2>/dev/null | awk -v n=$1 '\$1 == n { print \$2 }')\" ]" ||
+        { ts_fail "$1 is not listed"; return 1; }
+    _id=$(ts_domid "$1")
+    ts_wait "${2:-300}" 1 _agent_ready "$_id" || { ts_fail "$1 (domain $_id): no agent"; return 1; }
+    echo "$_id"
+}
+
+# ts_run DOMID COMMAND: runs COMMAND (one line of sh) in the guest; prints its output (one
+# line, as the guest stored it); the status is the command's.
+ts_run() {
+    ts_seq=$((ts_seq + 1))
+    "$P" store write "/local/domain/$1/data/cmd" "$ts_seq $2" >/dev/null ||
+        { ts_fail "store write to domain $1"; return 1; }
+    _res=
+    _got() {
+        _res=$(ts_read "/local/domain/$1/data/result")
+        [ "${_res%% *}" = "$ts_seq" ]
+    }
+    ts_wait "${3:-300}" 1 _got "$1" || { ts_fail "domain $1 did not run: $2"; return 1; }
+    _res=${_res#* }
+    _st=${_res%% *}
+    _out=${_res#* }
+    [ "$_out" = "$_st" ] && _out=
+    echo "$_out"
+    return "$_st"
+}
