@@ -568,7 +568,7 @@ Status Daemon::write_domain_nodes(const Domain& d) {
     });
     if (!st.ok())
         return Errc::io_error;
-    for (const DiskSpec& disk : d.spec.disks)
+    for (const DomainDisk& disk : d.spec.disks)
         PV_TRY(write_vbd_nodes(d, disk));
     for (unsigned i = 0; i < d.spec.vifs.size(); ++i)
         PV_TRY(write_vif_nodes(d, i, d.spec.vifs[i]));

@@ -86,8 +86,8 @@ class Daemon {
     [[nodiscard]] bool name_taken(const std::string& name) const;
 
     // Devices.
-    [[nodiscard]] Status write_vbd_nodes(const Domain& d, const DiskSpec& disk);
-    [[nodiscard]] Status write_vif_nodes(const Domain& d, unsigned handle, const VifSpec& vif);
+    [[nodiscard]] Status write_vbd_nodes(const Domain& d, const DomainDisk& disk);
+    [[nodiscard]] Status write_vif_nodes(const Domain& d, unsigned handle, const DomainVif& vif);
     void ensure_backend(Domain& d, const std::string& kind);
     void start_backend(Domain& d, const std::string& kind, Backend& b);
     void backend_exited(Domain& d, const std::string& kind);

@@ -29,7 +29,7 @@ std::string backend_exe(const std::string& given, const char* name) {
 //                                          device-type
 //   /local/domain/0/backend/vbd/<d>/<devid>/  frontend, frontend-id, online, state, params,
 //                                          mode, dev, type, device-type
-Status Daemon::write_vbd_nodes(const Domain& d, const DiskSpec& disk) {
+Status Daemon::write_vbd_nodes(const Domain& d, const DomainDisk& disk) {
     store::XsStatus st;
     const std::string devid = std::to_string(disk.devid);
     m_store->with_store([&](store::Store& s) {
@@ -57,7 +57,7 @@ Status Daemon::write_vbd_nodes(const Domain& d, const DiskSpec& disk) {
 }
 
 // xl's vif layout (docs/abi.md "Network device"); handle = the vif's index.
-Status Daemon::write_vif_nodes(const Domain& d, unsigned handle, const VifSpec& vif) {
+Status Daemon::write_vif_nodes(const Domain& d, unsigned handle, const DomainVif& vif) {
     store::XsStatus st;
     const std::string h = std::to_string(handle);
     const std::string mac = vif.mac.empty() ? default_mac(d.domid, handle) : vif.mac;

@@ -38,8 +38,8 @@ Json Daemon::op_block_attach(const Json& req) {
     auto parsed = spec_from_json(probe, why);
     if (!parsed.ok())
         return api_fail(ApiError::invalid_argument, "disk: " + why.substr(why.find("]: ") + 3));
-    const DiskSpec spec = parsed->disks.front();
-    for (const DiskSpec& have : d->spec.disks)
+    const DomainDisk spec = parsed->disks.front();
+    for (const DomainDisk& have : d->spec.disks)
         if (have.devid == spec.devid)
             return api_fail(ApiError::exists, d->spec.name + " has " + spec.vdev + " already");
     if (::access(spec.target.c_str(), spec.read_only ? R_OK : R_OK | W_OK) != 0)
@@ -88,7 +88,7 @@ Json Daemon::op_network_attach(const Json& req) {
     }
     if (handle >= 8)
         return api_fail(ApiError::invalid_argument, d->spec.name + " has 8 vifs already");
-    const VifSpec spec = parsed->vifs.front();
+    const DomainVif spec = parsed->vifs.front();
     const Status st = write_vif_nodes(*d, handle, spec);
     if (!st.ok())
         return api_fail(ApiError::io_error, "the store refused vif " + std::to_string(handle));
@@ -164,7 +164,7 @@ Json Daemon::op_block_detach(const Json& req) {
     const store::DomId id = d->domid;
     Json out = detach_device(*d, "vbd", devid, lock);
     if (const auto it = m_domains.find(id); it != m_domains.end() && out["ok"] == true) {
-        std::erase_if(it->second->spec.disks, [devid](const DiskSpec& s) { return s.devid == devid; });
+        std::erase_if(it->second->spec.disks, [devid](const DomainDisk& s) { return s.devid == devid; });
         persist(*it->second);
     }
     return out;

@@ -117,7 +117,7 @@ Json Daemon::op_create(const Json& req, const Progress& progress) {
     if (!spec->ramdisk.empty() && ::access(spec->ramdisk.c_str(), R_OK) != 0)
         return api_fail(ApiError::invalid_config,
                         "ramdisk: " + spec->ramdisk + ": cannot read it");
-    for (const DiskSpec& disk : spec->disks)
+    for (const DomainDisk& disk : spec->disks)
         if (::access(disk.target.c_str(), disk.read_only ? R_OK : R_OK | W_OK) != 0)
             return api_fail(ApiError::invalid_config,
                             "disk " + disk.vdev + ": " + disk.target + ": cannot open it " +

@@ -98,10 +98,10 @@ std::string default_mac(std::uint32_t domid, unsigned handle) {
 
 Json spec_to_json(const DomainSpec& s) {
     Json disks = Json::array();
-    for (const DiskSpec& d : s.disks)
+    for (const DomainDisk& d : s.disks)
         disks.push_back({{"target", d.target}, {"vdev", d.vdev}, {"read_only", d.read_only}});
     Json vifs = Json::array();
-    for (const VifSpec& v : s.vifs) {
+    for (const DomainVif& v : s.vifs) {
         Json o = Json::object();
         if (!v.mac.empty())
             o["mac"] = v.mac;
@@ -197,7 +197,7 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
         for (std::size_t i = 0; i < disks->size(); ++i) {
             const Json& d = (*disks)[i];
             const std::string at = "config: disks[" + std::to_string(i) + "]: ";
-            DiskSpec disk;
+            DomainDisk disk;
             const std::string* target = json_string(d, "target");
             const std::string* vdev = json_string(d, "vdev");
             if (target == nullptr || target->empty() || (*target)[0] != '/')
@@ -213,7 +213,7 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
                     return bad(at + "read_only: must be true or false");
                 disk.read_only = *ro;
             }
-            for (const DiskSpec& other : s.disks)
+            for (const DomainDisk& other : s.disks)
                 if (other.devid == disk.devid)
                     return bad(at + "vdev: " + disk.vdev + " is given twice");
             s.disks.push_back(disk);
@@ -228,7 +228,7 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
             const std::string at = "config: vifs[" + std::to_string(i) + "]: ";
             if (!v.is_object())
                 return bad(at + "must be an object");
-            VifSpec vif;
+            DomainVif vif;
             if (json_has(v, "mac")) {
                 const std::string* m = json_string(v, "mac");
                 if (m == nullptr || !valid_mac(*m))

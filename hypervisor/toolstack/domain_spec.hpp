@@ -13,14 +13,14 @@ namespace pvisor::toolstack {
 // What happens when the guest powers off, reboots or crashes (xl's on_poweroff, ...).
 enum class Action : std::uint8_t { destroy, restart, preserve };
 
-struct DiskSpec {
+struct DomainDisk {
     std::string target;    // image path (absolute)
     std::string vdev;      // "xvda"...
     std::uint32_t devid{}; // the Xen virtual-device number
     bool read_only = false;
 };
 
-struct VifSpec {
+struct DomainVif {
     std::string mac;     // empty: the toolstack's default for (domid, handle)
     std::string bridge;  // empty: none
     std::string vifname; // empty: vif<domid>.<handle>
@@ -35,8 +35,8 @@ struct DomainSpec {
     std::uint64_t maxmem_mib = 0;
     unsigned vcpus = 1;
     unsigned maxvcpus = 1;
-    std::vector<DiskSpec> disks;
-    std::vector<VifSpec> vifs;
+    std::vector<DomainDisk> disks;
+    std::vector<DomainVif> vifs;
     Action on_poweroff = Action::destroy;
     Action on_reboot = Action::restart;
     Action on_crash = Action::destroy;
