@@ -1,7 +1,6 @@
 // balloon_test.cpp: decrease_reservation / populate_physmap through the hypercall table: the
 // host really frees the frames, gives back only what it took, zeroes, refuses and counts.
-#include "fake_platform.hpp"
-#include "pv_services.hpp"
+#include "pv_fixture.hpp"
 
 #include <pv/grant_table.h>
 #include <pv/memory.h>
@@ -21,36 +20,18 @@ namespace pvisor {
 namespace {
 
 constexpr std::uint64_t kSharedInfo = 0x10000;
-constexpr std::uint64_t kArg = 0x20000;
+constexpr std::uint64_t kArg = test::kArgGpa;
 constexpr std::uint64_t kList = 0x40000; // frame lists, up to 0x80000 (64K entries)
 constexpr std::uint64_t kFirst = 0x100;  // first frame the tests balloon (1 MiB)
 constexpr std::uint64_t kRamFrames = (16 << 20) >> 12;
 
-struct BalloonTest : ::testing::Test {
-    test::FakePlatform platform{1};
-    test::FakeVcpu vcpu{0};
-    std::unique_ptr<PvServices> pv;
-
+struct BalloonTest : test::PvFixture {
     void SetUp() override {
-        PvConfig cfg;
-        cfg.console_on_stdio = false;
-        pv = std::move(PvServices::create(platform, cfg).value());
-        xen_add_to_physmap x{};
-        x.domid = DOMID_SELF;
-        x.space = XENMAPSPACE_shared_info;
-        x.gpfn = kSharedInfo >> 12;
-        ASSERT_EQ(physmap(x), 0);
+        PvFixture::SetUp();
+        ASSERT_EQ(physmap(XENMAPSPACE_shared_info, 0, kSharedInfo >> 12), 0);
     }
     std::int32_t memory_op(std::uint64_t cmd, std::uint64_t arg = kArg) {
-        HypercallRegs r;
-        r.nr = __HYPERVISOR_memory_op;
-        r.args[0] = cmd;
-        r.args[1] = arg;
-        return pv->hypercall(vcpu, r);
-    }
-    std::int32_t physmap(const xen_add_to_physmap& x) {
-        EXPECT_TRUE(platform.m_mem.write_obj(kArg, x).ok());
-        return memory_op(XENMEM_add_to_physmap);
+        return call(__HYPERVISOR_memory_op, cmd, arg);
     }
     // The reservation header at kArg naming `gfns` at kList.
     std::int32_t reserve(std::uint64_t cmd, const std::vector<std::uint64_t>& gfns,
@@ -153,12 +134,7 @@ TEST_F(BalloonTest, FramesOutsideRamOrInPvisorsUseAreRefused) {
     }
     EXPECT_EQ(counter("balloon.refused.not_ram"), 10);
     // shared_info and a grant table frame stay: pvisor writes them for the domain's life.
-    xen_add_to_physmap g{};
-    g.domid = DOMID_SELF;
-    g.space = XENMAPSPACE_grant_table;
-    g.idx = 0;
-    g.gpfn = 0x30;
-    ASSERT_EQ(physmap(g), 0);
+    ASSERT_EQ(physmap(XENMAPSPACE_grant_table, 0, 0x30), 0);
     EXPECT_EQ(decrease({kSharedInfo >> 12}), 0);
     EXPECT_EQ(decrease({0x30}), 0);
     EXPECT_EQ(counter("balloon.refused.in_use"), 2);
@@ -169,15 +145,10 @@ TEST_F(BalloonTest, FramesOutsideRamOrInPvisorsUseAreRefused) {
 
 TEST_F(BalloonTest, FrameGivenBackCannotBecomeSharedInfoOrGrantFrame) {
     ASSERT_EQ(decrease({kFirst}), 1);
-    xen_add_to_physmap x{};
-    x.domid = DOMID_SELF;
-    x.space = XENMAPSPACE_grant_table;
-    x.gpfn = kFirst;
-    EXPECT_EQ(physmap(x), -XEN_EINVAL);
-    x.space = XENMAPSPACE_shared_info;
-    EXPECT_EQ(physmap(x), -XEN_EINVAL);
+    EXPECT_EQ(physmap(XENMAPSPACE_grant_table, 0, kFirst), -XEN_EINVAL);
+    EXPECT_EQ(physmap(XENMAPSPACE_shared_info, 0, kFirst), -XEN_EINVAL);
     ASSERT_EQ(populate({kFirst}), 1);
-    EXPECT_EQ(physmap(x), 0);
+    EXPECT_EQ(physmap(XENMAPSPACE_shared_info, 0, kFirst), 0);
 }
 
 TEST_F(BalloonTest, BatchesSpanningSeveralListPages) {
