@@ -50,7 +50,11 @@ static DECLARE_DELAYED_WORK(pv_balloon_work, pv_balloon_work_fn);
 static struct pvbus_watch pv_balloon_watch;
 static bool pv_balloon_watching;
 
-static int pv_balloon_reservation(unsigned int cmd, unsigned int n)
+/*
+ * decrease_reservation or populate_physmap on the first @n frames of the list. Returns how
+ * many pvisor processed (a prefix of the list); a short or failed call is counted.
+ */
+static unsigned int pv_balloon_reservation(unsigned int cmd, unsigned int n)
 {
 	struct xen_memory_reservation res = {
 		.extent_start = (unsigned long)pv_balloon_frames,
@@ -58,17 +62,24 @@ static int pv_balloon_reservation(unsigned int cmd, unsigned int n)
 		.extent_order = 0,
 		.domid = DOMID_SELF,
 	};
+	int done = pvcore_memory_op(cmd, &res);
 
-	return pvcore_memory_op(cmd, &res);
+	if (done < 0 || (unsigned int)done > n) {
+		pv_balloon_stats.hypercall_errors++;
+		pr_warn_ratelimited("pvcore: memory_op %u on %u frames returned %d\n", cmd, n, done);
+		return 0;
+	}
+	if ((unsigned int)done < n)
+		pv_balloon_stats.hypercall_errors++;
+	return done;
 }
 
 /* Gives up to @n (<= PV_BALLOON_BATCH) pages back; returns how many went. */
 static unsigned int pv_balloon_inflate(unsigned int n)
 {
 	struct page *page, *tmp;
-	unsigned int got = 0, i = 0;
+	unsigned int got = 0, i = 0, done;
 	LIST_HEAD(batch);
-	int done;
 
 	while (got < n) {
 		page = alloc_page(GFP_PV_BALLOON);
@@ -82,13 +93,6 @@ static unsigned int pv_balloon_inflate(unsigned int n)
 	if (!got)
 		return 0;
 	done = pv_balloon_reservation(XENMEM_decrease_reservation, got);
-	if (done < 0 || done > got) {
-		pv_balloon_stats.hypercall_errors++;
-		pr_warn_ratelimited("pvcore: decrease_reservation(%u) returned %d\n", got, done);
-		done = 0;
-	} else if (done < got) {
-		pv_balloon_stats.hypercall_errors++;
-	}
 	/* The first @done pages of the batch are out; pvisor stopped before the rest. */
 	list_for_each_entry_safe(page, tmp, &batch, lru) {
 		list_del(&page->lru);
@@ -109,8 +113,7 @@ static unsigned int pv_balloon_inflate(unsigned int n)
 static unsigned int pv_balloon_deflate(unsigned int n)
 {
 	struct page *page, *tmp;
-	unsigned int k = 0, i = 0;
-	int done;
+	unsigned int k = 0, i = 0, done;
 
 	list_for_each_entry(page, &pv_balloon_pages, lru) {
 		if (k == n)
@@ -120,13 +123,6 @@ static unsigned int pv_balloon_deflate(unsigned int n)
 	if (!k)
 		return 0;
 	done = pv_balloon_reservation(XENMEM_populate_physmap, k);
-	if (done < 0 || done > k) {
-		pv_balloon_stats.hypercall_errors++;
-		pr_warn_ratelimited("pvcore: populate_physmap(%u) returned %d\n", k, done);
-		return 0;
-	}
-	if (done < k)
-		pv_balloon_stats.hypercall_errors++;
 	/* The first @done pages of the list are the frames pvisor backed again. */
 	list_for_each_entry_safe(page, tmp, &pv_balloon_pages, lru) {
 		if (i++ == done)
