@@ -45,6 +45,17 @@ void pv_console_exit(void);
 int pv_shutdown_init(void);
 void pv_shutdown_exit(void);
 
+/* control.c: the toolstack's shutdown requests; a no-op without the config store. */
+void pv_control_init(void);
+void pv_control_exit(void);
+
+/*
+ * balloon.c: the balloon (debugfs "balloon"; the memory/target watch needs the store).
+ * Exit takes every ballooned page back.
+ */
+void pv_balloon_init(void);
+void pv_balloon_exit(void);
+
 /* selftest.c: IPI ping-pong between vCPU 0 and vCPU 1. */
 int pv_selftest_init(void);
 void pv_selftest_exit(void);
@@ -91,6 +102,8 @@ void pv_bus_debugfs_init(void);
 void pv_bus_debugfs_exit(void);
 int pv_pvbus_init(void);
 void pv_pvbus_exit(void);
+/* The store client, watches and bus are up (pvbus_* calls may be made). */
+bool pv_pvbus_ready(void);
 int pv_testdrv_set(bool on);
 void pv_testdrv_take_log(char *buf, size_t size);
 

@@ -164,6 +164,9 @@ static int __init pvcore_init(void)
 	err = pv_pvbus_init();
 	if (err)
 		goto out_selftest;
+	/* Both run without the store: no toolstack requests, a balloon without a target. */
+	pv_control_init();
+	pv_balloon_init();
 	pr_info("pvcore: ready, %u vCPUs, shared_info at pfn %#lx\n", pv_nr_vcpus,
 		PHYS_PFN(__pa(pv_shinfo)));
 	return 0;
@@ -191,6 +194,8 @@ static void __exit pvcore_exit(void)
 {
 	/* First: debugfs_remove waits for readers and writers (a running ping-pong). */
 	debugfs_remove_recursive(pv_debugfs_dir);
+	pv_balloon_exit();
+	pv_control_exit();
 	pv_pvbus_exit();
 	pv_selftest_exit();
 	pv_shutdown_exit();
@@ -205,4 +210,4 @@ static void __exit pvcore_exit(void)
 module_init(pvcore_init);
 module_exit(pvcore_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("pvisor paravirtual core: event channels, PV clock, console, shutdown");
+MODULE_DESCRIPTION("pvisor paravirtual core: event channels, PV clock, console, shutdown, balloon");

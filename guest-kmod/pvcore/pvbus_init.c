@@ -38,6 +38,11 @@ out_ring:
 	return 0;
 }
 
+bool pv_pvbus_ready(void)
+{
+	return pv_pvbus_up;
+}
+
 /* After pvcore's debugfs dir is gone; frontend modules are unloaded already. */
 void pv_pvbus_exit(void)
 {

@@ -1,6 +1,7 @@
 // pv_services.cpp: the hypercall table and the domain's PV services behind PvHooks.
 #include "pv_services.hpp"
 
+#include "balloon.hpp"
 #include "event_channels.hpp"
 #include "event_loop.hpp"
 #include "grant_table.hpp"
@@ -19,9 +20,11 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstring>
+#include <optional>
 
 namespace pvisor {
 
@@ -58,7 +61,8 @@ using Handler = std::int32_t (Services::*)(VcpuAccess&, const HypercallRegs&);
 class Services final : public PvServices {
   public:
     Services(Platform& p, const PvConfig& c)
-        : m_platform(p), m_config(c), m_evtchn(p, c.vcpus), m_grants(p.memory()) {
+        : m_platform(p), m_config(c), m_evtchn(p, c.vcpus), m_grants(p.memory()),
+          m_balloon(p.memory()) {
         m_evtchn.set_pending_observer([this] { wake_blocked(); });
     }
 
@@ -95,6 +99,8 @@ class Services final : public PvServices {
   private:
     std::int32_t dispatch(VcpuAccess& vcpu, const HypercallRegs& regs, bool nested);
     std::int32_t reservation(VcpuAccess&, std::uint64_t arg, bool decrease);
+    std::optional<BalloonRefusal> give_back(std::uint64_t gfn);
+    std::optional<BalloonRefusal> take_back(std::uint64_t gfn);
     std::int32_t add_to_physmap(VcpuAccess&, std::uint64_t arg);
     void refresh_time(VcpuAccess& vcpu);
     std::int32_t block(VcpuAccess& vcpu, std::uint64_t deadline_ns, const std::uint32_t* ports,
@@ -105,6 +111,7 @@ class Services final : public PvServices {
     PvConfig m_config;
     EventChannels m_evtchn;
     GrantTable m_grants;
+    Balloon m_balloon;
     SystemClock m_clock;
     std::unique_ptr<EventLoop> m_loop;
     std::unique_ptr<VcpuTimers> m_timers;
@@ -165,6 +172,11 @@ constexpr std::array<const char*, kGrantFaultCount> kGrantFaultNames = {
     "bad_domain", "frame_domain", "bad_gntref", "revoked",      "foreign",
     "read_only",  "contended",    "bad_page",   "bad_copy_arg", "bad_placement"};
 
+// BalloonRefusal order (balloon.hpp).
+static_assert(kBalloonRefusalCount == 5, "name every BalloonRefusal");
+constexpr std::array<const char*, kBalloonRefusalCount> kBalloonRefusalNames = {
+    "not_ram", "in_use", "already_out", "not_out", "discard"};
+
 void append(std::string& out, const std::string& name, std::uint64_t v) {
     out += name;
     out += ' ';
@@ -190,6 +202,12 @@ void Services::append_counters(std::string& out) const {
     for (std::size_t f = 0; f < kGrantFaultCount; ++f)
         append(out, std::string("grant.faults.") + kGrantFaultNames[f],
                m_grants.faults(static_cast<GrantFault>(f)));
+    append(out, "balloon.pages", m_balloon.pages_out());
+    append(out, "balloon.decreased", m_balloon.decreased());
+    append(out, "balloon.populated", m_balloon.populated());
+    for (std::size_t r = 0; r < kBalloonRefusalCount; ++r)
+        append(out, std::string("balloon.refused.") + kBalloonRefusalNames[r],
+               m_balloon.refused(static_cast<BalloonRefusal>(r)));
     if (m_console) {
         append(out, "console.bytes_out", m_console->bytes_out());
         append(out, "console.bytes_in", m_console->bytes_in());
@@ -294,32 +312,61 @@ std::int32_t Services::hc_xen_version(VcpuAccess& vcpu, const HypercallRegs& reg
     }
 }
 
+// decrease_reservation / populate_physmap: the frame list is copied a page at a time; the
+// batch stops at the first frame refused (Xen's partial count), counted by reason.
 std::int32_t Services::reservation(VcpuAccess& vcpu, std::uint64_t arg, bool decrease) {
     auto res = read_guest<xen_memory_reservation>(vcpu, mem(), arg);
     if (!res.ok())
         return rc(res.error());
     if (res->domid != DOMID_SELF || res->extent_order != 0 || res->nr_extents > PV_XENMEM_MAX_EXTENTS)
         return -XEN_EINVAL;
-    std::int32_t done = 0;
-    for (std::uint64_t i = 0; i < res->nr_extents; ++i) {
-        auto gfn = read_guest<std::uint64_t>(vcpu, mem(), res->extent_start + i * 8);
-        if (!gfn.ok())
-            return done > 0 ? done : rc(gfn.error());
-        if (!mem().is_ram_frame(*gfn))
-            break;
-        // Populating needs no work: a punched-out memfd page is backed again on first touch.
-        if (decrease && !mem().discard_frame(*gfn).ok())
-            break;
-        ++done;
+    constexpr std::uint64_t kChunk = kPageSize / sizeof(std::uint64_t);
+    std::array<std::uint64_t, kChunk> gfns{};
+    std::uint64_t done = 0;
+    while (done < res->nr_extents) {
+        const std::uint64_t n = std::min(kChunk, res->nr_extents - done);
+        const std::uint64_t at = res->extent_start + done * sizeof(std::uint64_t);
+        if (!copy_from_guest(vcpu, mem(), at, gfns.data(), n * sizeof(std::uint64_t)).ok())
+            return done > 0 ? static_cast<std::int32_t>(done) : -XEN_EFAULT;
+        for (std::uint64_t i = 0; i < n; ++i, ++done) {
+            const auto refusal = decrease ? give_back(gfns[i]) : take_back(gfns[i]);
+            if (refusal) {
+                m_balloon.refuse(*refusal);
+                return static_cast<std::int32_t>(done);
+            }
+        }
     }
-    return done;
+    return static_cast<std::int32_t>(done);
+}
+
+std::optional<BalloonRefusal> Services::give_back(std::uint64_t gfn) {
+    if (!mem().is_ram_frame(gfn))
+        return BalloonRefusal::not_ram;
+    // pvisor keeps writing these pages (and backends map the grant frames) for the domain's life.
+    if (m_grants.is_table_frame(gfn) || m_evtchn.shared_info_gpa() == (gfn << kPageShift))
+        return BalloonRefusal::in_use;
+    const Status s = m_balloon.decrease(gfn);
+    if (s.ok())
+        return std::nullopt;
+    return s.error() == Errc::exists ? BalloonRefusal::already_out : BalloonRefusal::discard;
+}
+
+std::optional<BalloonRefusal> Services::take_back(std::uint64_t gfn) {
+    if (!mem().is_ram_frame(gfn))
+        return BalloonRefusal::not_ram;
+    const Status s = m_balloon.populate(gfn);
+    if (s.ok())
+        return std::nullopt;
+    return s.error() == Errc::not_found ? BalloonRefusal::not_out : BalloonRefusal::discard;
 }
 
 std::int32_t Services::add_to_physmap(VcpuAccess& vcpu, std::uint64_t arg) {
     auto xatp = read_guest<xen_add_to_physmap>(vcpu, mem(), arg);
     if (!xatp.ok())
         return rc(xatp.error());
-    if (xatp->domid != DOMID_SELF || !mem().is_ram_frame(xatp->gpfn))
+    // A frame given back (decrease_reservation) is not the guest's to name until populated.
+    if (xatp->domid != DOMID_SELF || !mem().is_ram_frame(xatp->gpfn) ||
+        m_balloon.is_out(xatp->gpfn))
         return -XEN_EINVAL;
     // shared_info and the grant table frames each need a page of their own.
     const std::uint64_t gpa = xatp->gpfn << kPageShift;

@@ -46,6 +46,18 @@ SCENARIOS = {
     'store': {'vcpus': 1, 'values': {'denied': lambda ctx: 'EACCES',
                                      'watch': lambda ctx: 'fired',
                                      'handshake': lambda ctx: '1,3,4,6'}},
+    # The toolstack's requests (scenarios/balloon_shutdown.sh): memory/target 256 MiB then
+    # 384 MiB of a 512 MiB guest, then control/shutdown = poweroff through the orderly path.
+    # pvisor's counters at exit: exactly the pages the guest gave and took back, none refused.
+    'balloon_shutdown': {'vcpus': 1, 'values': {
+        'inflated': lambda ctx: '65536', 'memtotal_drop_kb': lambda ctx: '262144',
+        'deflated': lambda ctx: '32768', 'memtotal_drop2_kb': lambda ctx: '131072',
+        'balloon_errors': lambda ctx: '0,0,0', 'shutdown_acked': lambda ctx: 'yes'},
+        'metrics': {'balloon.pages': lambda v: v == 32768,
+                    'balloon.decreased': lambda v: v == 65536,
+                    'balloon.populated': lambda v: v == 32768,
+                    **{f'balloon.refused.{r}': (lambda v: v == 0) for r in
+                       ('not_ram', 'in_use', 'already_out', 'not_out', 'discard')}}},
     'bench': {'vcpus': 1},
     # scripts/demo: a PV disk and a PV network interface on the bridge of the net scenarios.
     'demo': {'vcpus': 2, 'disk_mb': 64, 'nets': [('tap=pvtap0,bridge=pvbr0', '')],

@@ -101,3 +101,13 @@ int tc_watch_events(void)
 {
 	return __atomic_load_n(&tc_events, __ATOMIC_SEQ_CST);
 }
+
+void tc_control_init(void)
+{
+	pv_control_init();
+}
+
+void tc_control_exit(void)
+{
+	pv_control_exit();
+}

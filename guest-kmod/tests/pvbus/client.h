@@ -34,6 +34,20 @@ int tc_watch(const char *path);
 void tc_unwatch(void);
 int tc_watch_events(void);
 
+/* control.c over this client: the orderly calls it made, and the kernel's state it sees. */
+void tc_control_init(void);
+void tc_control_exit(void);
+/* SYSTEM_* of enum system_states (kshim.h): 0 booting, 3 running, 5 power off. */
+#define TC_SYSTEM_BOOTING 0
+#define TC_SYSTEM_RUNNING 3
+#define TC_SYSTEM_POWER_OFF 5
+void tc_set_system_state(int state);
+/* orderly_poweroff calls (*forced: the last one's force), orderly_reboot calls. */
+int tc_poweroffs(bool *forced);
+int tc_reboots(void);
+/* Counts to 0, state running. */
+void tc_reset_calls(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -97,6 +97,50 @@ void pvcore_unbind(int irq, void *dev_id)
 	__atomic_store_n(&kshim_handler, NULL, __ATOMIC_SEQ_CST);
 }
 
+enum system_states system_state = SYSTEM_RUNNING;
+static int kshim_poweroffs, kshim_forced, kshim_reboots;
+
+void orderly_poweroff(bool force)
+{
+	__atomic_add_fetch(&kshim_poweroffs, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&kshim_forced, force, __ATOMIC_SEQ_CST);
+}
+
+void orderly_reboot(void)
+{
+	__atomic_add_fetch(&kshim_reboots, 1, __ATOMIC_SEQ_CST);
+}
+
+/* control.c asks whether pvbus is up; in the test it is once tc_start() succeeded. */
+bool pv_pvbus_ready(void)
+{
+	return true;
+}
+
+void tc_set_system_state(int state)
+{
+	__atomic_store_n(&system_state, (enum system_states)state, __ATOMIC_SEQ_CST);
+}
+
+int tc_poweroffs(bool *forced)
+{
+	*forced = __atomic_load_n(&kshim_forced, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&kshim_poweroffs, __ATOMIC_SEQ_CST);
+}
+
+int tc_reboots(void)
+{
+	return __atomic_load_n(&kshim_reboots, __ATOMIC_SEQ_CST);
+}
+
+void tc_reset_calls(void)
+{
+	__atomic_store_n(&kshim_poweroffs, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&kshim_forced, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&kshim_reboots, 0, __ATOMIC_SEQ_CST);
+	tc_set_system_state(SYSTEM_RUNNING);
+}
+
 void tc_setup(void *page, void (*notify)(void))
 {
 	kshim_page = page;

@@ -55,6 +55,8 @@ typedef unsigned gfp_t;
 #define pr_warn(...) fprintf(stderr, __VA_ARGS__)
 #define pr_info(...) fprintf(stderr, __VA_ARGS__)
 #define pr_debug(...) do { } while (0)
+#define pr_info_ratelimited(...) fprintf(stderr, __VA_ARGS__)
+#define pr_warn_ratelimited(...) fprintf(stderr, __VA_ARGS__)
 #define MAX_ERRNO 4095
 #define ERR_PTR(e) ((void *)(long)(e))
 #define PTR_ERR(p) ((long)(p))
@@ -103,6 +105,19 @@ __attribute__((format(printf, 2, 3))) static inline char *kasprintf(gfp_t g, con
 	s = kvasprintf(g, f, ap);
 	va_end(ap);
 	return s;
+}
+
+static inline long strscpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strnlen(src, size);
+
+	if (len == size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -7; /* -E2BIG */
+	}
+	memcpy(dst, src, len + 1);
+	return (long)len;
 }
 
 static inline int kstrtou32(const char *s, unsigned int base, u32 *out)
@@ -254,6 +269,20 @@ typedef int irqreturn_t;
 typedef irqreturn_t (*irq_handler_t)(int, void *);
 void *memremap(unsigned long phys, size_t size, int flags);
 void memunmap(void *p);
+/* reboot.h: the test sets the state and counts the orderly calls (kshim.c). */
+enum system_states {
+	SYSTEM_BOOTING,
+	SYSTEM_SCHEDULING,
+	SYSTEM_FREEING_INITMEM,
+	SYSTEM_RUNNING,
+	SYSTEM_HALT,
+	SYSTEM_POWER_OFF,
+	SYSTEM_RESTART,
+	SYSTEM_SUSPEND,
+};
+extern enum system_states system_state;
+void orderly_poweroff(bool force);
+void orderly_reboot(void);
 struct page;
 struct dentry;
 struct module;

@@ -21,10 +21,16 @@
  * decrease_reservation: each listed guest frame (extent_order 0 only: -EINVAL otherwise) is
  * given back: pvisor punches it out of the guest-memory memfd (fallocate PUNCH_HOLE), so
  * the host really frees it; the guest must not touch it until populate_physmap brings it
- * back (it then reads as zeros). populate_physmap backs the listed frames again. Both return
- * the number of extents processed; a frame outside guest RAM stops the batch there.
- * increase_reservation answers 0 extents (pvisor has no free-frame pool to hand out).
- * nr_extents is bounded by PV_XENMEM_MAX_EXTENTS per call (-EINVAL beyond).
+ * back. populate_physmap takes back frames given back before, each as a fresh zero page:
+ * the frames present never exceed the RAM the domain started with. Both return the number
+ * of extents processed; the batch stops at the first frame refused: outside guest RAM, in
+ * pvisor's use (shared_info, a grant table frame: decrease only), already given back
+ * (decrease), or not given back (populate). mem_flags is ignored. A frame given back cannot
+ * be named by add_to_physmap (-EINVAL) until populated.
+ * increase_reservation answers 0 extents: it would hand out frames an auto-translated
+ * guest cannot name (Linux's balloon uses populate_physmap).
+ * nr_extents is bounded by PV_XENMEM_MAX_EXTENTS per call (-EINVAL beyond); a header or a
+ * first list page that does not translate is -EFAULT, a later one ends the batch there.
  */
 struct xen_memory_reservation {
     pv_guest_handle extent_start; /* array of pv_u64 guest frame numbers */

@@ -1,7 +1,6 @@
 // grant_table_test.cpp: grant table frames, grant_table_op results and per-op GNTST codes.
-#include "fake_platform.hpp"
 #include "grant_table.hpp"
-#include "pv_services.hpp"
+#include "pv_fixture.hpp"
 
 #include <array>
 #include <atomic>
@@ -15,7 +14,7 @@
 namespace pvisor {
 namespace {
 
-constexpr std::uint64_t kArg = 0x20000;
+constexpr std::uint64_t kArg = test::kArgGpa;
 constexpr std::uint64_t kList = 0x30000;
 constexpr std::uint64_t kFrame0 = 0x100; // gpfn of table frame 0
 constexpr std::uint64_t kFrame1 = 0x101; // gpfn of table frame 1
@@ -264,40 +263,7 @@ TEST(GrantFrames, PlacementRules) {
 }
 
 // Through the hypercall table, as the guest calls it.
-struct GrantHypercallTest : ::testing::Test {
-    test::FakePlatform platform{1};
-    test::FakeVcpu vcpu0{0};
-    std::unique_ptr<PvServices> pv;
-    void SetUp() override {
-        PvConfig cfg;
-        cfg.console_on_stdio = false;
-        pv = std::move(PvServices::create(platform, cfg).value());
-    }
-    template <typename T>
-    void put(const T& v, std::uint64_t at = kArg) {
-        ASSERT_TRUE(platform.m_mem.write_obj(at, v).ok());
-    }
-    template <typename T>
-    T get(std::uint64_t at = kArg) {
-        return platform.m_mem.read_obj<T>(at).value();
-    }
-    std::int32_t call(std::uint64_t nr, std::uint64_t a0, std::uint64_t a1, std::uint64_t a2) {
-        HypercallRegs r;
-        r.nr = nr;
-        r.args[0] = a0;
-        r.args[1] = a1;
-        r.args[2] = a2;
-        return pv->hypercall(vcpu0, r);
-    }
-    std::int32_t physmap(std::uint32_t space, std::uint64_t idx, std::uint64_t gpfn) {
-        xen_add_to_physmap x{};
-        x.domid = DOMID_SELF;
-        x.space = space;
-        x.idx = idx;
-        x.gpfn = gpfn;
-        put(x);
-        return call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, kArg, 0);
-    }
+struct GrantHypercallTest : test::PvFixture {
     std::int32_t gnttab(std::uint64_t cmd, std::uint64_t count, std::uint64_t arg = kArg) {
         return call(__HYPERVISOR_grant_table_op, cmd, arg, count);
     }

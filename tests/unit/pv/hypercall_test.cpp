@@ -1,6 +1,5 @@
 // hypercall_test.cpp: the hypercall table's validation, through PvHooks as the VMM calls it.
-#include "fake_platform.hpp"
-#include "pv_services.hpp"
+#include "pv_fixture.hpp"
 
 #include <pv/event_channel.h>
 #include <pv/hvm.h>
@@ -20,37 +19,14 @@ namespace pvisor {
 namespace {
 
 constexpr std::uint64_t kSharedInfo = 0x10000;
-constexpr std::uint64_t kArg = 0x20000;
+constexpr std::uint64_t kArg = test::kArgGpa;
 constexpr std::uint64_t kBeyondRam = 64ULL << 20;
 
-struct HypercallTest : ::testing::Test {
-    test::FakePlatform platform{2};
-    test::FakeVcpu vcpu0{0};
-    std::unique_ptr<PvServices> pv;
+struct HypercallTest : test::PvFixture {
+    HypercallTest() : PvFixture(2) {}
     void SetUp() override {
-        PvConfig cfg;
-        cfg.vcpus = 2;
-        cfg.console_on_stdio = false;
-        pv = std::move(PvServices::create(platform, cfg).value());
-        xen_add_to_physmap x{};
-        x.domid = DOMID_SELF;
-        x.space = XENMAPSPACE_shared_info;
-        x.gpfn = kSharedInfo >> 12;
-        put(x);
-        ASSERT_EQ(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, kArg), 0);
-    }
-    template <typename T>
-    void put(const T& v) { ASSERT_TRUE(platform.m_mem.write_obj(kArg, v).ok()); }
-    template <typename T>
-    T get() { return platform.m_mem.read_obj<T>(kArg).value(); }
-    std::int32_t call(std::uint64_t nr, std::uint64_t a0 = 0, std::uint64_t a1 = 0,
-                      std::uint64_t a2 = 0, VcpuAccess* v = nullptr) {
-        HypercallRegs r;
-        r.nr = nr;
-        r.args[0] = a0;
-        r.args[1] = a1;
-        r.args[2] = a2;
-        return pv->hypercall(v != nullptr ? *v : vcpu0, r);
+        PvFixture::SetUp();
+        ASSERT_EQ(physmap(XENMAPSPACE_shared_info, 0, kSharedInfo >> 12), 0);
     }
 };
 

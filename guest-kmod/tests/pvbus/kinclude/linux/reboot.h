@@ -1,0 +1,2 @@
+/* Userspace stand-in: everything is in kshim.h. */
+#include "../../kshim.h"
