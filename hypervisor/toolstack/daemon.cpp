@@ -551,8 +551,8 @@ Status Daemon::write_domain_nodes(const Domain& d) {
         const store::Perms guest_reads = store::Perms(0, store::Access::none)
                                              .grant(id, store::Access::read);
         for (const auto& [key, value] : {std::pair{"/memory", std::string()},
-                                         std::pair{"/memory/target", kib},
                                          std::pair{"/memory/static-max", max_kib},
+                                         std::pair{"/memory/target", kib},
                                          std::pair{"/cpu", std::string()},
                                          std::pair{"/vm", std::string("/vm/") + d.spec.name}}) {
             if (st.ok())
