@@ -6,10 +6,12 @@
 namespace pvisor::store {
 
 Store::Store(StoreLimits limits) : m_limits(limits) {
-    // "/", "/local" and "/local/domain" are the control domain's; guests may list them.
-    admin_put("/local", "", Perms(0, Access::read));
-    admin_put("/local/domain", "", Perms(0, Access::read));
-    admin_put("/local/domain/0/backend", "", Perms::owned_by(0));
+    // What a dom0-only xenstored holds once the toolstack set up dom0: setup_structure()
+    // creates /tool/xenstored, xen-init-dom0 writes dom0's domid and name. Like "/", all of it
+    // is the control domain's alone ("n0"): guests cannot list /local/domain.
+    admin_put("/tool/xenstored", "", Perms{});
+    admin_put(domain_path(0) + "/domid", "0", Perms{});
+    admin_put(domain_path(0) + "/name", "Domain-0", Perms{});
 }
 
 ConnId Store::connect(DomId domid) {
@@ -106,12 +108,16 @@ void Store::changed(View& v, Change change) {
         fire(change);
 }
 
-XsResult<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
+XsResult<const Node*> Store::lookup(ConnId c, TxId tx, std::string_view path) {
     auto v = view(c, tx);
     XS_TRY(v);
     auto abs = resolve(*v, path);
     XS_TRY(abs);
-    auto node = readable(*v, *abs);
+    return readable(*v, *abs);
+}
+
+XsResult<std::string> Store::read(ConnId c, TxId tx, std::string_view path) {
+    auto node = lookup(c, tx, path);
     XS_TRY(node);
     return (*node)->value;
 }
@@ -125,12 +131,14 @@ XsResult<std::vector<std::string>> Store::directory(ConnId c, TxId tx, std::stri
     return v->tree.children(*abs);
 }
 
+XsResult<std::uint64_t> Store::generation(ConnId c, TxId tx, std::string_view path) {
+    auto node = lookup(c, tx, path);
+    XS_TRY(node);
+    return (*node)->gen;
+}
+
 XsResult<Perms> Store::get_perms(ConnId c, TxId tx, std::string_view path) {
-    auto v = view(c, tx);
-    XS_TRY(v);
-    auto abs = resolve(*v, path);
-    XS_TRY(abs);
-    auto node = readable(*v, *abs);
+    auto node = lookup(c, tx, path);
     XS_TRY(node);
     return (*node)->perms;
 }
@@ -188,8 +196,9 @@ XsStatus Store::mkdir(ConnId c, TxId tx, std::string_view path) {
     auto abs = resolve(*v, path);
     XS_TRY(abs);
     record(*v, *abs);
+    // As xenstored: an existing node is fine for whoever may write it.
     if (const Node* node = v->tree.find(*abs))
-        return may(*v, *node, Access::read) ? XsStatus{} : XsStatus{XsErr::eacces};
+        return may(*v, *node, Access::write) ? XsStatus{} : XsStatus{XsErr::eacces};
     XS_TRY(create_path(*v, *abs));
     changed(*v, Change{*abs, v->tree.find(*abs)->perms, false});
     return {};
@@ -213,19 +222,29 @@ XsStatus Store::rm(ConnId c, TxId tx, std::string_view path) {
     }
     if (!may(*v, *node, Access::write))
         return XsErr::eacces;
-    Change change{*abs, node->perms, true};
-    const auto doomed = v->tree.subtree(*abs);
-    for (auto it = doomed.rbegin(); it != doomed.rend(); ++it) {
-        record(*v, *it);
-        v->tree.erase(*it);
-        if (v->tx != nullptr)
-            v->tx->written.insert(*it);
-    }
+    for (const auto& p : v->tree.subtree(*abs))
+        record(*v, p);
+    const std::vector<Change> changes = remove_subtree(v->tree, *abs);
     const std::string parent(parent_path(*abs));
     record(*v, parent);
     touch(*v, parent, *v->tree.find(parent));
-    changed(*v, std::move(change));
+    for (const Change& change : changes) {
+        if (v->tx != nullptr)
+            v->tx->written.insert(change.path);
+        changed(*v, change);
+    }
     return {};
+}
+
+std::vector<Change> Store::remove_subtree(Tree& tree, const std::string& root) {
+    std::vector<Change> changes;
+    for (auto& path : tree.subtree(root)) {
+        const Node* node = tree.find(path);
+        const bool exact = path != root;
+        changes.push_back(Change{std::move(path), node->perms, exact});
+        tree.erase(changes.back().path);
+    }
+    return changes;
 }
 
 XsStatus Store::set_perms(ConnId c, TxId tx, std::string_view path, const Perms& perms) {
@@ -233,6 +252,9 @@ XsStatus Store::set_perms(ConnId c, TxId tx, std::string_view path, const Perms&
     XS_TRY(v);
     auto abs = resolve(*v, path);
     XS_TRY(abs);
+    // As xenstored: the owner must be a domain that exists.
+    if (perms.owner() != 0 && !m_domains.contains(perms.owner()))
+        return XsErr::enoent;
     record(*v, *abs);
     Node* node = v->tree.find(*abs);
     if (node == nullptr)

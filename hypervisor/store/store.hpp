@@ -61,10 +61,15 @@ class Store {
     [[nodiscard]] XsStatus rm(ConnId c, TxId tx, std::string_view path);
     [[nodiscard]] XsResult<std::vector<std::string>> directory(ConnId c, TxId tx,
                                                                std::string_view path);
+    // A number that changes whenever the node (value, permissions, children) does: for
+    // XS_DIRECTORY_PART, whose client restarts a listing when it changes between parts.
+    [[nodiscard]] XsResult<std::uint64_t> generation(ConnId c, TxId tx, std::string_view path);
     [[nodiscard]] XsResult<Perms> get_perms(ConnId c, TxId tx, std::string_view path);
+    // ENOENT if the new owner is neither the control domain nor an introduced domain.
     [[nodiscard]] XsStatus set_perms(ConnId c, TxId tx, std::string_view path, const Perms& perms);
 
-    // Registers a watch and queues its first event at once.
+    // Registers a watch and queues its first event at once. Guests' connections have a watch
+    // quota (E2BIG); the control domain's have none.
     [[nodiscard]] XsStatus watch(ConnId c, std::string_view path, std::string_view token);
     [[nodiscard]] XsStatus unwatch(ConnId c, std::string_view path, std::string_view token);
     void reset_watches(ConnId c);
@@ -141,6 +146,8 @@ class Store {
     [[nodiscard]] bool may(const View& v, const Node& node, Access want) const;
     [[nodiscard]] XsErr missing(const View& v, std::string_view path) const;
     [[nodiscard]] XsResult<const Node*> readable(View& v, std::string_view path);
+    // The node at `path` as connection `c` sees it (in transaction `tx`), if it may read it.
+    [[nodiscard]] XsResult<const Node*> lookup(ConnId c, TxId tx, std::string_view path);
     [[nodiscard]] XsStatus create_path(View& v, const std::string& path);
     void record(View& v, std::string_view path);
     void touch(View& v, const std::string& path, Node& node);
@@ -148,6 +155,9 @@ class Store {
     void fire(const Change& change);
     void queue_event(Connection& conn, WatchEvent event);
     void admin_put(const std::string& path, std::string_view value, const Perms& perms);
+    // Removes `root` with its subtree; returns the changes that fire, in xenstored's order
+    // (store_watch.hpp Change). Precondition: `root` exists and is not "/".
+    [[nodiscard]] static std::vector<Change> remove_subtree(Tree& tree, const std::string& root);
     [[nodiscard]] bool conflicts(const Transaction& tx) const;
 
     StoreLimits m_limits;

@@ -2,6 +2,7 @@
 #include "store_cli.hpp"
 
 #include "store_client.hpp"
+#include "store_serve.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,12 +16,14 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pvisor store ls|read|write|rm|watch|stats [--control DIR] [--count N] [PATH [VALUE]]\n"
+    "       pvisor store serve --socket PATH [--domains N]\n"
     "  ls PATH           list the children of PATH with their values\n"
     "  read PATH         print the value of PATH\n"
     "  write PATH VALUE  set PATH to VALUE (missing parents are created)\n"
     "  rm PATH           remove PATH and everything below it\n"
     "  watch PATH        print each changed path at or below PATH (first: PATH itself)\n"
     "  stats             print the store's counters\n"
+    "  serve             run a standalone store on a socket (pvisor store serve --help)\n"
     "  --control DIR     a standalone guest's store (`pvisor run --control DIR`): the\n"
     "                    socket DIR/store.sock. Without it: $XENSTORED_PATH if set (as\n"
     "                    Xen's xenstore tools), else the toolstack's store of every domain\n"
@@ -197,6 +200,8 @@ std::string store_socket_path(std::string_view control_dir) {
 }
 
 int store_command_main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "serve")
+        return store_serve_main(argc - 1, argv + 1);
     bool help = false;
     const auto args = parse_args(argc, argv, help);
     if (help) {

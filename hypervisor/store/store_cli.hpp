@@ -1,4 +1,4 @@
-// store_cli.hpp: `pvisor store ls|read|write|rm|watch|stats`, and where the store socket lives.
+// store_cli.hpp: `pvisor store ls|read|write|rm|watch|stats|serve`; where the store socket is.
 #pragma once
 
 #include <string>
@@ -28,6 +28,7 @@ namespace pvisor::store {
 //   watch PATH          one line per event (the changed path), starting with the initial
 //                       event; until interrupted, or --count N events
 //   stats               the store's counters, "name value" per line
+//   serve ...           a standalone store on a socket (store_serve.hpp); no --control
 int store_command_main(int argc, char** argv);
 
 } // namespace pvisor::store

@@ -12,27 +12,23 @@ Perms host_owned_guest_reads(DomId guest) {
 
 } // namespace
 
-// Creates or replaces `path` as the control domain, creating parents with `perms` too.
+// Creates or replaces `path` as the control domain would with a write and a set_perms: missing
+// ancestors inherit their parent's permissions (as xenstored creates them), and only `path`
+// fires watches.
 void Store::admin_put(const std::string& path, std::string_view value, const Perms& perms) {
-    std::vector<std::string> chain;
-    for (std::string p = path; p != "/"; p = std::string(parent_path(p)))
-        chain.push_back(p);
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        Node* node = m_tree.find(*it);
-        if (node != nullptr && *it != path)
-            continue;
-        if (node == nullptr) {
-            m_tree.find(parent_path(*it))->gen = ++m_gen;
-            m_tree.put(*it, Node{"", perms, 0});
-            node = m_tree.find(*it);
-        }
-        if (*it == path) {
-            node->value.assign(value);
-            m_tree.set_perms(*node, perms);
-        }
-        node->gen = ++m_gen;
-        fire(Change{*it, perms, false});
-    }
+    const std::string anc(m_tree.nearest_existing(path));
+    std::vector<std::string> fresh;
+    for (std::string p = path; p != anc; p = std::string(parent_path(p)))
+        fresh.push_back(p);
+    if (!fresh.empty())
+        m_tree.find(anc)->gen = ++m_gen;
+    for (auto it = fresh.rbegin(); it != fresh.rend(); ++it)
+        m_tree.put(*it, Node{"", m_tree.find(parent_path(*it))->perms, ++m_gen});
+    Node* node = m_tree.find(path);
+    node->value.assign(value);
+    m_tree.set_perms(*node, perms);
+    node->gen = ++m_gen;
+    fire(Change{path, perms, false});
 }
 
 XsStatus Store::introduce_domain(DomId domid, std::string_view name) {
@@ -62,15 +58,12 @@ XsStatus Store::release_domain(DomId domid) {
     for (const auto& type : m_tree.children("/local/domain/0/backend"))
         dirs.push_back("/local/domain/0/backend/" + type + "/" + std::to_string(domid));
     for (const auto& dir : dirs) {
-        const Node* node = m_tree.find(dir);
-        if (node == nullptr)
+        if (m_tree.find(dir) == nullptr)
             continue;
-        Change change{dir, node->perms, true};
-        const auto doomed = m_tree.subtree(dir);
-        for (auto it = doomed.rbegin(); it != doomed.rend(); ++it)
-            m_tree.erase(*it);
+        const std::vector<Change> changes = remove_subtree(m_tree, dir);
         m_tree.find(parent_path(dir))->gen = ++m_gen;
-        fire(change);
+        for (const Change& change : changes)
+            fire(change);
     }
     fire(Change{"@releaseDomain", {}, false});
     return {};

@@ -22,9 +22,25 @@ bool valid_shape(std::string_view p) {
     return p == "/" || p.back() != '/';
 }
 
+// As xenstored's watches: any name after '@' up to the relative path limit.
 bool valid_special(std::string_view p) {
-    return p.size() > 1 && p.size() <= XENSTORE_ABS_PATH_MAX && valid_shape(p) &&
-           p.find('/') == std::string_view::npos;
+    return p.size() <= XENSTORE_REL_PATH_MAX;
+}
+
+// xenstored's length rule (is_valid_nodename): below "/local/domain/<id>/" (an id of up to
+// five digits) the part after that prefix, elsewhere the whole path, is at most
+// XENSTORE_REL_PATH_MAX bytes.
+bool valid_length(std::string_view p) {
+    constexpr std::string_view kLocal = "/local/domain/";
+    std::size_t base = 0;
+    if (p.starts_with(kLocal)) {
+        std::size_t i = kLocal.size();
+        while (i < p.size() && i - kLocal.size() < 5 && p[i] >= '0' && p[i] <= '9')
+            ++i;
+        if (i > kLocal.size() && i < p.size() && p[i] == '/')
+            base = i + 1;
+    }
+    return p.size() - base <= XENSTORE_REL_PATH_MAX;
 }
 
 } // namespace
@@ -44,7 +60,7 @@ XsResult<ResolvedPath> resolve_path(std::string_view path, DomId domid, bool all
     if (!valid_shape(path))
         return XsErr::einval;
     if (path.front() == '/') {
-        if (path.size() > XENSTORE_ABS_PATH_MAX)
+        if (!valid_length(path))
             return XsErr::einval;
         return ResolvedPath{std::string(path), false};
     }

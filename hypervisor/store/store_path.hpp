@@ -21,7 +21,9 @@ struct ResolvedPath {
 [[nodiscard]] std::string domain_path(DomId domid);
 
 // Resolves `path` for a connection of domain `domid`. EINVAL for an empty path, a bad
-// character, "//", a trailing '/', or a length over the limits. Special '@' paths are
+// character, "//", a trailing '/', or a length over xenstored's limit: XENSTORE_REL_PATH_MAX
+// bytes for a relative path, for the part of an absolute one after "/local/domain/<id>/",
+// and for any other absolute path. Special '@' paths (any bytes, the same limit) are
 // accepted only when `allow_special` (watches).
 [[nodiscard]] XsResult<ResolvedPath> resolve_path(std::string_view path, DomId domid,
                                                   bool allow_special = false);

@@ -51,6 +51,35 @@ XsResult<std::string> set_perms(Store& st, ConnId c, const XsRequest& r) {
     return ok_or(st.set_perms(c, r.tx_id, r.args[0], *perms));
 }
 
+// xenstored's send_directory_part: whole names from byte `offset` of the child list while
+// they fit one reply; the last part carries an extra NUL (kXsDirectoryPart).
+XsResult<std::string> directory_part(Store& st, ConnId c, const XsRequest& r) {
+    const auto offset = parse_u32(r.args[1]);
+    if (!offset)
+        return XsErr::einval;
+    auto names = st.directory(c, r.tx_id, r.args[0]);
+    XS_TRY(names);
+    auto gen = st.generation(c, r.tx_id, r.args[0]);
+    XS_TRY(gen);
+    const std::string children = join_names(*names);
+    std::string out = nul_terminated(std::to_string(*gen));
+    if (*offset >= children.size())
+        return nul_terminated(std::move(out));
+    const std::size_t off = *offset;
+    const std::size_t room = XENSTORE_PAYLOAD_MAX - out.size() - 1;
+    std::size_t len = 0;
+    while (off + len < children.size()) {
+        const std::size_t name = children.find('\0', off + len) - (off + len);
+        if (len + name >= room)
+            break;
+        len += name + 1;
+    }
+    out.append(children, off, len);
+    if (off + len == children.size())
+        out += '\0';
+    return out;
+}
+
 XsResult<std::string> transaction_start(Store& st, ConnId c, const XsRequest& r) {
     if (r.tx_id != 0)
         return XsErr::ebusy; // no nested transactions
@@ -122,6 +151,8 @@ XsResult<std::string> dispatch(Store& st, ConnId c, const XsRequest& r) {
         XS_TRY(names);
         return join_names(*names);
     }
+    case kXsDirectoryPart:
+        return directory_part(st, c, r);
     case XS_GET_PERMS: {
         auto perms = st.get_perms(c, r.tx_id, a[0]);
         XS_TRY(perms);

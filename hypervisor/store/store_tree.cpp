@@ -1,6 +1,7 @@
 // store_tree.cpp: ordered-map node tree; descendant ranges come from key order.
 #include "store_tree.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace pvisor::store {
@@ -40,31 +41,42 @@ std::string_view Tree::nearest_existing(std::string_view path) const {
 
 std::vector<std::string> Tree::children(std::string_view path) const {
     const auto [lo, hi] = descendant_range(path);
-    std::vector<std::string> out;
+    std::vector<std::pair<std::uint64_t, std::string>> found;
     auto it = m_nodes.lower_bound(lo);
+    if (it != m_nodes.end() && it->first == path)
+        ++it; // "/" is the first key of its own range
     while (it != m_nodes.end() && it->first < hi) {
         const std::string_view rest = std::string_view(it->first).substr(lo.size());
         const auto slash = rest.find('/');
         if (slash == std::string_view::npos) {
-            out.emplace_back(rest);
+            found.emplace_back(it->second.created, rest);
             ++it;
         } else {
             // A grandchild: skip the rest of that child's subtree ([child/, child0)).
             it = m_nodes.lower_bound(lo + std::string(rest.substr(0, slash)) + "0");
         }
     }
+    std::ranges::sort(found);
+    std::vector<std::string> out;
+    out.reserve(found.size());
+    for (auto& [created, name] : found)
+        out.push_back(std::move(name));
     return out;
 }
 
 std::vector<std::string> Tree::subtree(std::string_view path) const {
     std::vector<std::string> out;
-    if (find(path) == nullptr)
-        return out;
-    out.emplace_back(path);
-    const auto [lo, hi] = descendant_range(path);
-    for (auto it = m_nodes.lower_bound(lo); it != m_nodes.end() && it->first < hi; ++it)
-        out.push_back(it->first);
+    if (find(path) != nullptr)
+        append_subtree(std::string(path), out);
     return out;
+}
+
+// Recursion depth is bounded by the path length limit (at most ~1000 levels).
+void Tree::append_subtree(const std::string& path, std::vector<std::string>& out) const {
+    const std::string prefix = path == "/" ? path : path + "/";
+    for (const auto& name : children(path))
+        append_subtree(prefix + name, out);
+    out.push_back(path);
 }
 
 void Tree::put(const std::string& path, Node node) {
@@ -72,6 +84,10 @@ void Tree::put(const std::string& path, Node node) {
     if (Node* old = find(path))
         count(old->perms.owner(), false);
     count(node.perms.owner(), true);
+    if (node.created == 0)
+        node.created = ++m_last_created;
+    else
+        m_last_created = std::max(m_last_created, node.created);
     m_nodes.insert_or_assign(path, std::move(node));
 }
 

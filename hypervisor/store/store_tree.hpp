@@ -17,11 +17,16 @@ struct Node {
     // Bumped on every change of the node: value, permissions, or its list of children.
     // Transactions compare it to detect conflicts.
     std::uint64_t gen = 0;
+    // Creation order: children are listed in the order they were created (as xenstored's
+    // child lists, which append). 0 in a node handed to Tree::put: a new node, numbered there.
+    std::uint64_t created = 0;
 };
 
 // Nodes keyed by absolute path in one ordered map: a node's descendants are the keys in
 // [path + "/", path + "0") because '0' follows '/' in ASCII. Invariant: "/" exists and every
-// node's parent exists. Copyable: a transaction starts from a copy.
+// node's parent exists; siblings have distinct `created` numbers. Copyable: a transaction
+// starts from a copy, and its nodes keep their numbers when put back (a transaction that
+// added children to a node commits only if nobody else did meanwhile).
 class Tree {
   public:
     Tree();
@@ -30,12 +35,14 @@ class Tree {
     [[nodiscard]] Node* find(std::string_view path);
     // The deepest existing node at or above `path` (at least "/").
     [[nodiscard]] std::string_view nearest_existing(std::string_view path) const;
-    // Names of the direct children, in order.
+    // Names of the direct children, oldest first.
     [[nodiscard]] std::vector<std::string> children(std::string_view path) const;
-    // `path` and all its descendants, parents first.
+    // `path` and all its descendants, each node after its children, siblings oldest first
+    // (the order xenstored's rm visits them). Empty if `path` does not exist.
     [[nodiscard]] std::vector<std::string> subtree(std::string_view path) const;
 
     // Inserts or replaces one node. Precondition: its parent exists. Keeps owner counts.
+    // A node with created == 0 gets the next creation number.
     void put(const std::string& path, Node node);
     // Removes one node (not its descendants; the caller removes those first or together).
     void erase(std::string_view path);
@@ -48,9 +55,11 @@ class Tree {
 
   private:
     void count(DomId owner, bool add);
+    void append_subtree(const std::string& path, std::vector<std::string>& out) const;
 
     std::map<std::string, Node, std::less<>> m_nodes;
     std::map<DomId, std::size_t> m_owned;
+    std::uint64_t m_last_created = 0;
 };
 
 } // namespace pvisor::store

@@ -1,4 +1,4 @@
-// store_watch.cpp: watch matching (path prefix, removal of ancestors, permissions).
+// store_watch.cpp: watch matching (path prefix or exact node, permissions).
 #include "store_watch.hpp"
 
 namespace pvisor::store {
@@ -10,16 +10,13 @@ std::optional<WatchEvent> match_watch(const Watch& watch, DomId watcher, const C
             return std::nullopt;
         return WatchEvent{watch.abs, watch.token};
     }
-    std::string_view fired;
-    if (is_at_or_below(change.path, watch.abs))
-        fired = change.path;
-    else if (change.removal && is_at_or_below(watch.abs, change.path))
-        fired = watch.abs;
-    else
+    const bool fires =
+        change.exact ? change.path == watch.abs : is_at_or_below(change.path, watch.abs);
+    if (!fires)
         return std::nullopt;
     if (watcher != 0 && !allows(change.perms.access_for(watcher), Access::read))
         return std::nullopt;
-    return WatchEvent{watch.relative ? relative_to_domain(fired, watcher) : std::string(fired),
+    return WatchEvent{watch.relative ? relative_to_domain(change.path, watcher) : change.path,
                       watch.token};
 }
 

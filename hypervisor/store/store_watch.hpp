@@ -22,18 +22,20 @@ struct WatchEvent {
     friend bool operator==(const WatchEvent&, const WatchEvent&) = default;
 };
 
-// A change of the store: `path` was written/created (removal = false) or removed with its
-// subtree (removal = true). `perms` are the node's permissions at the time (before removal);
-// watchers that may not read them get no event. Special paths ("@...") carry no perms check.
+// A change of the store at `path`, as xenstored fires it: a write, mkdir or permission change
+// (exact = false) fires watches at or above `path`. Removing a subtree is one change per
+// removed node, each after its children: the removed root with exact = false, every node
+// below it with exact = true (it fires only watches on exactly that node). `perms` are the
+// node's permissions at the time (before removal); watchers that may not read them get no
+// event. Special paths ("@...") carry no perms check.
 struct Change {
     std::string path;
     Perms perms;
-    bool removal = false;
+    bool exact = false;
 };
 
-// The event `watch` (owned by a connection of domain `watcher`) gets for `change`, if any:
-// a change at or below the watched path fires with the changed path; removing an ancestor of
-// the watched path fires with the watched path.
+// The event `watch` (owned by a connection of domain `watcher`) gets for `change`, if any;
+// its path is the changed path (relative to the watcher's home for a relative watch).
 [[nodiscard]] std::optional<WatchEvent> match_watch(const Watch& watch, DomId watcher,
                                                     const Change& change);
 

@@ -14,7 +14,7 @@ XsStatus Store::watch(ConnId c, std::string_view path, std::string_view token) {
     const auto same = [&](const Watch& w) { return w.abs == resolved->abs && w.token == token; };
     if (std::ranges::any_of(conn->watches, same))
         return XsErr::eexist;
-    if (conn->watches.size() >= m_limits.watches_per_conn)
+    if (conn->domid != 0 && conn->watches.size() >= m_limits.watches_per_conn)
         return XsErr::e2big;
     conn->watches.push_back(Watch{resolved->abs, std::string(token), resolved->relative});
     // Xen fires every new watch once, with the path as the client gave it.
@@ -26,8 +26,10 @@ XsStatus Store::unwatch(ConnId c, std::string_view path, std::string_view token)
     Connection* conn = find_conn(c);
     if (conn == nullptr)
         return XsErr::einval;
+    // As xenstored: a path no watch could have been set on is just not found.
     auto resolved = resolve_path(path, conn->domid, true);
-    XS_TRY(resolved);
+    if (!resolved)
+        return XsErr::enoent;
     const auto it = std::ranges::find_if(
         conn->watches, [&](const Watch& w) { return w.abs == resolved->abs && w.token == token; });
     if (it == conn->watches.end())

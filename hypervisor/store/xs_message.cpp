@@ -79,6 +79,7 @@ std::optional<Shape> shape_of(std::uint32_t type) {
         return Shape{1, 1};
     case XS_WATCH:
     case XS_UNWATCH:
+    case kXsDirectoryPart:
         return Shape{2, 2};
     case XS_INTRODUCE:
         return Shape{3, 3};

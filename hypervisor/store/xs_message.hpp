@@ -13,6 +13,12 @@
 
 namespace pvisor::store {
 
+// Xen's XS_DIRECTORY_PART (its io/xs_wire.h; not in pv/xs_wire.h): "path\0offset\0" ->
+// "<generation>\0" and the part of the child list from byte `offset` that fits one reply,
+// with an extra "\0" after the last part. libxenstore falls back to it when XS_DIRECTORY
+// answers E2BIG, and restarts when the generation changes between parts.
+constexpr std::uint32_t kXsDirectoryPart = 22;
+
 // One framed message; payload.size() == hdr.len <= XENSTORE_PAYLOAD_MAX.
 struct XsMessage {
     xsd_sockmsg hdr{};

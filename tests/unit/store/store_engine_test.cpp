@@ -36,10 +36,37 @@ TEST_F(StoreEngineTest, WriteCreatesParentsAndReadReturnsValue) {
     EXPECT_EQ(*store.directory(dom0, 0, "/a"), Names{"b"});
 }
 
-TEST_F(StoreEngineTest, DirectoryListsOnlyDirectChildrenInOrder) {
+// As xenstored (add_child appends, delete_child removes): children in creation order.
+TEST_F(StoreEngineTest, DirectoryListsOnlyDirectChildrenInCreationOrder) {
     for (const char* p : {"/d/b", "/d/a/x", "/d/a-z", "/d/c/y/z", "/dd"})
         ASSERT_TRUE(store.write(dom0, 0, p, "").ok());
-    EXPECT_EQ(*store.directory(dom0, 0, "/d"), (Names{"a", "a-z", "b", "c"}));
+    EXPECT_EQ(*store.directory(dom0, 0, "/d"), (Names{"b", "a", "a-z", "c"}));
+    ASSERT_TRUE(store.rm(dom0, 0, "/d/b").ok());
+    ASSERT_TRUE(store.mkdir(dom0, 0, "/d/b").ok());
+    EXPECT_EQ(*store.directory(dom0, 0, "/d"), (Names{"a", "a-z", "c", "b"}));
+}
+
+// The root's listing holds no empty name ("/" is the first key of its own key range);
+// xenstore-ls recursed on it forever.
+TEST_F(StoreEngineTest, RootListsItsChildrenOnly) {
+    ASSERT_TRUE(store.write(dom0, 0, "/z", "").ok());
+    EXPECT_EQ(*store.directory(dom0, 0, "/"), (Names{"tool", "local", "z"}));
+}
+
+// What a dom0-only xenstored holds after xen-init-dom0 (setup_structure(), xen-init-dom0.c),
+// all "n0": guests cannot list /local/domain.
+TEST_F(StoreEngineTest, InitialTreeIsXenstoredsAfterDom0Setup) {
+    Store fresh;
+    const ConnId c = fresh.connect(0);
+    EXPECT_EQ(*fresh.directory(c, 0, "/tool"), Names{"xenstored"});
+    EXPECT_EQ(*fresh.directory(c, 0, "/local/domain"), Names{"0"});
+    EXPECT_EQ(*fresh.directory(c, 0, "/local/domain/0"), (Names{"domid", "name"}));
+    EXPECT_EQ(*fresh.read(c, 0, "/local/domain/0/name"), "Domain-0");
+    EXPECT_EQ(*fresh.read(c, 0, "/local/domain/0/domid"), "0");
+    for (const char* p : {"/", "/tool", "/tool/xenstored", "/local", "/local/domain",
+                          "/local/domain/0", "/local/domain/0/name"})
+        EXPECT_EQ(*fresh.get_perms(c, 0, p), Perms()) << p;
+    EXPECT_EQ(store.directory(g1, 0, "/local/domain").error(), XsErr::eacces);
 }
 
 TEST_F(StoreEngineTest, MkdirIsIdempotentAndRmIsRecursive) {
@@ -92,8 +119,8 @@ TEST_F(StoreEngineTest, GuestCannotReadAnotherGuestsSubtreeButDom0Can) {
     EXPECT_EQ(store.rm(g1, 0, "/local/domain/2/data").error(), XsErr::eacces);
     // Missing nodes under an unreadable parent do not leak: EACCES, not ENOENT.
     EXPECT_EQ(store.read(g1, 0, "/local/domain/2/nope").error(), XsErr::eacces);
-    // /local/domain itself is listable: which domains exist is public.
-    EXPECT_EQ(store.read(g1, 0, "/local/domain/9/nope").error(), XsErr::enoent);
+    // As xenstored, /local/domain is "n0": which domains exist does not leak either.
+    EXPECT_EQ(store.read(g1, 0, "/local/domain/9/nope").error(), XsErr::eacces);
     EXPECT_EQ(*store.read(dom0, 0, "/local/domain/2/data/secret"), "s");
     EXPECT_EQ(store.read(g1, 0, "/local/domain/1/nope").error(), XsErr::enoent);
 }
@@ -149,6 +176,111 @@ TEST_F(StoreEngineTest, RemovingAnAncestorFiresWatchesBelowIt) {
     EXPECT_EQ(events(dom0), (std::vector<WatchEvent>{{"/r/a/b", "deep"}, {"/r/a", "top"}}));
 }
 
+// As xenstored's rm (rm_node -> walk_node_tree -> delnode_sub): one event per removed node,
+// children before parents in creation order; the removed root fires watches at or above it,
+// a node below it only a watch on exactly that node; a watched node that never existed
+// does not fire.
+TEST_F(StoreEngineTest, RemovalFiresPerRemovedNodeChildrenFirst) {
+    ASSERT_TRUE(store.write(dom0, 0, "/r/b/x", "1").ok());
+    ASSERT_TRUE(store.write(dom0, 0, "/r/a", "1").ok());
+    for (const char* w : {"/", "/r", "/r/a", "/r/b", "/r/b/x", "/r/b/ghost"})
+        ASSERT_TRUE(store.watch(dom0, w, w).ok());
+    (void)events(dom0);
+    ASSERT_TRUE(store.rm(dom0, 0, "/r").ok());
+    EXPECT_EQ(
+        events(dom0),
+        (std::vector<WatchEvent>{
+            {"/r/b/x", "/r/b/x"}, {"/r/b", "/r/b"}, {"/r/a", "/r/a"}, {"/r", "/"}, {"/r", "/r"}}));
+}
+
+TEST_F(StoreEngineTest, RemovalInATransactionFiresTheSameAtCommit) {
+    ASSERT_TRUE(store.write(dom0, 0, "/r/a", "1").ok());
+    ASSERT_TRUE(store.watch(dom0, "/r/a", "a").ok());
+    ASSERT_TRUE(store.watch(dom0, "/r/a/ghost", "g").ok());
+    (void)events(dom0);
+    auto tx = store.transaction_start(dom0);
+    ASSERT_TRUE(store.rm(dom0, *tx, "/r").ok());
+    EXPECT_TRUE(events(dom0).empty());
+    ASSERT_TRUE(store.transaction_end(dom0, *tx, true).ok());
+    EXPECT_EQ(events(dom0), (std::vector<WatchEvent>{{"/r/a", "a"}}));
+}
+
+TEST_F(StoreEngineTest, ReleaseDomainFiresPerRemovedNode) {
+    ASSERT_TRUE(store.watch(dom0, "/local/domain/2/data", "data").ok());
+    ASSERT_TRUE(store.watch(dom0, "/local/domain/2/nothing", "none").ok());
+    (void)events(dom0);
+    ASSERT_TRUE(store.release_domain(2).ok());
+    EXPECT_EQ(events(dom0), (std::vector<WatchEvent>{{"/local/domain/2/data", "data"}}));
+}
+
+// Commit puts nodes back with their creation numbers: the order survives a transaction.
+TEST_F(StoreEngineTest, TransactionKeepsChildOrder) {
+    ASSERT_TRUE(store.write(dom0, 0, "/o/z", "").ok());
+    auto tx = store.transaction_start(dom0);
+    ASSERT_TRUE(store.write(dom0, *tx, "/o/b", "").ok());
+    ASSERT_TRUE(store.write(dom0, *tx, "/o/a", "").ok());
+    ASSERT_TRUE(store.transaction_end(dom0, *tx, true).ok());
+    ASSERT_TRUE(store.write(dom0, 0, "/o/c", "").ok());
+    EXPECT_EQ(*store.directory(dom0, 0, "/o"), (Names{"z", "b", "a", "c"}));
+}
+
+// As xenstored's do_mkdir (get_node with XS_PERM_WRITE): an existing node is fine only for
+// a caller who may write it.
+TEST_F(StoreEngineTest, MkdirOfAnExistingNodeNeedsWriteAccess) {
+    EXPECT_EQ(store.mkdir(g1, 0, "name").error(), XsErr::eacces); // readable, not writable
+    EXPECT_TRUE(store.mkdir(g1, 0, "data").ok());
+    EXPECT_TRUE(store.mkdir(dom0, 0, "/local/domain/1/name").ok());
+}
+
+// As xenstored's do_set_perms (domain_alloc_permrefs): an owner that is not an existing
+// domain is ENOENT, for the control domain too.
+TEST_F(StoreEngineTest, SetPermsOwnerMustBeAnExistingDomain) {
+    ASSERT_TRUE(store.write(dom0, 0, "/p", "").ok());
+    EXPECT_EQ(store.set_perms(dom0, 0, "/p", Perms(7, Access::read)).error(), XsErr::enoent);
+    EXPECT_TRUE(store.set_perms(dom0, 0, "/p", Perms(0, Access::none).grant(7, Access::read)).ok());
+    EXPECT_TRUE(store.set_perms(dom0, 0, "/p", Perms(2, Access::read)).ok());
+    ASSERT_TRUE(store.release_domain(2).ok());
+    EXPECT_EQ(store.set_perms(dom0, 0, "/p", Perms(2, Access::read)).error(), XsErr::enoent);
+}
+
+// As xenstored's is_valid_nodename: XENSTORE_REL_PATH_MAX bytes after "/local/domain/<id>/"
+// below it, for the whole path elsewhere.
+TEST_F(StoreEngineTest, PathLengthLimitIsXenstoreds) {
+    const std::string top = "/" + std::string(2047, 't');
+    EXPECT_TRUE(store.write(dom0, 0, top, "").ok());
+    EXPECT_EQ(store.write(dom0, 0, top + "t", "").error(), XsErr::einval);
+    const std::string home = "/local/domain/12345/" + std::string(2048, 'h');
+    EXPECT_TRUE(store.write(dom0, 0, home, "").ok());
+    EXPECT_EQ(store.write(dom0, 0, home + "h", "").error(), XsErr::einval);
+    // Six digits are no domain id: the whole path counts.
+    EXPECT_EQ(store.write(dom0, 0, "/local/domain/123456/" + std::string(2040, 'h'), "").error(),
+              XsErr::einval);
+    EXPECT_TRUE(store.write(g1, 0, std::string(2048, 'r'), "").ok());
+    EXPECT_EQ(store.write(g1, 0, std::string(2049, 'r'), "").error(), XsErr::einval);
+}
+
+// As xenstored's do_unwatch: a path no watch could be on is not found, not invalid.
+TEST_F(StoreEngineTest, UnwatchOfAnInvalidPathIsEnoent) {
+    EXPECT_EQ(store.unwatch(dom0, "/a//b", "t").error(), XsErr::enoent);
+    EXPECT_EQ(store.unwatch(dom0, "", "t").error(), XsErr::enoent);
+}
+
+// The toolstack's nodes: missing parents inherit their parent's permissions, as xenstored
+// creates them for libxl; only the node itself fires.
+TEST_F(StoreEngineTest, ToolstackParentsInheritAndDoNotFire) {
+    ASSERT_TRUE(store.watch(dom0, "/local/domain/0/backend/vbd", "w").ok());
+    (void)events(dom0);
+    ASSERT_TRUE(store.add_device(1, "vbd", 51712).ok());
+    EXPECT_EQ(*store.get_perms(dom0, 0, "/local/domain/0/backend"), Perms());
+    EXPECT_EQ(*store.get_perms(dom0, 0, "/local/domain/0/backend/vbd/1"), Perms());
+    EXPECT_EQ(*store.get_perms(dom0, 0, "/local/domain/0/backend/vbd/1/51712"),
+              Perms(0, Access::none).grant(1, Access::read));
+    EXPECT_EQ(store.directory(g1, 0, "/local/domain/0/backend/vbd").error(), XsErr::eacces);
+    const auto ev = events(dom0);
+    ASSERT_FALSE(ev.empty());
+    EXPECT_EQ(ev.front().path, "/local/domain/0/backend/vbd/1/51712");
+}
+
 TEST_F(StoreEngineTest, RelativeWatchReportsRelativePathsAndRespectsPerms) {
     ASSERT_TRUE(store.watch(g1, "device", "dev").ok());
     ASSERT_TRUE(store.watch(g1, "/local/domain/2", "spy").ok());
@@ -161,7 +293,9 @@ TEST_F(StoreEngineTest, RelativeWatchReportsRelativePathsAndRespectsPerms) {
 TEST_F(StoreEngineTest, SpecialWatchesFireOnIntroduceAndRelease) {
     ASSERT_TRUE(store.watch(dom0, "@introduceDomain", "i").ok());
     ASSERT_TRUE(store.watch(dom0, "@releaseDomain", "r").ok());
-    EXPECT_EQ(store.watch(dom0, "@bad/x", "r").error(), XsErr::einval);
+    // As xenstored's check_watch_path: any '@' name up to XENSTORE_REL_PATH_MAX.
+    EXPECT_TRUE(store.watch(dom0, "@odd/name x", "r").ok());
+    EXPECT_EQ(store.watch(dom0, "@" + std::string(2048, 'x'), "r").error(), XsErr::einval);
     (void)events(dom0);
     ASSERT_TRUE(store.introduce_domain(3, "g3").ok());
     ASSERT_TRUE(store.add_device(3, "vbd", 51712).ok());
@@ -308,6 +442,12 @@ TEST_F(StoreQuotaTest, ValueWatchTransactionAndPermQuotas) {
     EXPECT_TRUE(store.transaction_start(g1).ok());
     Perms three = Perms(1, Access::none).grant(2, Access::read).grant(3, Access::read);
     EXPECT_EQ(store.set_perms(g1, 0, "data/v", three).error(), XsErr::enospc);
+}
+
+// As xenstored's domain_watch(): the watch quota is for unprivileged domains only.
+TEST_F(StoreQuotaTest, ControlDomainHasNoWatchQuota) {
+    for (int i = 0; i < 5; ++i)
+        EXPECT_TRUE(store.watch(dom0, "/w" + std::to_string(i), "t").ok()) << i;
 }
 
 TEST_F(StoreQuotaTest, PendingEventsAreBoundedAndDropsCounted) {

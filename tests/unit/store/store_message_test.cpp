@@ -209,6 +209,54 @@ TEST_F(XsMessageTest, OversizedDirectoryReplyIsE2big) {
     expect_error(dom0, XS_DIRECTORY, "/big\0"s, "E2BIG");
 }
 
+// XS_DIRECTORY_PART as xenstored's send_directory_part answers it, read the way
+// libxenstore's xs_directory_part() reads it: "<generation>\0" then whole names from the
+// offset; the last part ends in an extra NUL.
+TEST_F(XsMessageTest, DirectoryPartListsABigDirectoryInParts) {
+    std::string all;
+    for (int i = 0; i < 300; ++i) {
+        const std::string name = "child-with-a-long-name-" + std::to_string(i);
+        one(dom0, XS_WRITE, "/big/" + name + '\0');
+        all += name + '\0';
+    }
+    std::string got;
+    std::string gen;
+    int parts = 0;
+    for (bool last = false; !last; ++parts) {
+        const XsMessage m =
+            one(dom0, kXsDirectoryPart, "/big\0"s + std::to_string(got.size()) + '\0');
+        ASSERT_EQ(m.hdr.type, kXsDirectoryPart) << m.payload;
+        ASSERT_LE(m.payload.size(), XENSTORE_PAYLOAD_MAX);
+        const std::string g = m.payload.substr(0, m.payload.find('\0'));
+        if (parts > 0) {
+            EXPECT_EQ(g, gen);
+        }
+        gen = g;
+        std::string names = m.payload.substr(g.size() + 1);
+        last = names.size() >= 2 && names.ends_with("\0\0"s);
+        if (last)
+            names.pop_back();
+        ASSERT_TRUE(names.ends_with('\0')); // whole names only
+        got += names;
+    }
+    EXPECT_EQ(got, all);
+    EXPECT_EQ(parts, 2); // 7990 bytes of names
+    // Past the end: the generation and an empty list.
+    EXPECT_EQ(one(dom0, kXsDirectoryPart, "/big\0"s + "99999\0"s).payload, gen + "\0\0"s);
+    // A change of the directory changes the generation (the client then starts over).
+    one(dom0, XS_WRITE, "/big/one-more\0"s);
+    const std::string after = one(dom0, kXsDirectoryPart, "/big\0"s + "0\0"s).payload;
+    EXPECT_NE(after.substr(0, after.find('\0')), gen);
+    // A small directory comes whole, errors are the read's.
+    one(dom0, XS_WRITE, "/small/a\0"s);
+    const std::string small = one(dom0, kXsDirectoryPart, "/small\0"s + "0\0"s).payload;
+    EXPECT_EQ(small.substr(small.find('\0') + 1), "a\0\0"s);
+    expect_error(dom0, kXsDirectoryPart, "/nope\0"s + "0\0"s, "ENOENT");
+    expect_error(guest, kXsDirectoryPart, "/big\0"s + "0\0"s, "EACCES");
+    expect_error(dom0, kXsDirectoryPart, "/big\0"s + "x\0"s, "EINVAL");
+    expect_error(dom0, kXsDirectoryPart, "/big\0"s, "EINVAL");
+}
+
 TEST_F(XsMessageTest, PipelinedRequestsAnsweredInOrder) {
     std::string s;
     for (std::uint32_t i = 1; i <= 50; ++i)
