@@ -85,7 +85,18 @@ std::vector<std::string_view> split_perms(std::string_view wire) {
 std::string Store::snapshot(const std::vector<ConnId>& keep) const {
     std::string out(kMagic, sizeof kMagic);
     put_u32(out, kVersion);
-    const auto paths = m_tree.subtree("/");
+    // Parents before children, siblings oldest first: restore() re-creates them in order.
+    std::vector<std::string> paths;
+    std::vector<std::string> todo{"/"};
+    while (!todo.empty()) {
+        std::string path = std::move(todo.back());
+        todo.pop_back();
+        const auto kids = m_tree.children(path);
+        const std::string prefix = path == "/" ? "/" : path + "/";
+        for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+            todo.push_back(prefix + *it);
+        paths.push_back(std::move(path));
+    }
     put_u32(out, static_cast<std::uint32_t>(paths.size()));
     for (const auto& path : paths) {
         const Node* node = m_tree.find(path);
