@@ -1,0 +1,403 @@
+// xl_config.cpp: the meaning of each xl.cfg key pvisor reads, checked in file order.
+#include "xl_config.hpp"
+
+#include "error_quote.hpp"
+#include "unique_fd.hpp"
+#include "xl_cfg_syntax.hpp"
+#include "xl_number.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <pv/pvisor.h>
+
+namespace pvisor::toolstack {
+
+namespace {
+
+constexpr std::size_t kMaxPath = 4095; // PATH_MAX less its NUL
+constexpr unsigned kMaxVcpus = PV_MAX_VCPUS;
+
+constexpr std::string_view kKeys[] = {
+    "name",   "type",     "kernel", "ramdisk",     "cmdline",   "root",    "extra",   "memory",
+    "maxmem", "maxvcpus", "vcpus",  "disk",        "vif",       "on_poweroff", "on_reboot",
+    "on_crash"};
+
+// xl.cfg keys a pvisor guest cannot have: named as such rather than as unknown.
+constexpr std::string_view kXlOnlyKeys[] = {
+    "builder",      "bootloader",   "bootloader_args", "uuid",      "pool",
+    "cpus",         "cpus_soft",    "on_watchdog",     "on_soft_reset", "seclabel",
+    "device_model_version", "vfb",  "vkb",             "pci",       "serial",
+    "usb",          "usbctrl",      "usbdev",          "vtpm",      "p9",
+    "channel",      "max_grant_frames", "max_maptrack_frames", "cpu_weight", "cap",
+    "nomigrate",    "driver_domain", "e820_host",      "pvshim",    "vnuma",
+    "localtime",    "rtc_timeoffset", "iomem",         "ioports",   "irqs",
+    "vif2",         "vdispl",       "vsnd",            "virtio",    "dm_restrict"};
+
+bool check_key(std::string_view key, std::string& why) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys))
+        return true;
+    if (std::find(std::begin(kXlOnlyKeys), std::end(kXlOnlyKeys), key) != std::end(kXlOnlyKeys))
+        why = "an xl key pvisor does not support";
+    else
+        why = "unknown key";
+    return false;
+}
+
+// Checks one file's settings into a DomainConfig; the first failure wins.
+class ConfigReader {
+  public:
+    ConfigReader(std::string_view source, std::string& error) : m_source(source), m_error(error) {}
+
+    bool read(const std::vector<XlSetting>& settings);
+    [[nodiscard]] DomainConfig take() && { return std::move(m_cfg); }
+
+  private:
+    bool fail(unsigned line, std::string_view key, const std::string& why);
+    bool setting(const XlSetting& s);
+    const XlAtom* atom(const XlSetting& s); // nullptr (after fail()) for a list
+    bool path(const XlSetting& s, std::string& out);
+    bool memory(const XlSetting& s, std::uint64_t& out);
+    bool vcpus(const XlSetting& s, unsigned& out);
+    bool name(const XlSetting& s);
+    bool type(const XlSetting& s);
+    bool action(const XlSetting& s, ShutdownAction& out);
+    bool disks(const XlSetting& s);
+    bool vifs(const XlSetting& s);
+    bool finish();
+
+    std::string_view m_source;
+    std::string& m_error;
+    DomainConfig m_cfg;
+    const XlSetting* m_name = nullptr;
+    const XlSetting* m_kernel = nullptr;
+    const XlSetting* m_cmdline = nullptr;
+    const XlSetting* m_root = nullptr;
+    const XlSetting* m_extra = nullptr;
+    const XlSetting* m_memory = nullptr;
+    const XlSetting* m_maxmem = nullptr;
+    const XlSetting* m_vcpus = nullptr;
+    const XlSetting* m_maxvcpus = nullptr;
+};
+
+bool ConfigReader::fail(unsigned line, std::string_view key, const std::string& why) {
+    m_error = std::string(m_source) + ":" + std::to_string(line) + ": " + std::string(key) + ": " +
+              why;
+    return false;
+}
+
+bool ConfigReader::read(const std::vector<XlSetting>& settings) {
+    for (const XlSetting& s : settings) {
+        if (!setting(s))
+            return false;
+    }
+    return finish();
+}
+
+bool ConfigReader::setting(const XlSetting& s) {
+    const std::string_view k = s.key;
+    if (k == "name")
+        return name(s);
+    if (k == "type")
+        return type(s);
+    if (k == "kernel")
+        return (m_kernel = &s, path(s, m_cfg.kernel));
+    if (k == "ramdisk")
+        return path(s, m_cfg.ramdisk);
+    if (k == "memory")
+        return (m_memory = &s, memory(s, m_cfg.memory_mib));
+    if (k == "maxmem")
+        return (m_maxmem = &s, memory(s, m_cfg.maxmem_mib));
+    if (k == "vcpus")
+        return (m_vcpus = &s, vcpus(s, m_cfg.vcpus));
+    if (k == "maxvcpus")
+        return (m_maxvcpus = &s, vcpus(s, m_cfg.maxvcpus));
+    if (k == "on_poweroff")
+        return action(s, m_cfg.on_poweroff);
+    if (k == "on_reboot")
+        return action(s, m_cfg.on_reboot);
+    if (k == "on_crash")
+        return action(s, m_cfg.on_crash);
+    if (k == "disk")
+        return disks(s);
+    if (k == "vif")
+        return vifs(s);
+    if (atom(s) == nullptr) // cmdline, root, extra: any string
+        return false;
+    (k == "cmdline" ? m_cmdline : k == "root" ? m_root : m_extra) = &s;
+    return true;
+}
+
+const XlAtom* ConfigReader::atom(const XlSetting& s) {
+    if (s.value.is_list) {
+        fail(s.line, s.key, "expected a single value, not a list");
+        return nullptr;
+    }
+    return &s.value.atom;
+}
+
+bool ConfigReader::path(const XlSetting& s, std::string& out) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    if (a->text.empty())
+        return fail(s.line, s.key, "empty path");
+    if (a->text.size() > kMaxPath)
+        return fail(s.line, s.key, "path longer than " + std::to_string(kMaxPath) + " bytes");
+    out = a->text;
+    return true;
+}
+
+bool ConfigReader::memory(const XlSetting& s, std::uint64_t& out) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    if (s.appended)
+        return fail(s.line, s.key, "\"+=\" does not apply to numbers");
+    const std::string max = "pvisor's maximum of " + std::to_string(kMaxMemoryMiB) + " MiB (1 TiB)";
+    auto n = parse_xl_number(a->text);
+    if (!n.ok() && n.error() == Errc::too_big)
+        return fail(s.line, s.key, quoted(a->text) + " is more than " + max);
+    if (!n.ok())
+        return fail(s.line, s.key, quoted(a->text) + " is not a number of MiB");
+    if (*n > kMaxMemoryMiB)
+        return fail(s.line, s.key, std::to_string(*n) + " MiB is more than " + max);
+    if (*n < kMinMemoryMiB)
+        return fail(s.line, s.key,
+                    std::to_string(*n) + " MiB is less than pvisor's minimum of " +
+                        std::to_string(kMinMemoryMiB) + " MiB");
+    out = *n;
+    return true;
+}
+
+bool ConfigReader::vcpus(const XlSetting& s, unsigned& out) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    if (s.appended)
+        return fail(s.line, s.key, "\"+=\" does not apply to numbers");
+    const std::string max = "pvisor's maximum of " + std::to_string(kMaxVcpus) + " vCPUs";
+    auto n = parse_xl_number(a->text);
+    if (!n.ok() && n.error() == Errc::too_big)
+        return fail(s.line, s.key, quoted(a->text) + " is more than " + max);
+    if (!n.ok())
+        return fail(s.line, s.key, quoted(a->text) + " is not a number of vCPUs");
+    if (*n > kMaxVcpus)
+        return fail(s.line, s.key, std::to_string(*n) + " is more than " + max);
+    if (*n == 0)
+        return fail(s.line, s.key, "0 vCPUs: a guest needs at least 1");
+    out = static_cast<unsigned>(*n);
+    return true;
+}
+
+bool ConfigReader::name(const XlSetting& s) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    const std::string& n = a->text;
+    if (n.empty())
+        return fail(s.line, s.key, "empty");
+    if (n.size() > kMaxNameLength)
+        return fail(s.line, s.key,
+                    quoted(n) + " is longer than " + std::to_string(kMaxNameLength) + " bytes");
+    const bool allowed = std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+    });
+    if (!allowed)
+        return fail(s.line, s.key, quoted(n) + " has characters other than A-Z a-z 0-9 _ . -");
+    if (std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return fail(s.line, s.key, quoted(n) + " is all digits (it would read as a domain id)");
+    if (n[0] == '-')
+        return fail(s.line, s.key, quoted(n) + " starts with \"-\" (it would read as an option)");
+    if (n == "." || n == "..")
+        return fail(s.line, s.key, quoted(n) + " is not a name");
+    m_name = &s;
+    m_cfg.name = n;
+    return true;
+}
+
+bool ConfigReader::type(const XlSetting& s) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    if (a->text == "pv" || a->text == "pvh")
+        return true; // pvisor's one kind of guest either way
+    if (a->text == "hvm")
+        return fail(s.line, s.key, "\"hvm\" is not supported: pvisor runs PV guests (pv or pvh)");
+    return fail(s.line, s.key, quoted(a->text) + " is not a guest type (pv, pvh or hvm)");
+}
+
+bool ConfigReader::action(const XlSetting& s, ShutdownAction& out) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    const std::string& t = a->text;
+    for (auto act : {ShutdownAction::destroy, ShutdownAction::restart, ShutdownAction::preserve}) {
+        if (t == shutdown_action_name(act)) {
+            out = act;
+            return true;
+        }
+    }
+    if (t == "rename-restart" || t == "coredump-destroy" || t == "coredump-restart" ||
+        t == "soft-reset")
+        return fail(s.line, s.key,
+                    quoted(t) + " is not supported by pvisor (destroy, restart or preserve)");
+    return fail(s.line, s.key, quoted(t) + " is not an action (destroy, restart or preserve)");
+}
+
+bool ConfigReader::disks(const XlSetting& s) {
+    if (!s.value.is_list)
+        return fail(s.line, s.key, "expected a list [ ... ], not a single value");
+    const auto& items = s.value.items;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string at = "[" + std::to_string(i) + "]: ";
+        std::string why;
+        auto d = parse_xl_disk_spec(items[i].text, why);
+        if (!d.ok())
+            return fail(items[i].line, s.key, at + why);
+        for (std::size_t j = 0; j < m_cfg.disks.size(); ++j) {
+            const DiskSpec& o = m_cfg.disks[j];
+            const std::string by = " is already used by [" + std::to_string(j) + "]";
+            if (o.disk == d->disk)
+                return fail(items[i].line, s.key, at + "vdev " + d->vdev + by);
+            if (o.target == d->target)
+                return fail(items[i].line, s.key, at + "target " + quoted(d->target) + by);
+        }
+        m_cfg.disks.push_back(std::move(d).value());
+    }
+    return true;
+}
+
+bool ConfigReader::vifs(const XlSetting& s) {
+    if (!s.value.is_list)
+        return fail(s.line, s.key, "expected a list [ ... ], not a single value");
+    const auto& items = s.value.items;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string at = "[" + std::to_string(i) + "]: ";
+        std::string why;
+        auto v = parse_xl_vif_spec(items[i].text, why);
+        if (!v.ok())
+            return fail(items[i].line, s.key, at + why);
+        for (std::size_t j = 0; j < m_cfg.vifs.size(); ++j) {
+            const VifSpec& o = m_cfg.vifs[j];
+            const std::string by = " is already used by [" + std::to_string(j) + "]";
+            if (v->mac && o.mac == v->mac)
+                return fail(items[i].line, s.key, at + "mac " + format_mac(*v->mac) + by);
+            if (v->vifname && o.vifname == v->vifname)
+                return fail(items[i].line, s.key, at + "vifname " + quoted(*v->vifname) + by);
+        }
+        m_cfg.vifs.push_back(std::move(v).value());
+    }
+    return true;
+}
+
+// Required keys, defaults that depend on other keys, limits between keys, the command line.
+bool ConfigReader::finish() {
+    const std::string source(m_source);
+    if (m_name == nullptr) {
+        m_error = source + ": name: required key is missing";
+        return false;
+    }
+    if (m_kernel == nullptr) {
+        m_error = source + ": kernel: required key is missing";
+        return false;
+    }
+    if (m_memory == nullptr && m_maxmem != nullptr)
+        m_cfg.memory_mib = m_cfg.maxmem_mib; // libxl: target_memkb defaults to max_memkb
+    if (m_maxmem == nullptr)
+        m_cfg.maxmem_mib = m_cfg.memory_mib;
+    if (m_cfg.maxmem_mib < m_cfg.memory_mib)
+        return fail(m_maxmem->line, "maxmem",
+                    std::to_string(m_cfg.maxmem_mib) + " MiB is less than memory (" +
+                        std::to_string(m_cfg.memory_mib) + " MiB)");
+    if (m_maxvcpus == nullptr)
+        m_cfg.maxvcpus = m_cfg.vcpus;
+    if (m_cfg.maxvcpus < m_cfg.vcpus)
+        return fail(m_maxvcpus->line, "maxvcpus",
+                    std::to_string(m_cfg.maxvcpus) + " is less than vcpus (" +
+                        std::to_string(m_cfg.vcpus) + ")");
+    // xl's parse_cmdline().
+    const auto text = [](const XlSetting* s) { return s->value.atom.text; };
+    if (m_cmdline != nullptr) {
+        m_cfg.cmdline = text(m_cmdline);
+        for (const XlSetting* s : {m_root, m_extra}) {
+            if (s != nullptr)
+                m_cfg.warnings.push_back(source + ":" + std::to_string(s->line) + ": " + s->key +
+                                         ": ignored in favour of cmdline=");
+        }
+    } else if (m_root != nullptr && m_extra != nullptr) {
+        m_cfg.cmdline = "root=" + text(m_root) + " " + text(m_extra);
+    } else if (m_root != nullptr) {
+        m_cfg.cmdline = "root=" + text(m_root);
+    } else if (m_extra != nullptr) {
+        m_cfg.cmdline = text(m_extra);
+    }
+    return true;
+}
+
+} // namespace
+
+std::string_view shutdown_action_name(ShutdownAction a) {
+    switch (a) {
+    case ShutdownAction::destroy: return "destroy";
+    case ShutdownAction::restart: return "restart";
+    case ShutdownAction::preserve: return "preserve";
+    }
+    return "destroy";
+}
+
+Result<DomainConfig> parse_xl_config(std::string_view source, std::string_view text,
+                                     std::string& error) {
+    auto settings = parse_xl_cfg_syntax(source, text, check_key, error);
+    if (!settings.ok())
+        return settings.error();
+    ConfigReader reader(source, error);
+    if (!reader.read(*settings))
+        return Errc::invalid_argument;
+    return std::move(reader).take();
+}
+
+Result<DomainConfig> load_xl_config(const std::string& path, std::string& error) {
+    const auto failed = [&](Errc e, const std::string& why) {
+        error = path + ": " + why;
+        return e;
+    };
+    const auto os_error = [&](int err) {
+        return failed(err == ENOENT   ? Errc::not_found
+                      : err == EACCES ? Errc::permission_denied
+                                      : Errc::io_error,
+                      std::string("cannot read: ") + std::strerror(err));
+    };
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd.valid())
+        return os_error(errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return os_error(errno);
+    if (S_ISDIR(st.st_mode))
+        return os_error(EISDIR);
+    const std::string too_big = "larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB";
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return os_error(errno);
+        if (n == 0)
+            break;
+        if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes)
+            return failed(Errc::too_big, too_big);
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    return parse_xl_config(path, text, error);
+}
+
+} // namespace pvisor::toolstack
