@@ -45,7 +45,9 @@ bool match_lettered(std::string_view name, std::string_view prefix, std::uint32_
     out.disk = static_cast<std::uint32_t>(index - 1);
     out.partition = 0;
     name.remove_prefix(letters);
-    return name.empty() || parse_index(name, max_partition, out.partition);
+    if (name.empty())
+        return true;
+    return name[0] != '0' && parse_index(name, max_partition, out.partition); // no "xvda0"
 }
 
 // "dN" or "dNpM".
@@ -119,7 +121,9 @@ Result<XenVdev> decode_xen_vdev(std::string_view name) {
     return Errc::invalid_argument;
 }
 
-std::uint32_t xvd_devid(std::uint32_t disk) { return xvd_number(disk, 0); }
+std::uint32_t xvd_devid(std::uint32_t disk) {
+    return xvd_number(disk, 0);
+}
 
 std::string xvd_name(std::uint32_t disk) {
     std::string letters;

@@ -2,6 +2,7 @@
 #include "xl_cfg_syntax.hpp"
 
 #include "error_quote.hpp"
+#include "xl_number.hpp"
 
 #include <algorithm>
 #include <map>
@@ -33,8 +34,8 @@ struct Token {
 };
 
 bool is_word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_';
 }
 
 bool is_ident(std::string_view w) {
@@ -53,66 +54,51 @@ bool is_number(std::string_view w) {
     });
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+// The value of a \xHH or \OOO escape whose first byte after the backslash is inner[i]; moves
+// i past it. False with `why` for a malformed one.
+bool numeric_escape(std::string_view inner, std::size_t& i, unsigned& value, std::string& why) {
+    if (inner[i] == 'x') {
+        const int hi = i + 1 < inner.size() ? hex_digit_value(inner[i + 1]) : -1;
+        const int lo = i + 2 < inner.size() ? hex_digit_value(inner[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            why = "escape \\x needs two hex digits";
+            return false;
+        }
+        value = static_cast<unsigned>(hi * 16 + lo);
+        i += 3;
+        return true;
+    }
+    if (inner[i] < '0' || inner[i] > '7') {
+        why = "unknown escape: backslash before " + quoted(inner.substr(i, 1));
+        return false;
+    }
+    value = 0;
+    for (int n = 0; n < 3 && i < inner.size() && inner[i] >= '0' && inner[i] <= '7'; ++n)
+        value = value * 8 + static_cast<unsigned>(inner[i++] - '0');
+    if (value > 255) {
+        why = "octal escape above \\377";
+        return false;
+    }
+    return true;
 }
 
 // The text between the quotes of a string token, escapes resolved. `inner` never ends in a
 // lone backslash (the lexer pairs each backslash with the byte after it).
 bool unescape(std::string_view inner, std::string& out, std::string& why) {
+    static constexpr std::string_view kNamed = "\"'\\abfnrtv";
+    static constexpr std::string_view kMeans = "\"'\\\a\b\f\n\r\t\v";
     out.clear();
     out.reserve(inner.size());
     for (std::size_t i = 0; i < inner.size();) {
         const char c = inner[i++];
-        if (c == '\0') {
-            why = "NUL byte in a string";
-            return false;
-        }
-        if (c != '\\') {
-            out += c;
-            continue;
-        }
-        const char e = inner[i++];
-        unsigned value = 0;
-        switch (e) {
-        case '"': case '\'': case '\\': out += e; continue;
-        case 'a': out += '\a'; continue;
-        case 'b': out += '\b'; continue;
-        case 'f': out += '\f'; continue;
-        case 'n': out += '\n'; continue;
-        case 'r': out += '\r'; continue;
-        case 't': out += '\t'; continue;
-        case 'v': out += '\v'; continue;
-        case 'x': {
-            const int hi = i < inner.size() ? hex_value(inner[i]) : -1;
-            const int lo = i + 1 < inner.size() ? hex_value(inner[i + 1]) : -1;
-            if (hi < 0 || lo < 0) {
-                why = "escape \\x needs two hex digits";
+        unsigned value = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            if (const std::size_t k = kNamed.find(inner[i]); k != std::string_view::npos) {
+                value = static_cast<unsigned char>(kMeans[k]);
+                ++i;
+            } else if (!numeric_escape(inner, i, value, why)) {
                 return false;
             }
-            value = static_cast<unsigned>(hi * 16 + lo);
-            i += 2;
-            break;
-        }
-        default:
-            if (e < '0' || e > '7') {
-                why = "unknown escape: backslash before " + quoted(std::string_view(&e, 1));
-                return false;
-            }
-            value = static_cast<unsigned>(e - '0');
-            for (int n = 1; n < 3 && i < inner.size() && inner[i] >= '0' && inner[i] <= '7'; ++n)
-                value = value * 8 + static_cast<unsigned>(inner[i++] - '0');
-            if (value > 255) {
-                why = "octal escape above \\377";
-                return false;
-            }
-            break;
         }
         if (value == 0) {
             why = "NUL byte in a string";
@@ -177,12 +163,25 @@ bool Lexer::next(Token& tok, std::string& why) {
         }
         ++m_pos;
         switch (c) {
-        case '\n': tok.kind = Tok::newline; ++m_line; break;
-        case ',': tok.kind = Tok::comma; break;
-        case '[': tok.kind = Tok::open; break;
-        case ']': tok.kind = Tok::close; break;
-        case '=': tok.kind = Tok::assign; break;
-        case ';': tok.kind = Tok::semicolon; break;
+        case '\n':
+            tok.kind = Tok::newline;
+            ++m_line;
+            break;
+        case ',':
+            tok.kind = Tok::comma;
+            break;
+        case '[':
+            tok.kind = Tok::open;
+            break;
+        case ']':
+            tok.kind = Tok::close;
+            break;
+        case '=':
+            tok.kind = Tok::assign;
+            break;
+        case ';':
+            tok.kind = Tok::semicolon;
+            break;
         case '+':
             if (m_pos < m_text.size() && m_text[m_pos] == '=') {
                 ++m_pos;
@@ -227,9 +226,12 @@ bool Lexer::string(Token& tok, std::string& why) {
 // What the parser found, for "expected X, found Y".
 std::string describe(const Token& t) {
     switch (t.kind) {
-    case Tok::newline: return "the end of the line";
-    case Tok::end: return "the end of the file";
-    default: return quoted(t.raw);
+    case Tok::newline:
+        return "the end of the line";
+    case Tok::end:
+        return "the end of the file";
+    default:
+        return quoted(t.raw);
     }
 }
 
@@ -297,8 +299,9 @@ bool Parser::run() {
     for (;;) {
         switch (m_tok.kind) {
         case Tok::end:
-            std::stable_sort(m_settings.begin(), m_settings.end(),
-                             [](const XlSetting& a, const XlSetting& b) { return a.line < b.line; });
+            std::stable_sort(
+                m_settings.begin(), m_settings.end(),
+                [](const XlSetting& a, const XlSetting& b) { return a.line < b.line; });
             return true;
         case Tok::newline:
         case Tok::semicolon:
@@ -320,7 +323,9 @@ bool Parser::run() {
     }
 }
 
-std::vector<XlSetting> Parser::take() && { return std::move(m_settings); }
+std::vector<XlSetting> Parser::take() && {
+    return std::move(m_settings);
+}
 
 bool Parser::setting() {
     m_key = m_tok.text;

@@ -48,7 +48,7 @@ using XlKeyCheck = std::function<bool(std::string_view key, std::string& why)>;
 // Deviations from xl, all towards accepting what xl refuses by accident or refusing what
 // xl mis-reads: "\r\n" ends a line like "\n"; a comment may end the file without a newline;
 // \xHH and \OOO work as xl's documentation means them (xl's code misreads both); a NUL
-// byte anywhere and a list inside a list are errors.
+// byte outside a comment and a list inside a list are errors.
 // Keys are checked with `check` as they are read, so the first error in the file is the one
 // reported. On failure `error` is "SOURCE:LINE: KEY: why" (or "SOURCE:LINE: why" where no
 // key is being set). The settings come back ordered by line.

@@ -6,15 +6,14 @@
 #include "xl_cfg_syntax.hpp"
 #include "xl_number.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <optional>
 #include <pv/pvisor.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace pvisor::toolstack {
 
@@ -24,30 +23,42 @@ constexpr std::size_t kMaxPath = 4095; // PATH_MAX less its NUL
 constexpr unsigned kMaxVcpus = PV_MAX_VCPUS;
 
 constexpr std::string_view kKeys[] = {
-    "name",   "type",     "kernel", "ramdisk",     "cmdline",   "root",    "extra",   "memory",
-    "maxmem", "maxvcpus", "vcpus",  "disk",        "vif",       "on_poweroff", "on_reboot",
-    "on_crash"};
+    "name",   "type",     "kernel", "ramdisk", "cmdline", "root",        "extra",     "memory",
+    "maxmem", "maxvcpus", "vcpus",  "disk",    "vif",     "on_poweroff", "on_reboot", "on_crash"};
 
-// xl.cfg keys a pvisor guest cannot have: named as such rather than as unknown.
-constexpr std::string_view kXlOnlyKeys[] = {
-    "builder",      "bootloader",   "bootloader_args", "uuid",      "pool",
-    "cpus",         "cpus_soft",    "on_watchdog",     "on_soft_reset", "seclabel",
-    "device_model_version", "vfb",  "vkb",             "pci",       "serial",
-    "usb",          "usbctrl",      "usbdev",          "vtpm",      "p9",
-    "channel",      "max_grant_frames", "max_maptrack_frames", "cpu_weight", "cap",
-    "nomigrate",    "driver_domain", "e820_host",      "pvshim",    "vnuma",
-    "localtime",    "rtc_timeoffset", "iomem",         "ioports",   "irqs",
-    "vif2",         "vdispl",       "vsnd",            "virtio",    "dm_restrict"};
+// xl.cfg keys a pvisor guest cannot have, named as such rather than as unknown; each
+// between spaces.
+constexpr std::string_view kXlOnlyKeys =
+    " builder bootloader bootloader_args uuid pool cpus cpus_soft on_watchdog on_soft_reset"
+    " seclabel device_model_version vfb vkb pci serial usb usbctrl usbdev vtpm p9 channel"
+    " max_grant_frames max_maptrack_frames cpu_weight cap nomigrate driver_domain e820_host"
+    " pvshim vnuma localtime rtc_timeoffset iomem ioports irqs vif2 vdispl vsnd virtio"
+    " dm_restrict ";
 
 bool check_key(std::string_view key, std::string& why) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys))
         return true;
-    if (std::find(std::begin(kXlOnlyKeys), std::end(kXlOnlyKeys), key) != std::end(kXlOnlyKeys))
+    if (kXlOnlyKeys.find(" " + std::string(key) + " ") != std::string_view::npos)
         why = "an xl key pvisor does not support";
     else
         why = "unknown key";
     return false;
 }
+
+// A number key: its unit in messages and its bounds.
+struct NumberRule {
+    std::string_view noun; // "is not a number of NOUN"
+    std::uint64_t min;
+    std::string_view min_text;
+    std::uint64_t max;
+    std::string_view max_text;
+};
+
+constexpr NumberRule kMemoryRule{"MiB", kMinMemoryMiB, "16 MiB", kMaxMemoryMiB,
+                                 "1048576 MiB (1 TiB)"};
+constexpr NumberRule kVcpusRule{"vCPUs", 1, "1 vCPU", kMaxVcpus, "64 vCPUs"};
+static_assert(kMinMemoryMiB == 16 && kMaxMemoryMiB == 1048576 && kMaxVcpus == 64,
+              "the limits' texts above name these numbers");
 
 // Checks one file's settings into a DomainConfig; the first failure wins.
 class ConfigReader {
@@ -62,8 +73,8 @@ class ConfigReader {
     bool setting(const XlSetting& s);
     const XlAtom* atom(const XlSetting& s); // nullptr (after fail()) for a list
     bool path(const XlSetting& s, std::string& out);
-    bool memory(const XlSetting& s, std::uint64_t& out);
-    bool vcpus(const XlSetting& s, unsigned& out);
+    template <typename T> // rule.max fits in T
+    bool number(const XlSetting& s, const NumberRule& rule, T& out);
     bool name(const XlSetting& s);
     bool type(const XlSetting& s);
     bool action(const XlSetting& s, ShutdownAction& out);
@@ -86,8 +97,8 @@ class ConfigReader {
 };
 
 bool ConfigReader::fail(unsigned line, std::string_view key, const std::string& why) {
-    m_error = std::string(m_source) + ":" + std::to_string(line) + ": " + std::string(key) + ": " +
-              why;
+    m_error =
+        std::string(m_source) + ":" + std::to_string(line) + ": " + std::string(key) + ": " + why;
     return false;
 }
 
@@ -110,13 +121,13 @@ bool ConfigReader::setting(const XlSetting& s) {
     if (k == "ramdisk")
         return path(s, m_cfg.ramdisk);
     if (k == "memory")
-        return (m_memory = &s, memory(s, m_cfg.memory_mib));
+        return (m_memory = &s, number(s, kMemoryRule, m_cfg.memory_mib));
     if (k == "maxmem")
-        return (m_maxmem = &s, memory(s, m_cfg.maxmem_mib));
+        return (m_maxmem = &s, number(s, kMemoryRule, m_cfg.maxmem_mib));
     if (k == "vcpus")
-        return (m_vcpus = &s, vcpus(s, m_cfg.vcpus));
+        return (m_vcpus = &s, number(s, kVcpusRule, m_cfg.vcpus));
     if (k == "maxvcpus")
-        return (m_maxvcpus = &s, vcpus(s, m_cfg.maxvcpus));
+        return (m_maxvcpus = &s, number(s, kVcpusRule, m_cfg.maxvcpus));
     if (k == "on_poweroff")
         return action(s, m_cfg.on_poweroff);
     if (k == "on_reboot")
@@ -153,45 +164,27 @@ bool ConfigReader::path(const XlSetting& s, std::string& out) {
     return true;
 }
 
-bool ConfigReader::memory(const XlSetting& s, std::uint64_t& out) {
+template <typename T>
+bool ConfigReader::number(const XlSetting& s, const NumberRule& rule, T& out) {
     const XlAtom* a = atom(s);
     if (a == nullptr)
         return false;
     if (s.appended)
         return fail(s.line, s.key, "\"+=\" does not apply to numbers");
-    const std::string max = "pvisor's maximum of " + std::to_string(kMaxMemoryMiB) + " MiB (1 TiB)";
+    const std::string max = " is more than pvisor's maximum of " + std::string(rule.max_text);
     auto n = parse_xl_number(a->text);
     if (!n.ok() && n.error() == Errc::too_big)
-        return fail(s.line, s.key, quoted(a->text) + " is more than " + max);
+        return fail(s.line, s.key, quoted(a->text) + max);
     if (!n.ok())
-        return fail(s.line, s.key, quoted(a->text) + " is not a number of MiB");
-    if (*n > kMaxMemoryMiB)
-        return fail(s.line, s.key, std::to_string(*n) + " MiB is more than " + max);
-    if (*n < kMinMemoryMiB)
         return fail(s.line, s.key,
-                    std::to_string(*n) + " MiB is less than pvisor's minimum of " +
-                        std::to_string(kMinMemoryMiB) + " MiB");
-    out = *n;
-    return true;
-}
-
-bool ConfigReader::vcpus(const XlSetting& s, unsigned& out) {
-    const XlAtom* a = atom(s);
-    if (a == nullptr)
-        return false;
-    if (s.appended)
-        return fail(s.line, s.key, "\"+=\" does not apply to numbers");
-    const std::string max = "pvisor's maximum of " + std::to_string(kMaxVcpus) + " vCPUs";
-    auto n = parse_xl_number(a->text);
-    if (!n.ok() && n.error() == Errc::too_big)
-        return fail(s.line, s.key, quoted(a->text) + " is more than " + max);
-    if (!n.ok())
-        return fail(s.line, s.key, quoted(a->text) + " is not a number of vCPUs");
-    if (*n > kMaxVcpus)
-        return fail(s.line, s.key, std::to_string(*n) + " is more than " + max);
-    if (*n == 0)
-        return fail(s.line, s.key, "0 vCPUs: a guest needs at least 1");
-    out = static_cast<unsigned>(*n);
+                    quoted(a->text) + " is not a number of " + std::string(rule.noun));
+    if (*n > rule.max)
+        return fail(s.line, s.key, std::to_string(*n) + max);
+    if (*n < rule.min)
+        return fail(s.line, s.key,
+                    std::to_string(*n) + " is less than pvisor's minimum of " +
+                        std::string(rule.min_text));
+    out = static_cast<T>(*n);
     return true;
 }
 
@@ -345,9 +338,12 @@ bool ConfigReader::finish() {
 
 std::string_view shutdown_action_name(ShutdownAction a) {
     switch (a) {
-    case ShutdownAction::destroy: return "destroy";
-    case ShutdownAction::restart: return "restart";
-    case ShutdownAction::preserve: return "preserve";
+    case ShutdownAction::destroy:
+        return "destroy";
+    case ShutdownAction::restart:
+        return "restart";
+    case ShutdownAction::preserve:
+        return "preserve";
     }
     return "destroy";
 }

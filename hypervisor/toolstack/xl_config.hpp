@@ -58,15 +58,20 @@ struct DomainConfig {
 //   on_poweroff (default destroy), on_reboot (restart), on_crash (destroy): destroy, restart
 //             or preserve; xl's other actions are errors that say pvisor does not have them.
 // Any other key is an error. Numbers are xl's (xl_number.hpp), as a bare number or a string,
-// and "+=" does not apply to them. On failure `error` is "SOURCE:LINE: KEY: why" for the first
-// error in the file ("SOURCE: KEY: why" for a required key that is missing); list items are
-// named by their index: "guest.cfg:9: disk: [1]: vdev \"sdz9\" is not a Xen virtual disk name".
+// and "+=" does not apply to them. A key set twice takes its last value, whose value alone is
+// checked (xl never looks at the earlier one). On failure `error` is "SOURCE:LINE: KEY: why"
+// ("SOURCE: KEY: why" for a missing required key) for the first error: the file's syntax and
+// unknown keys first, in file order, as it is read whole before any value means anything; then
+// values in line order; then the limits between keys (maxmem >= memory, maxvcpus >= vcpus).
+// List items are named by their 0-based index and reported at their own line:
+// "guest.cfg:9: disk: [1]: vdev \"sdz9\" is not a Xen virtual disk name".
 [[nodiscard]] Result<DomainConfig> parse_xl_config(std::string_view source, std::string_view text,
                                                    std::string& error);
 
 // Reads the file at `path` (at most kMaxConfigBytes) and parses it, `path` as the source.
 // Unreadable files are "PATH: cannot read: strerror" (Errc::not_found for a missing file,
-// Errc::io_error otherwise).
+// Errc::permission_denied, Errc::io_error otherwise, a directory included); a larger file is
+// "PATH: larger than 4 MiB" (Errc::too_big). Parse errors are Errc::invalid_argument.
 [[nodiscard]] Result<DomainConfig> load_xl_config(const std::string& path, std::string& error);
 
 } // namespace pvisor::toolstack

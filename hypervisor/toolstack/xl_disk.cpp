@@ -2,6 +2,7 @@
 #include "xl_disk.hpp"
 
 #include "error_quote.hpp"
+#include "spec_words.hpp"
 #include "xen_vdev.hpp"
 
 #include <algorithm>
@@ -14,16 +15,20 @@ namespace {
 
 constexpr std::size_t kMaxTarget = 4095; // PATH_MAX less its NUL
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 // Length of a deprecated "name:" prefix at the start of `s` (0: none): [a-z][a-z0-9]*: where
 // a known name may be followed by anything and an unknown one by the end or a non-[a-z0-9].
 std::size_t prefix_length(std::string_view s, bool& known) {
     static constexpr std::array<std::string_view, 15> kKnown = {
-        "raw", "qcow", "qcow2", "vhd", "iscsi", "nbd",  "enbd", "drbd",
-        "tapdisk", "tap", "tap2", "aio", "ioemu", "file", "phy"};
+        "raw",     "qcow", "qcow2", "vhd", "iscsi", "nbd",  "enbd", "drbd",
+        "tapdisk", "tap",  "tap2",  "aio", "ioemu", "file", "phy"};
     if (s.empty() || s[0] < 'a' || s[0] > 'z')
         return 0;
     std::size_t n = 1;
@@ -149,8 +154,8 @@ bool DiskParser::keyed(std::string_view part, std::string_view key, std::string_
         return fail("script= is not supported: pvisor-blkback opens the target itself");
     if (key == "backend")
         return fail("backend= is not supported: pvisor's backends run in the host");
-    if (key == "colo-host" || key == "colo-port" || key == "colo-export" ||
-        key == "active-disk" || key == "hidden-disk")
+    if (key == "colo-host" || key == "colo-port" || key == "colo-export" || key == "active-disk" ||
+        key == "hidden-disk")
         return fail(std::string(key) + "= is not supported: pvisor has no COLO replication");
     if (key == "grant_usage")
         return fail("grant_usage= is not supported: it applies to virtio disks");
@@ -237,8 +242,9 @@ bool DiskParser::set_format(std::string_view value) {
     if (m_format && *m_format != f)
         return fail("format respecified: " + quoted(f) + " after " + quoted(*m_format));
     if (f != "raw")
-        return fail("format " + quoted(f) + " is not supported: pvisor-blkback serves raw "
-                                            "images only");
+        return fail("format " + quoted(f) +
+                    " is not supported: pvisor-blkback serves raw "
+                    "images only");
     m_format = std::string(f);
     return true;
 }
@@ -313,21 +319,12 @@ Result<DiskSpec> DiskParser::finish(std::string spec) {
 } // namespace
 
 Result<DiskSpec> parse_xl_disk_spec(std::string_view spec, std::string& error) {
-    DiskParser p(error);
-    if (!p.word(spec))
-        return Errc::invalid_argument;
-    return p.finish(std::string(spec));
+    return parse_xl_disk_spec(std::vector<std::string>{std::string(spec)}, error);
 }
 
 Result<DiskSpec> parse_xl_disk_spec(const std::vector<std::string>& words, std::string& error) {
-    DiskParser p(error);
-    std::string spec;
-    for (const auto& w : words) {
-        if (!p.word(w))
-            return Errc::invalid_argument;
-        spec += (spec.empty() ? "" : ",") + w;
-    }
-    return p.finish(std::move(spec));
+    DiskParser parser(error);
+    return parse_spec_words(parser, words);
 }
 
 } // namespace pvisor::toolstack

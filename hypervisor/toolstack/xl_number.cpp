@@ -5,19 +5,15 @@
 
 namespace pvisor::toolstack {
 
-namespace {
-
-int digit_value(char c) {
+int hex_digit_value(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
-    return 99;
+    return -1;
 }
-
-} // namespace
 
 Result<std::uint64_t> parse_xl_number(std::string_view text) {
     unsigned base = 10;
@@ -34,9 +30,10 @@ Result<std::uint64_t> parse_xl_number(std::string_view text) {
     std::uint64_t value = 0;
     bool overflow = false;
     for (char c : text) {
-        const auto d = static_cast<unsigned>(digit_value(c));
-        if (d >= base)
+        const int digit = hex_digit_value(c);
+        if (digit < 0 || static_cast<unsigned>(digit) >= base)
             return Errc::invalid_argument;
+        const auto d = static_cast<unsigned>(digit);
         if (value > (kMax - d) / base)
             overflow = true; // keep reading: "99...9z" is malformed, not too big
         else

@@ -13,4 +13,7 @@ namespace pvisor::toolstack {
 // anything else, Errc::too_big past 2^64 - 1.
 [[nodiscard]] Result<std::uint64_t> parse_xl_number(std::string_view text);
 
+// 0..15 for [0-9a-fA-F], -1 for any other byte.
+[[nodiscard]] int hex_digit_value(char c);
+
 } // namespace pvisor::toolstack

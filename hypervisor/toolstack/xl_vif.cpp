@@ -2,6 +2,8 @@
 #include "xl_vif.hpp"
 
 #include "error_quote.hpp"
+#include "spec_words.hpp"
+#include "xl_number.hpp"
 
 namespace pvisor::toolstack {
 
@@ -18,22 +20,12 @@ bool valid_ifname(std::string_view n) {
     return true;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool parse_mac(std::string_view v, MacAddress& out) {
     if (v.size() != 17)
         return false;
     for (std::size_t i = 0; i < 6; ++i) {
-        const int hi = hex_digit(v[i * 3]);
-        const int lo = hex_digit(v[i * 3 + 1]);
+        const int hi = hex_digit_value(v[i * 3]);
+        const int lo = hex_digit_value(v[i * 3 + 1]);
         if (hi < 0 || lo < 0 || (i < 5 && v[i * 3 + 2] != ':'))
             return false;
         out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
@@ -42,9 +34,9 @@ bool parse_mac(std::string_view v, MacAddress& out) {
 }
 
 bool is_unsupported_key(std::string_view key) {
-    static constexpr std::string_view kKeys[] = {
-        "model", "ip", "script", "rate", "gatewaydev", "netdev", "backend", "mtu",
-        "devid", "vlan", "accel", "forwarddev"};
+    static constexpr std::string_view kKeys[] = {"model",      "ip",     "script",  "rate",
+                                                 "gatewaydev", "netdev", "backend", "mtu",
+                                                 "devid",      "vlan",   "accel",   "forwarddev"};
     for (std::string_view k : kKeys) {
         if (key == k)
             return true;
@@ -57,7 +49,7 @@ class VifParser {
     explicit VifParser(std::string& error) : m_error(error) {}
 
     bool word(std::string_view w);
-    [[nodiscard]] VifSpec finish(std::string spec) {
+    [[nodiscard]] Result<VifSpec> finish(std::string spec) {
         m_vif.spec = std::move(spec);
         return std::move(m_vif);
     }
@@ -102,7 +94,8 @@ bool VifParser::part(std::string_view p) {
         if (!parse_mac(value, mac))
             return fail("mac " + quoted(value) + " is not six hex octets (xx:xx:xx:xx:xx:xx)");
         if ((mac[0] & 1U) != 0)
-            return fail("mac " + quoted(value) + " is a multicast address (the first octet is odd)");
+            return fail("mac " + quoted(value) +
+                        " is a multicast address (the first octet is odd)");
         if (mac == MacAddress{})
             return fail("mac " + quoted(value) + " is all zero");
         m_vif.mac = mac;
@@ -131,21 +124,12 @@ bool VifParser::part(std::string_view p) {
 } // namespace
 
 Result<VifSpec> parse_xl_vif_spec(std::string_view spec, std::string& error) {
-    VifParser p(error);
-    if (!p.word(spec))
-        return Errc::invalid_argument;
-    return p.finish(std::string(spec));
+    return parse_xl_vif_spec(std::vector<std::string>{std::string(spec)}, error);
 }
 
 Result<VifSpec> parse_xl_vif_spec(const std::vector<std::string>& words, std::string& error) {
-    VifParser p(error);
-    std::string spec;
-    for (const auto& w : words) {
-        if (!p.word(w))
-            return Errc::invalid_argument;
-        spec += (spec.empty() ? "" : ",") + w;
-    }
-    return p.finish(std::move(spec));
+    VifParser parser(error);
+    return parse_spec_words(parser, words);
 }
 
 std::string format_mac(const MacAddress& mac) {
