@@ -109,6 +109,26 @@ bool unescape(std::string_view inner, std::string& out, std::string& why) {
     return true;
 }
 
+// The token a one-byte mark stands for; Tok::end for none.
+Tok punctuation(char c) {
+    switch (c) {
+    case '\n':
+        return Tok::newline;
+    case ',':
+        return Tok::comma;
+    case '[':
+        return Tok::open;
+    case ']':
+        return Tok::close;
+    case '=':
+        return Tok::assign;
+    case ';':
+        return Tok::semicolon;
+    default:
+        return Tok::end;
+    }
+}
+
 class Lexer {
   public:
     explicit Lexer(std::string_view text) : m_text(text) {}
@@ -161,38 +181,15 @@ bool Lexer::next(Token& tok, std::string& why) {
             tok.text = std::string(tok.raw);
             return true;
         }
-        ++m_pos;
-        switch (c) {
-        case '\n':
-            tok.kind = Tok::newline;
-            ++m_line;
-            break;
-        case ',':
-            tok.kind = Tok::comma;
-            break;
-        case '[':
-            tok.kind = Tok::open;
-            break;
-        case ']':
-            tok.kind = Tok::close;
-            break;
-        case '=':
-            tok.kind = Tok::assign;
-            break;
-        case ';':
-            tok.kind = Tok::semicolon;
-            break;
-        case '+':
-            if (m_pos < m_text.size() && m_text[m_pos] == '=') {
-                ++m_pos;
-                tok.kind = Tok::append;
-                break;
-            }
-            [[fallthrough]];
-        default:
+        const bool append = c == '+' && m_pos + 1 < m_text.size() && m_text[m_pos + 1] == '=';
+        tok.kind = append ? Tok::append : punctuation(c);
+        if (tok.kind == Tok::end) {
             why = "unexpected character " + quoted(m_text.substr(start, 1));
             return false;
         }
+        m_pos += append ? 2 : 1;
+        if (tok.kind == Tok::newline)
+            ++m_line;
         tok.raw = m_text.substr(start, m_pos - start);
         return true;
     }

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <optional>
+#include <map>
 #include <pv/pvisor.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,6 +60,28 @@ constexpr NumberRule kVcpusRule{"vCPUs", 1, "1 vCPU", kMaxVcpus, "64 vCPUs"};
 static_assert(kMinMemoryMiB == 16 && kMaxMemoryMiB == 1048576 && kMaxVcpus == 64,
               "the limits' texts above name these numbers");
 
+// The one-string parsers (overloaded, so named here for devices()).
+Result<DiskSpec> parse_disk(std::string_view spec, std::string& why) {
+    return parse_xl_disk_spec(spec, why);
+}
+
+Result<VifSpec> parse_vif(std::string_view spec, std::string& why) {
+    return parse_xl_vif_spec(spec, why);
+}
+
+// Two disks may not share a vdev, nor an image (two caches writing one file corrupt it).
+std::string disk_clash(const DiskSpec& earlier, const DiskSpec& d) {
+    if (earlier.disk == d.disk)
+        return "vdev " + d.vdev;
+    return earlier.target == d.target ? "target " + quoted(d.target) : "";
+}
+
+std::string vif_clash(const VifSpec& earlier, const VifSpec& v) {
+    if (v.mac && earlier.mac == v.mac)
+        return "mac " + format_mac(*v.mac);
+    return v.vifname && earlier.vifname == v.vifname ? "vifname " + quoted(*v.vifname) : "";
+}
+
 // Checks one file's settings into a DomainConfig; the first failure wins.
 class ConfigReader {
   public:
@@ -78,22 +100,16 @@ class ConfigReader {
     bool name(const XlSetting& s);
     bool type(const XlSetting& s);
     bool action(const XlSetting& s, ShutdownAction& out);
-    bool disks(const XlSetting& s);
-    bool vifs(const XlSetting& s);
+    template <typename Spec, typename Parse, typename Clash>
+    bool devices(const XlSetting& s, Parse parse, Clash clash, std::vector<Spec>& out);
     bool finish();
+    void command_line();
+    [[nodiscard]] const XlSetting* given(std::string_view key) const;
 
     std::string_view m_source;
     std::string& m_error;
     DomainConfig m_cfg;
-    const XlSetting* m_name = nullptr;
-    const XlSetting* m_kernel = nullptr;
-    const XlSetting* m_cmdline = nullptr;
-    const XlSetting* m_root = nullptr;
-    const XlSetting* m_extra = nullptr;
-    const XlSetting* m_memory = nullptr;
-    const XlSetting* m_maxmem = nullptr;
-    const XlSetting* m_vcpus = nullptr;
-    const XlSetting* m_maxvcpus = nullptr;
+    std::map<std::string_view, const XlSetting*> m_given; // each key's setting, if any
 };
 
 bool ConfigReader::fail(unsigned line, std::string_view key, const std::string& why) {
@@ -103,6 +119,8 @@ bool ConfigReader::fail(unsigned line, std::string_view key, const std::string& 
 }
 
 bool ConfigReader::read(const std::vector<XlSetting>& settings) {
+    for (const XlSetting& s : settings)
+        m_given.emplace(s.key, &s);
     for (const XlSetting& s : settings) {
         if (!setting(s))
             return false;
@@ -117,17 +135,17 @@ bool ConfigReader::setting(const XlSetting& s) {
     if (k == "type")
         return type(s);
     if (k == "kernel")
-        return (m_kernel = &s, path(s, m_cfg.kernel));
+        return path(s, m_cfg.kernel);
     if (k == "ramdisk")
         return path(s, m_cfg.ramdisk);
     if (k == "memory")
-        return (m_memory = &s, number(s, kMemoryRule, m_cfg.memory_mib));
+        return number(s, kMemoryRule, m_cfg.memory_mib);
     if (k == "maxmem")
-        return (m_maxmem = &s, number(s, kMemoryRule, m_cfg.maxmem_mib));
+        return number(s, kMemoryRule, m_cfg.maxmem_mib);
     if (k == "vcpus")
-        return (m_vcpus = &s, number(s, kVcpusRule, m_cfg.vcpus));
+        return number(s, kVcpusRule, m_cfg.vcpus);
     if (k == "maxvcpus")
-        return (m_maxvcpus = &s, number(s, kVcpusRule, m_cfg.maxvcpus));
+        return number(s, kVcpusRule, m_cfg.maxvcpus);
     if (k == "on_poweroff")
         return action(s, m_cfg.on_poweroff);
     if (k == "on_reboot")
@@ -135,13 +153,10 @@ bool ConfigReader::setting(const XlSetting& s) {
     if (k == "on_crash")
         return action(s, m_cfg.on_crash);
     if (k == "disk")
-        return disks(s);
+        return devices(s, parse_disk, disk_clash, m_cfg.disks);
     if (k == "vif")
-        return vifs(s);
-    if (atom(s) == nullptr) // cmdline, root, extra: any string
-        return false;
-    (k == "cmdline" ? m_cmdline : k == "root" ? m_root : m_extra) = &s;
-    return true;
+        return devices(s, parse_vif, vif_clash, m_cfg.vifs);
+    return atom(s) != nullptr; // cmdline, root, extra: any string
 }
 
 const XlAtom* ConfigReader::atom(const XlSetting& s) {
@@ -210,7 +225,6 @@ bool ConfigReader::name(const XlSetting& s) {
         return fail(s.line, s.key, quoted(n) + " starts with \"-\" (it would read as an option)");
     if (n == "." || n == "..")
         return fail(s.line, s.key, quoted(n) + " is not a name");
-    m_name = &s;
     m_cfg.name = n;
     return true;
 }
@@ -244,94 +258,82 @@ bool ConfigReader::action(const XlSetting& s, ShutdownAction& out) {
     return fail(s.line, s.key, quoted(t) + " is not an action (destroy, restart or preserve)");
 }
 
-bool ConfigReader::disks(const XlSetting& s) {
+// A disk or vif list: each item parsed by `parse`; `clash(earlier, item)` names what an item
+// shares with an earlier one that must differ ("" for nothing).
+template <typename Spec, typename Parse, typename Clash>
+bool ConfigReader::devices(const XlSetting& s, Parse parse, Clash clash, std::vector<Spec>& out) {
     if (!s.value.is_list)
         return fail(s.line, s.key, "expected a list [ ... ], not a single value");
-    const auto& items = s.value.items;
-    for (std::size_t i = 0; i < items.size(); ++i) {
+    for (std::size_t i = 0; i < s.value.items.size(); ++i) {
+        const XlAtom& item = s.value.items[i];
         const std::string at = "[" + std::to_string(i) + "]: ";
         std::string why;
-        auto d = parse_xl_disk_spec(items[i].text, why);
-        if (!d.ok())
-            return fail(items[i].line, s.key, at + why);
-        for (std::size_t j = 0; j < m_cfg.disks.size(); ++j) {
-            const DiskSpec& o = m_cfg.disks[j];
-            const std::string by = " is already used by [" + std::to_string(j) + "]";
-            if (o.disk == d->disk)
-                return fail(items[i].line, s.key, at + "vdev " + d->vdev + by);
-            if (o.target == d->target)
-                return fail(items[i].line, s.key, at + "target " + quoted(d->target) + by);
+        Result<Spec> spec = parse(item.text, why);
+        if (!spec.ok())
+            return fail(item.line, s.key, at + why);
+        for (std::size_t j = 0; j < out.size(); ++j) {
+            if (const std::string what = clash(out[j], *spec); !what.empty())
+                return fail(item.line, s.key,
+                            at + what + " is already used by [" + std::to_string(j) + "]");
         }
-        m_cfg.disks.push_back(std::move(d).value());
+        out.push_back(std::move(spec).value());
     }
     return true;
 }
 
-bool ConfigReader::vifs(const XlSetting& s) {
-    if (!s.value.is_list)
-        return fail(s.line, s.key, "expected a list [ ... ], not a single value");
-    const auto& items = s.value.items;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const std::string at = "[" + std::to_string(i) + "]: ";
-        std::string why;
-        auto v = parse_xl_vif_spec(items[i].text, why);
-        if (!v.ok())
-            return fail(items[i].line, s.key, at + why);
-        for (std::size_t j = 0; j < m_cfg.vifs.size(); ++j) {
-            const VifSpec& o = m_cfg.vifs[j];
-            const std::string by = " is already used by [" + std::to_string(j) + "]";
-            if (v->mac && o.mac == v->mac)
-                return fail(items[i].line, s.key, at + "mac " + format_mac(*v->mac) + by);
-            if (v->vifname && o.vifname == v->vifname)
-                return fail(items[i].line, s.key, at + "vifname " + quoted(*v->vifname) + by);
-        }
-        m_cfg.vifs.push_back(std::move(v).value());
-    }
-    return true;
+const XlSetting* ConfigReader::given(std::string_view key) const {
+    const auto it = m_given.find(key);
+    return it == m_given.end() ? nullptr : it->second;
 }
 
 // Required keys, defaults that depend on other keys, limits between keys, the command line.
 bool ConfigReader::finish() {
     const std::string source(m_source);
-    if (m_name == nullptr) {
-        m_error = source + ": name: required key is missing";
-        return false;
+    for (std::string_view key : {"name", "kernel"}) {
+        if (given(key) == nullptr) {
+            m_error = source + ": " + std::string(key) + ": required key is missing";
+            return false;
+        }
     }
-    if (m_kernel == nullptr) {
-        m_error = source + ": kernel: required key is missing";
-        return false;
-    }
-    if (m_memory == nullptr && m_maxmem != nullptr)
+    const XlSetting* maxmem = given("maxmem");
+    if (given("memory") == nullptr && maxmem != nullptr)
         m_cfg.memory_mib = m_cfg.maxmem_mib; // libxl: target_memkb defaults to max_memkb
-    if (m_maxmem == nullptr)
+    if (maxmem == nullptr)
         m_cfg.maxmem_mib = m_cfg.memory_mib;
     if (m_cfg.maxmem_mib < m_cfg.memory_mib)
-        return fail(m_maxmem->line, "maxmem",
+        return fail(maxmem->line, "maxmem",
                     std::to_string(m_cfg.maxmem_mib) + " MiB is less than memory (" +
                         std::to_string(m_cfg.memory_mib) + " MiB)");
-    if (m_maxvcpus == nullptr)
+    const XlSetting* maxvcpus = given("maxvcpus");
+    if (maxvcpus == nullptr)
         m_cfg.maxvcpus = m_cfg.vcpus;
     if (m_cfg.maxvcpus < m_cfg.vcpus)
-        return fail(m_maxvcpus->line, "maxvcpus",
+        return fail(maxvcpus->line, "maxvcpus",
                     std::to_string(m_cfg.maxvcpus) + " is less than vcpus (" +
                         std::to_string(m_cfg.vcpus) + ")");
-    // xl's parse_cmdline().
-    const auto text = [](const XlSetting* s) { return s->value.atom.text; };
-    if (m_cmdline != nullptr) {
-        m_cfg.cmdline = text(m_cmdline);
-        for (const XlSetting* s : {m_root, m_extra}) {
-            if (s != nullptr)
-                m_cfg.warnings.push_back(source + ":" + std::to_string(s->line) + ": " + s->key +
-                                         ": ignored in favour of cmdline=");
-        }
-    } else if (m_root != nullptr && m_extra != nullptr) {
-        m_cfg.cmdline = "root=" + text(m_root) + " " + text(m_extra);
-    } else if (m_root != nullptr) {
-        m_cfg.cmdline = "root=" + text(m_root);
-    } else if (m_extra != nullptr) {
-        m_cfg.cmdline = text(m_extra);
-    }
+    command_line();
     return true;
+}
+
+// xl's parse_cmdline(): cmdline= as it is, else "root=ROOT EXTRA", "root=ROOT" or "EXTRA".
+void ConfigReader::command_line() {
+    const XlSetting* cmdline = given("cmdline");
+    const XlSetting* root = given("root");
+    const XlSetting* extra = given("extra");
+    if (cmdline != nullptr) {
+        m_cfg.cmdline = cmdline->value.atom.text;
+        for (const XlSetting* s : {root, extra}) {
+            if (s != nullptr)
+                m_cfg.warnings.push_back(std::string(m_source) + ":" + std::to_string(s->line) +
+                                         ": " + s->key + ": ignored in favour of cmdline=");
+        }
+    } else if (root != nullptr && extra != nullptr) {
+        m_cfg.cmdline = "root=" + root->value.atom.text + " " + extra->value.atom.text;
+    } else if (root != nullptr) {
+        m_cfg.cmdline = "root=" + root->value.atom.text;
+    } else if (extra != nullptr) {
+        m_cfg.cmdline = extra->value.atom.text;
+    }
 }
 
 } // namespace
