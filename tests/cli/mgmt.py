@@ -9,36 +9,24 @@ usage: mgmt.py PVISOR        (exit 77, skipped, without /dev/kvm)
 import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+from bzimage import write_bzimage
 
 EXIT_STOPPED = 7
 fails = 0
 
 
 def dotting_bzimage(path):
-    img = bytearray(65536)
-    setup_sects = 4
-    img[0x1F1] = setup_sects
-    img[0x201] = 0x66
-    img[0x202:0x206] = b"HdrS"
-    struct.pack_into("<H", img, 0x206, 0x20F)      # boot protocol 2.15
-    struct.pack_into("<I", img, 0x22C, 0x7FFFFFFF)  # initrd_addr_max
-    struct.pack_into("<H", img, 0x236, 1)           # XLF_KERNEL_64
-    struct.pack_into("<I", img, 0x238, 2047)        # cmdline_size
-    struct.pack_into("<I", img, 0x260, 2 << 20)     # init_size
-    entry64 = (setup_sects + 1) * 512 + 0x200
-    code = bytes([0x66, 0xBA, 0xF8, 0x03,           # mov $0x3f8,%dx
-                  0xB0, 0x2E, 0xEE,                 # loop: mov $'.',%al; out %al,(%dx)
-                  0xB9, 0x00, 0x00, 0x10, 0x00,     # mov $0x100000,%ecx
-                  0xFF, 0xC9, 0x75, 0xFC,           # delay: dec %ecx; jnz delay
-                  0xEB, 0xF2])                      # jmp loop
-    img[entry64:entry64 + len(code)] = code
-    with open(path, "wb") as f:
-        f.write(img)
+    write_bzimage(path, bytes([
+        0x66, 0xBA, 0xF8, 0x03,          # mov $0x3f8,%dx
+        0xB0, 0x2E, 0xEE,                # loop: mov $'.',%al; out %al,(%dx)
+        0xB9, 0x00, 0x00, 0x10, 0x00,    # mov $0x100000,%ecx
+        0xFF, 0xC9, 0x75, 0xFC,          # delay: dec %ecx; jnz delay
+        0xEB, 0xF2]))                    # jmp loop
 
 
 def check(name, ok, detail=""):
