@@ -8,6 +8,7 @@
 #include "netback_options.hpp"
 #include "size_parse.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <pv/pvisor.h>
 #include <pv/xen.h>
@@ -29,6 +30,31 @@ Result<unsigned> parse_vcpus(const std::string& text, std::string& error) {
         return Errc::invalid_argument;
     }
     return n;
+}
+
+Result<std::uint16_t> parse_domid(const std::string& text, std::string& error) {
+    unsigned n = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, n);
+    if (ec != std::errc{} || ptr != end || text.empty() || n == 0 || n > kMaxDomid) {
+        error = "--domid " + text + ": must be a number from 1 to " + std::to_string(kMaxDomid);
+        return Errc::invalid_argument;
+    }
+    return static_cast<std::uint16_t>(n);
+}
+
+Result<std::string> parse_name(const std::string& text, std::string& error) {
+    auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+    };
+    if (text.empty() || text.size() > kMaxNameLength ||
+        !std::all_of(text.begin(), text.end(), allowed)) {
+        error = "--name " + text + ": must be 1 to " + std::to_string(kMaxNameLength) +
+                " characters of A-Z a-z 0-9 _ . -";
+        return Errc::invalid_argument;
+    }
+    return text;
 }
 
 Result<std::uint64_t> parse_memory(const std::string& text, std::string& error) {
@@ -70,8 +96,7 @@ Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
 }
 
 // --net SPEC: the network backend's own grammar (net_option.hpp), at most
-// NetbackOptions::kMaxVifs, no TAP twice (pvisor-netback refuses it too) and no guest MAC
-// twice (two interfaces of one guest with one address: neither would work).
+// NetbackOptions::kMaxVifs and no TAP twice (pvisor-netback refuses it too).
 Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
     using backend::NetbackOptions;
     std::string why;
@@ -85,21 +110,29 @@ Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
                 " network interfaces";
         return Errc::invalid_argument;
     }
-    const auto index = static_cast<unsigned>(opt.nets.size());
-    const backend::MacAddress mac = vif_guest_mac(PV_DOMID_GUEST, index, *cfg);
-    for (unsigned i = 0; i < opt.nets.size(); ++i) {
-        const backend::NetConfig& other = opt.nets[i].config;
-        if (other.tap == cfg->tap) {
+    for (const NetOption& other : opt.nets) {
+        if (other.config.tap == cfg->tap) {
             error = "--net " + spec + ": tap " + cfg->tap + " is already a --net";
-            return Errc::invalid_argument;
-        }
-        if (vif_guest_mac(PV_DOMID_GUEST, i, other) == mac) {
-            error = "--net " + spec + ": mac " + backend::format_mac(mac) +
-                    " is already the guest's on --net " + opt.nets[i].spec;
             return Errc::invalid_argument;
         }
     }
     opt.nets.push_back({spec, std::move(cfg).value()});
+    return {};
+}
+
+// No guest MAC twice (two interfaces of one guest with one address: neither would work).
+// After all options: the default MACs depend on --domid.
+Status check_macs(const RunOptions& opt, std::string& error) {
+    for (unsigned j = 0; j < opt.nets.size(); ++j) {
+        const backend::MacAddress mac = vif_guest_mac(opt.domid, j, opt.nets[j].config);
+        for (unsigned i = 0; i < j; ++i) {
+            if (vif_guest_mac(opt.domid, i, opt.nets[i].config) == mac) {
+                error = "--net " + opt.nets[j].spec + ": mac " + backend::format_mac(mac) +
+                        " is already the guest's on --net " + opt.nets[i].spec;
+                return Errc::invalid_argument;
+            }
+        }
+    }
     return {};
 }
 
@@ -117,7 +150,7 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
                                  a == "--blkback" || a == "--net" || a == "--netback" ||
-                                 a == "--store";
+                                 a == "--store" || a == "--domid" || a == "--name";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -147,6 +180,12 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             PV_TRY(add_net(opt, v, error));
         } else if (a == "--netback") {
             opt.netback = v;
+        } else if (a == "--domid") {
+            PV_TRY_ASSIGN(domid, parse_domid(v, error));
+            opt.domid = domid;
+        } else if (a == "--name") {
+            PV_TRY_ASSIGN(name, parse_name(v, error));
+            opt.name = std::move(name);
         } else if (a == "--memory") {
             PV_TRY_ASSIGN(bytes, parse_memory(v, error));
             opt.memory_bytes = bytes;
@@ -169,6 +208,7 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
                 "block-attach, network-attach), not from --disk/--net";
         return Errc::invalid_argument;
     }
+    PV_TRY(check_macs(opt, error));
     return opt;
 }
 
@@ -183,11 +223,20 @@ const char* run_usage() {
     return "usage: pvisor run --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
            "                  [--store SOCKET] [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
-           "                  [--net SPEC]... [--netback PATH]\n"
+           "                  [--net SPEC]... [--netback PATH] [--domid N] [--name NAME]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
            "                  ttyS0 output always goes to stdout\n"
+           "  --control DIR   the guest's sockets (default $PVISOR_CONTROL, else\n"
+           "                  $XDG_RUNTIME_DIR/pvisor, else /tmp/pvisor-UID): store.sock,\n"
+           "                  guest.ctl (backends), vmm.sock (management: JSON lines, see\n"
+           "                  docs/design.md), console.sock (console history, then live;\n"
+           "                  input goes to the guest) and, once pvisor has exited, the\n"
+           "                  file exit (\"status=N reason=...\")\n"
+           "  --domid N       the guest's domain id, 1..32751 (default 1)\n"
+           "  --name NAME     the guest's name in the store (default guest): up to 64 of\n"
+           "                  A-Z a-z 0-9 _ . -\n"
            "  --metrics FILE  rewrite FILE every second with the guest's counters (\"name value\"\n"
            "                  lines: exits, hypercalls, event channels, upcalls, grants, console)\n"
            "  --disk SPEC     a PV disk: path[,ro][,queues=N][,direct=on|off] (up to 16; the\n"
@@ -197,8 +246,8 @@ const char* run_usage() {
            "  --net SPEC      a PV network interface: tap=NAME[,bridge=BR][,mac=MAC][,queues=N]\n"
            "                  (up to 8; the first is vif 0, then 1...): the host TAP NAME\n"
            "                  (created if missing, added to the existing bridge BR), the guest's\n"
-           "                  MAC (default 02:50:56:00:01:<vif>), queues 1..8; served by one\n"
-           "                  pvisor-netback process that pvisor starts and stops\n"
+           "                  MAC (default 02:50:56:<domid, 2 bytes>:<vif>), queues 1..8;\n"
+           "                  served by one pvisor-netback process that pvisor starts and stops\n"
            "  --netback PATH  the pvisor-netback to run (default: next to pvisor, else $PATH)\n"
            "  --store SOCKET  managed mode: the toolstack (pvisor daemon) serving SOCKET holds\n"
            "                  this guest's store and starts its backends; it takes the guest's\n"

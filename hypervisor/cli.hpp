@@ -25,6 +25,12 @@ struct NetOption {
     backend::NetConfig config;
 };
 
+// --domid: 1..kMaxDomid (Xen's DOMID_FIRST_RESERVED - 1; 0 is the host); --name: at most
+// kMaxNameLength characters of [A-Za-z0-9_.-].
+inline constexpr std::uint16_t kDefaultDomid = 1;
+inline constexpr std::uint16_t kMaxDomid = 32751;
+inline constexpr std::size_t kMaxNameLength = 64;
+
 struct RunOptions {
     std::string kernel;
     std::string initrd; // empty: none
@@ -33,6 +39,8 @@ struct RunOptions {
     unsigned vcpus = 1;
     ConsoleKind console = ConsoleKind::pv;
     std::string control_dir; // empty: the store's default
+    std::uint16_t domid = kDefaultDomid; // the guest's domain id (store, backends, MACs)
+    std::string name = "guest";          // the store's /local/domain/<domid>/name
     std::string metrics_path; // empty: no metrics file
     std::string store_socket; // --store: the toolstack's store (managed mode); empty: our own
     std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most backend::kBlkMaxDisks)

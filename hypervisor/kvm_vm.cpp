@@ -124,10 +124,9 @@ Vm::~Vm() {
         v->stop();
 }
 
-void Vm::attach_serial(int out_fd) {
-    m_serial = std::make_unique<Serial8250>(out_fd, [this](bool level) {
-        set_irq_line(Serial8250::kIrq, level);
-    });
+void Vm::attach_serial(int out_fd, Serial8250::Tap tap) {
+    m_serial = std::make_unique<Serial8250>(
+        out_fd, [this](bool level) { set_irq_line(Serial8250::kIrq, level); }, std::move(tap));
 }
 
 namespace {
@@ -211,6 +210,51 @@ void Vm::stop_with(int status, std::string reason) {
         m_exit_reason = std::move(reason);
     }
     m_cv.notify_all();
+    m_pause_cv.notify_all(); // pause() stops waiting for the vCPUs
+}
+
+void Vm::pause() {
+    std::lock_guard op(m_pause_op);
+    if (!m_pause_requested.exchange(true) && m_hooks != nullptr)
+        m_hooks->pause_changed(true);
+    for (auto& v : m_vcpus)
+        v->kick();
+    // A vCPU that has not started parks before its first KVM_RUN; one that ended is gone.
+    auto running = [this] {
+        unsigned n = 0;
+        for (const auto& v : m_vcpus)
+            n += v->tid() != 0 && !v->stopping() ? 1U : 0U;
+        return n;
+    };
+    std::unique_lock lock(m_mu);
+    m_pause_cv.wait(lock, [&] { return m_exit_status.has_value() || m_parked >= running(); });
+}
+
+void Vm::unpause() {
+    std::lock_guard op(m_pause_op);
+    {
+        std::lock_guard lock(m_mu);
+        if (!m_pause_requested.exchange(false))
+            return;
+        m_pause_cv.notify_all();
+    }
+    if (m_hooks != nullptr)
+        m_hooks->pause_changed(false);
+}
+
+bool Vm::paused() const { return m_pause_requested.load(); }
+
+void Vm::pause_gate(Vcpu& vcpu) {
+    std::unique_lock lock(m_mu);
+    ++m_parked;
+    m_pause_cv.notify_all();
+    m_pause_cv.wait(lock, [&] { return !m_pause_requested.load() || vcpu.stopping(); });
+    --m_parked;
+}
+
+void Vm::wake_parked() {
+    std::lock_guard lock(m_mu);
+    m_pause_cv.notify_all();
 }
 
 std::string Vm::exit_reason() const {

@@ -14,6 +14,7 @@
 
 #include <linux/kvm.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,7 @@ class Vm final : public Platform {
 
     void set_hooks(PvHooks* hooks) { m_hooks = hooks; }
     [[nodiscard]] PvHooks* hooks() const { return m_hooks; }
-    void attach_serial(int out_fd);
+    void attach_serial(int out_fd, Serial8250::Tap tap = {});
     [[nodiscard]] Serial8250* serial() { return m_serial.get(); }
 
     // Creates the vCPUs with CPUID; vCPU 0 gets the long-mode boot state (rip, rsi).
@@ -64,6 +65,19 @@ class Vm final : public Platform {
     // The reason given by the call that stopped the VM (valid after run() returns).
     [[nodiscard]] std::string exit_reason() const;
     [[nodiscard]] bool stopping() const;
+
+    // Pause (the management socket's pause/unpause; idempotent, any thread but a vCPU's):
+    // every vCPU leaves KVM_RUN and parks before its next one; pause() returns once all
+    // running vCPUs are parked (or the VM stops). The PV hooks hear of it first
+    // (pause_changed), so that timers hold their upcalls and blocked vCPUs come out.
+    void pause();
+    void unpause();
+    [[nodiscard]] bool paused() const;
+    // For the vCPU threads: a pause is requested (cheap), and the gate they park in until
+    // unpause() or their own stop().
+    [[nodiscard]] bool pause_requested() const noexcept { return m_pause_requested.load(); }
+    void pause_gate(Vcpu& vcpu);
+    void wake_parked();
 
     // Platform
     [[nodiscard]] const GuestMemory& memory() const override { return m_mem; }
@@ -98,6 +112,11 @@ class Vm final : public Platform {
     std::condition_variable m_cv;
     std::optional<int> m_exit_status;
     std::string m_exit_reason;
+    // Pause state, under m_mu (m_pause_requested also read without it by the vCPU loops).
+    std::condition_variable m_pause_cv;
+    std::atomic<bool> m_pause_requested{false};
+    unsigned m_parked = 0;
+    std::mutex m_pause_op; // one pause()/unpause() at a time
 };
 
 } // namespace pvisor

@@ -1,7 +1,8 @@
 // metrics_file.cpp: periodic atomic rewrites of the metrics file.
 #include "metrics_file.hpp"
 
-#include <fcntl.h>
+#include "atomic_file.hpp"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -30,25 +31,7 @@ MetricsFile::~MetricsFile() {
     (void)write_now();
 }
 
-Status MetricsFile::write_now() const {
-    const std::string text = m_collect();
-    const std::string tmp = m_path + ".tmp";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid())
-        return Errc::system_error;
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return Errc::system_error;
-        done += static_cast<std::size_t>(n);
-    }
-    if (::rename(tmp.c_str(), m_path.c_str()) != 0)
-        return Errc::system_error;
-    return {};
-}
+Status MetricsFile::write_now() const { return write_file_atomic(m_path, m_collect()); }
 
 void MetricsFile::loop(std::chrono::milliseconds period) const {
     pollfd pfd{m_stop.get(), POLLIN, 0};

@@ -4,13 +4,16 @@
 #include "arch/x86_boot.hpp"
 #include "boot/bzimage.hpp"
 #include "boot/mptable.hpp"
+#include "console_hub.hpp"
 #include "control_server.hpp"
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 #include "devices/net_store_nodes.hpp"
+#include "exit_record.hpp"
 #include "host_terminal.hpp"
 #include "kvm_vm.hpp"
 #include "metrics_file.hpp"
+#include "mgmt/mgmt_target.hpp"
 #include "pv_console.hpp"
 #include "pv_services.hpp"
 #include "store_cli.hpp"
@@ -35,9 +38,21 @@ namespace {
 constexpr std::uint64_t kKernel64Entry = 0x200; // 64-bit entry: load address + 0x200
 constexpr std::uint64_t kMaxImageBytes = 1ULL << 31;
 
+// The last failure reported by fail(), for the exit record (pvisor runs one guest, and its
+// start-up on one thread).
+std::string& last_failure() {
+    static std::string text;
+    return text;
+}
+
 int fail(const std::string& what, const std::string& why) {
     std::fprintf(stderr, "pvisor: %s: %s\n", what.c_str(), why.c_str());
+    last_failure() = what + ": " + why;
     return kExitError;
+}
+
+std::string control_dir(const RunOptions& opt) {
+    return opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
 }
 
 // Reads a whole regular file; `why` gets the reason on failure.
@@ -96,10 +111,9 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
     PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
     PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
     store::StoreConfig cfg;
-    const std::string dir =
-        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
-    ::mkdir(dir.c_str(), 0700); // may exist already; create() reports a real problem
-    cfg.socket_path = store::store_socket_path(dir);
+    cfg.socket_path = store::store_socket_path(control_dir(opt));
+    cfg.guest_domid = opt.domid;
+    cfg.guest_name = opt.name;
     cfg.ring_page = page;
     cfg.store_evtchn = pv.store_port();
     const std::uint32_t port = pv.store_port();
@@ -119,10 +133,7 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
 }
 
 // <control dir>/guest.ctl: where backends (pvisor-blkback) attach.
-std::string control_socket_path(const RunOptions& opt) {
-    return (opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir) +
-           "/guest.ctl";
-}
+std::string control_socket_path(const RunOptions& opt) { return control_dir(opt) + "/guest.ctl"; }
 
 // Starts the control socket <control dir>/guest.ctl, where backends (pvisor-blkback) attach.
 // Without it the guest still runs, with no backends (warned once on stderr). `store`: the
@@ -130,13 +141,11 @@ std::string control_socket_path(const RunOptions& opt) {
 // store ring over this socket and `store_notify_fd` is what the guest's store sends signal.
 std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOptions& opt,
                                              store::StoreService* store, int store_notify_fd) {
-    const std::string dir =
-        opt.control_dir.empty() ? store::default_control_dir() : opt.control_dir;
     ControlConfig cc;
     cc.socket_path = control_socket_path(opt);
-    cc.domid = PV_DOMID_GUEST;
+    cc.domid = opt.domid;
     if (store != nullptr) {
-        cc.store_socket_path = store::store_socket_path(dir);
+        cc.store_socket_path = store::store_socket_path(control_dir(opt));
         cc.store_write = [store](const std::string& path, const std::string& value) {
             store->with_store([&](store::Store& s) {
                 const store::ConnId c = s.connect(0); // the control domain, as xl
@@ -221,6 +230,37 @@ start_backend(const BackendKind& kind, const char* option, const std::vector<Dev
     return proc;
 }
 
+// <control dir>/console.sock; without it the guest runs with its console on stdio only.
+std::unique_ptr<ConsoleHub> open_console_hub(const std::string& dir) {
+    auto hub = ConsoleHub::create(dir + "/console.sock");
+    if (!hub.ok()) {
+        std::fprintf(stderr, "pvisor: console: cannot listen on %s/console.sock: %s\n", dir.c_str(),
+                     std::string(errc_name(hub.error())).c_str());
+        return nullptr;
+    }
+    return std::move(hub).value();
+}
+
+// Where bytes from console.sock go: stdin's way (the PV console, or the UART).
+ConsoleHub::Input console_input(Vm& vm, PvServices& pv, ConsoleKind kind) {
+    if (kind == ConsoleKind::pv)
+        return [&pv](const char* data, std::size_t len) { pv.console_input(data, len); };
+    return [&vm](const char* data, std::size_t len) {
+        vm.serial()->push_input(reinterpret_cast<const std::uint8_t*>(data), len);
+    };
+}
+
+// <control dir>/vmm.sock; without it the guest runs, unmanaged.
+std::unique_ptr<mgmt::Server> open_mgmt_socket(const std::string& dir, mgmt::Target& target) {
+    auto server = mgmt::Server::create(dir + "/vmm.sock", target);
+    if (!server.ok()) {
+        std::fprintf(stderr, "pvisor: management: cannot listen on %s/vmm.sock: %s\n",
+                     dir.c_str(), std::string(errc_name(server.error())).c_str());
+        return nullptr;
+    }
+    return std::move(server).value();
+}
+
 int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
          const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
     std::string why;
@@ -233,7 +273,13 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("boot", "cannot write boot tables");
     if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())
         return fail("vcpus", std::strerror(errno));
-    vm.attach_serial(STDOUT_FILENO);
+    // The console attach socket: what stdout gets, it gets too (declared before the PV
+    // services, whose console writes to it, so that it outlives them).
+    std::unique_ptr<ConsoleHub> hub = open_console_hub(control_dir(opt));
+    ConsoleHub::Input tap;
+    if (hub)
+        tap = [h = hub.get()](const char* data, std::size_t len) { h->output(data, len); };
+    vm.attach_serial(STDOUT_FILENO, tap);
 
     // Before any thread starts, so that all of them inherit the blocked stop signals.
     auto signals = StopSignals::start([&vm](int signo) {
@@ -247,6 +293,8 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     PvConfig pvc;
     pvc.vcpus = opt.vcpus;
     pvc.console_on_stdio = opt.console == ConsoleKind::pv;
+    if (pvc.console_on_stdio)
+        pvc.console_tap = tap;
     if (terminal.active())
         pvc.on_console_escape = [&vm] { stop_from_console(vm); };
     auto pv = PvServices::create(vm, pvc);
@@ -268,44 +316,49 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     std::unique_ptr<ControlServer> control =
         start_control(vm, **pv, opt, store.get(), store_notify.get());
     const BackendSite site{store.get(), control.get(), control_socket_path(opt)};
+    const std::uint16_t domid = opt.domid;
     auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
-                                 [](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
-                                     return add_blk_store_nodes(s, PV_DOMID_GUEST, i, c);
+                                 [domid](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
+                                     return add_blk_store_nodes(s, domid, i, c);
                                  });
     if (!blkback.ok())
         return kExitError;
     auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
-                                 [](store::Store& s, unsigned i, const backend::NetConfig& c) {
-                                     return add_vif_store_nodes(s, PV_DOMID_GUEST, i, c);
+                                 [domid](store::Store& s, unsigned i, const backend::NetConfig& c) {
+                                     return add_vif_store_nodes(s, domid, i, c);
                                  });
     if (!netback.ok())
         return kExitError;
 
+    PvServices* services = pv->get();
+    ControlServer* ctl = control.get();
+    auto counters = [&vm, services, ctl] {
+        std::string out;
+        vm.append_counters(out);
+        services->append_counters(out);
+        if (ctl != nullptr)
+            ctl->append_counters(out);
+        return out;
+    };
     std::unique_ptr<MetricsFile> metrics;
     if (!opt.metrics_path.empty()) {
-        PvServices* services = pv->get();
-        ControlServer* ctl = control.get();
-        auto m = MetricsFile::start(
-            opt.metrics_path,
-            [&vm, services, ctl] {
-                std::string out;
-                vm.append_counters(out);
-                services->append_counters(out);
-                if (ctl != nullptr)
-                    ctl->append_counters(out);
-                return out;
-            },
-            std::chrono::seconds(1));
+        auto m = MetricsFile::start(opt.metrics_path, counters, std::chrono::seconds(1));
         if (!m.ok())
             return fail("--metrics " + opt.metrics_path, std::strerror(errno));
         metrics = std::move(*m);
     }
+
+    if (hub && !hub->start(console_input(vm, *services, opt.console)).ok())
+        hub.reset();
+    mgmt::VmTarget target(vm, {opt.domid, opt.name, opt.memory_bytes}, counters);
+    std::unique_ptr<mgmt::Server> mgmt = open_mgmt_socket(control_dir(opt), target);
 
     UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
     std::thread input;
     if (opt.console == ConsoleKind::serial)
         input = std::thread(serial_input_loop, std::ref(vm), terminal.active(), stop_input.get());
     const int status = vm.run();
+    mgmt.reset(); // no requests on a VM going down
     const std::uint64_t one = 1;
     (void)!::write(stop_input.get(), &one, sizeof one);
     if (input.joinable())
@@ -318,13 +371,13 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (store)
         store->stop();
     (*pv)->stop();
+    hub.reset(); // its input goes to the PV services: stopped before they go
     std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
     return status;
 }
 
-} // namespace
-
-int run_guest(const RunOptions& opt) {
+// Loads the kernel and runs the guest; `reason` gets how it ended.
+int load_and_run(const RunOptions& opt, std::string& reason) {
     std::string why;
     auto kernel = read_file(opt.kernel, why);
     if (!kernel.ok())
@@ -357,7 +410,24 @@ int run_guest(const RunOptions& opt) {
         std::fprintf(stderr, "pvisor: %s\n", why.c_str());
         return kExitError;
     }
-    return boot(**vm, opt, *kernel, initrd, *info);
+    const int status = boot(**vm, opt, *kernel, initrd, *info);
+    reason = (*vm)->exit_reason();
+    return status;
+}
+
+} // namespace
+
+int run_guest(const RunOptions& opt) {
+    const std::string dir = control_dir(opt);
+    ::mkdir(dir.c_str(), 0700); // may exist already; the sockets report a real problem
+    remove_exit_record(dir);
+    std::string reason;
+    const int status = load_and_run(opt, reason);
+    if (reason.empty())
+        reason = last_failure().empty() ? "pvisor failed" : last_failure();
+    if (!write_exit_record(dir, status, reason).ok())
+        std::fprintf(stderr, "pvisor: %s: %s\n", exit_record_path(dir).c_str(), std::strerror(errno));
+    return status;
 }
 
 } // namespace pvisor

@@ -9,6 +9,8 @@
 
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -50,22 +52,102 @@ Vcpu::~Vcpu() { stop(); }
 
 Status Vcpu::start() {
     install_kick_handler();
+    std::lock_guard lock(m_thread_lock);
     m_thread = std::thread([this] { thread_main(); });
+    m_handle = m_thread.native_handle();
     return {};
 }
 
 void Vcpu::stop() {
-    if (!m_thread.joinable())
-        return;
+    {
+        std::lock_guard lock(m_thread_lock);
+        if (!m_thread.joinable() || m_joining)
+            return;
+        m_joining = true;
+    }
     m_stopping.store(true);
-    run_area().immediate_exit = 1;
-    ::pthread_kill(m_thread.native_handle(), kKickSignal);
+    m_vm.wake_parked(); // a vCPU parked by pause leaves the gate
+    kick();
     m_thread.join();
 }
 
+void Vcpu::kick() {
+    // seq_cst, paired with pause_gate: the thread clears immediate_exit and then re-reads
+    // the pause and stop flags, so a request is either seen there or stops KVM_RUN.
+    std::atomic_ref<std::uint8_t>(run_area().immediate_exit).store(1);
+    const pid_t tid = m_os_tid.load();
+    if (tid != 0)
+        (void)::tgkill(::getpid(), tid, kKickSignal);
+}
+
 void Vcpu::thread_main() {
-    while (!m_stopping.load() && run_once()) {
+    {
+        std::lock_guard lock(m_thread_lock);
+        m_os_tid.store(static_cast<pid_t>(::gettid()));
+        if (m_pin && ::sched_setaffinity(0, sizeof(cpu_set_t), &*m_pin) != 0)
+            std::fprintf(stderr, "pvisor: vCPU %u: cannot pin: %s\n", m_id, std::strerror(errno));
     }
+    while (!m_stopping.load()) {
+        if (m_vm.pause_requested()) {
+            m_vm.pause_gate(*this);
+            std::atomic_ref<std::uint8_t>(run_area().immediate_exit).store(0);
+            continue; // the flags again: a pause or stop may have come meanwhile
+        }
+        if (!run_once())
+            break;
+    }
+    timespec ts{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        m_final_cpu_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+                             static_cast<std::uint64_t>(ts.tv_nsec));
+}
+
+std::uint64_t Vcpu::cpu_ns() const {
+    std::lock_guard lock(m_thread_lock);
+    clockid_t clock{};
+    timespec ts{};
+    // A thread that ended but is not joined yet has no clock any more: the final figure.
+    if (!m_thread.joinable() || m_joining ||
+        ::pthread_getcpuclockid(m_handle, &clock) != 0 ||
+        ::clock_gettime(clock, &ts) != 0)
+        return m_final_cpu_ns.load();
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+Status Vcpu::pin(const cpu_set_t& cpus) {
+    std::lock_guard lock(m_thread_lock);
+    const pid_t tid = m_os_tid.load();
+    if (tid != 0 && ::sched_setaffinity(tid, sizeof(cpu_set_t), &cpus) != 0)
+        return Errc::system_error;
+    m_pin = cpus;
+    return {};
+}
+
+std::vector<unsigned> Vcpu::affinity() const {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    {
+        std::lock_guard lock(m_thread_lock);
+        const pid_t tid = m_os_tid.load();
+        if (tid != 0 && ::sched_getaffinity(tid, sizeof set, &set) != 0)
+            CPU_ZERO(&set);
+        else if (tid == 0 && m_pin)
+            set = *m_pin;
+    }
+    std::vector<unsigned> cpus;
+    for (unsigned c = 0; c < CPU_SETSIZE; ++c) {
+        if (CPU_ISSET(c, &set))
+            cpus.push_back(c);
+    }
+    return cpus;
+}
+
+std::uint64_t Vcpu::total_exits() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& e : m_exits)
+        n += e.load(std::memory_order_relaxed);
+    return n;
 }
 
 bool Vcpu::run_once() {

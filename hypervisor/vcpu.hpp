@@ -10,7 +10,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/types.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +35,21 @@ class Vcpu final : public VcpuAccess {
     [[nodiscard]] Status start();
     // Asks the thread to leave KVM_RUN (signal + immediate_exit) and joins it.
     void stop();
+    // Makes the thread leave KVM_RUN now, or not enter it next (signal + immediate_exit);
+    // it then passes Vm::pause_gate before running the guest again. Any thread.
+    void kick();
+    [[nodiscard]] bool stopping() const noexcept { return m_stopping.load(); }
+
+    // The thread's figures for the management socket (any thread): its kernel thread id (0
+    // before it started), its CPU time so far (the final one once it ended), its affinity.
+    [[nodiscard]] pid_t tid() const noexcept { return m_os_tid.load(); }
+    [[nodiscard]] std::uint64_t cpu_ns() const;
+    [[nodiscard]] std::uint64_t total_exits() const noexcept;
+    // Pins the thread to `cpus`: now, or as it starts. Errc::system_error (errno set) if
+    // the kernel refuses. Any thread.
+    [[nodiscard]] Status pin(const cpu_set_t& cpus);
+    // The CPUs the thread may run on (before it starts: the pinned set, else none).
+    [[nodiscard]] std::vector<unsigned> affinity() const;
 
     // VcpuAccess (valid on this vCPU's thread during an exit).
     [[nodiscard]] unsigned id() const override { return m_id; }
@@ -67,7 +86,14 @@ class Vcpu final : public VcpuAccess {
     std::atomic<bool> m_stopping{false};
     std::array<std::atomic<std::uint64_t>, kExitKinds> m_exits{};
     void count(ExitKind k) noexcept { m_exits[static_cast<std::size_t>(k)].fetch_add(1, std::memory_order_relaxed); }
-    std::atomic<pthread_t> m_tid{};
+    // m_thread_lock guards m_handle against the join (cpu_ns() reads the thread's CPU clock
+    // through it), and m_os_tid's start against m_pin (pin() before the thread runs).
+    mutable std::mutex m_thread_lock;
+    pthread_t m_handle{};
+    bool m_joining = false;
+    std::optional<cpu_set_t> m_pin;
+    std::atomic<pid_t> m_os_tid{0};
+    std::atomic<std::uint64_t> m_final_cpu_ns{0};
 };
 
 } // namespace pvisor

@@ -2,6 +2,7 @@
 #include "control_server.hpp"
 
 #include "seqpacket.hpp"
+#include "unix_listener.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -67,24 +68,10 @@ ControlServer::~ControlServer() {
 }
 
 Status ControlServer::listen() {
-    m_listen.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!m_listen.valid())
-        return Errc::system_error;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, m_config.socket_path.c_str(), m_config.socket_path.size());
-    struct stat st {};
-    if (::lstat(m_config.socket_path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return Errc::exists; // never remove something that is not a stale socket
-        ::unlink(m_config.socket_path.c_str());
-    }
-    if (::bind(m_listen.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return Errc::system_error;
+    // Mode 0600: backends run as pvisor's user. Never removes what is not a stale socket.
+    PV_TRY_ASSIGN(fd, listen_unix(m_config.socket_path, SOCK_SEQPACKET));
+    m_listen = std::move(fd);
     m_bound = true;
-    ::chmod(m_config.socket_path.c_str(), 0600); // backends run as pvisor's user
-    if (::listen(m_listen.get(), 16) != 0)
-        return Errc::system_error;
     return {};
 }
 

@@ -15,8 +15,8 @@ constexpr std::uint8_t kIirNone = 1, kIirThr = 2, kIirRx = 4, kIirFifo = 0xC0;
 
 } // namespace
 
-Serial8250::Serial8250(int out_fd, std::function<void(bool)> set_irq)
-    : m_out_fd(out_fd), m_set_irq(std::move(set_irq)) {}
+Serial8250::Serial8250(int out_fd, std::function<void(bool)> set_irq, Tap tap)
+    : m_out_fd(out_fd), m_set_irq(std::move(set_irq)), m_tap(std::move(tap)) {}
 
 std::uint8_t Serial8250::iir_locked() const {
     if ((m_ier & kIerRx) != 0 && !m_rx.empty())
@@ -79,6 +79,10 @@ void Serial8250::write(unsigned offset, std::uint8_t value) {
             m_thr_irq = true;
         } else {
             (void)!::write(m_out_fd, &value, 1);
+            if (m_tap) {
+                const char c = static_cast<char>(value);
+                m_tap(&c, 1);
+            }
             m_thr_irq = true;
         }
         break;

@@ -41,6 +41,15 @@ Status EventLoop::watch(int fd, std::function<void()> fn) {
     return {};
 }
 
+Status EventLoop::set_events(int fd, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
+        return Errc::system_error;
+    return {};
+}
+
 void EventLoop::unwatch(int fd) {
     (void)::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
     std::lock_guard lock(m_lock);

@@ -4,6 +4,7 @@
 #include "result.hpp"
 #include "unique_fd.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,9 @@ class EventLoop {
 
     // Calls `fn` on the loop thread whenever `fd` is readable; fd must outlive the loop.
     [[nodiscard]] Status watch(int fd, std::function<void()> fn);
+    // Changes what wakes `fd`'s handler (EPOLLIN, EPOLLOUT or both); the handler is not told
+    // which, and finds out by trying. Any thread.
+    [[nodiscard]] Status set_events(int fd, std::uint32_t events);
     // Stops watching `fd`. Safe from a handler on the loop thread (the usual caller); from
     // another thread a handler already dispatched may still run once.
     void unwatch(int fd);

@@ -71,6 +71,10 @@ class PvHooks {
     // The VM is stopping: vCPU threads are about to be joined, so any vCPU waiting inside a
     // hypercall (SCHEDOP_block/poll) must return now.
     virtual void vcpus_stopping() {}
+    // The toolstack paused (true) or unpaused (false) the domain. While paused, timers must
+    // not raise upcalls (they are delivered at unpause) and a vCPU waiting inside a
+    // hypercall (SCHEDOP_block/poll) must return, so that it parks.
+    virtual void pause_changed(bool /*paused*/) {}
 };
 
 } // namespace pvisor

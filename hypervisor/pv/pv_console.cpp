@@ -64,6 +64,8 @@ std::size_t PvConsole::push_input(const char* data, std::size_t len) {
 
 void PvConsole::write_direct(const char* data, std::size_t len) {
     m_bytes_out.fetch_add(len, std::memory_order_relaxed);
+    if (m_tap)
+        m_tap(data, len);
     std::size_t off = 0;
     while (m_out_fd >= 0 && off < len) {
         const ssize_t w = ::write(m_out_fd, data + off, len - off);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 namespace pvisor {
@@ -20,9 +21,13 @@ inline constexpr char kConsoleEscape = 0x1D;
 
 class PvConsole {
   public:
+    // Gets the guest's output besides out_fd (ConsoleHub::output), on the thread that
+    // drains the ring or serves console_io.
+    using Tap = std::function<void(const char* data, std::size_t len)>;
+
     // ring: the console special page; out_fd: where guest output goes (-1: discarded).
-    PvConsole(const GuestMemory& mem, std::uint64_t ring_gpa, int out_fd)
-        : m_mem(mem), m_ring_gpa(ring_gpa), m_out_fd(out_fd) {}
+    PvConsole(const GuestMemory& mem, std::uint64_t ring_gpa, int out_fd, Tap tap = {})
+        : m_mem(mem), m_ring_gpa(ring_gpa), m_out_fd(out_fd), m_tap(std::move(tap)) {}
 
     // The guest notified the console port: drain out[] to the output.
     void drain_output();
@@ -42,6 +47,7 @@ class PvConsole {
     const GuestMemory& m_mem;
     const std::uint64_t m_ring_gpa;
     const int m_out_fd;
+    const Tap m_tap;
     std::mutex m_lock;
     std::atomic<bool> m_broken{false};
     std::atomic<std::uint64_t> m_bytes_out{0};

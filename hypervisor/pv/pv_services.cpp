@@ -74,6 +74,12 @@ class Services final : public PvServices {
         m_stopping.store(true);
         wake_blocked(true);
     }
+    void pause_changed(bool paused) override {
+        m_paused.store(paused);
+        m_timers->set_paused(paused);
+        if (paused)
+            wake_blocked(true);
+    }
     Status start() override { return m_loop->start(); }
     void stop() override { m_loop->stop(); }
     std::uint32_t store_port() const override { return m_store_port; }
@@ -81,6 +87,10 @@ class Services final : public PvServices {
     Status bind_backend_port(std::uint32_t port, int eventfd) override;
     Status unbind_backend_port(std::uint32_t port, int eventfd) override;
     void raise_host_port(std::uint32_t port) override { m_evtchn.raise_host_port(port); }
+    void console_input(const char* data, std::size_t len) override {
+        if (len > 0 && m_console->push_input(data, len) > 0)
+            m_evtchn.raise_host_port(m_console_port);
+    }
     void append_counters(std::string& out) const override;
     std::vector<std::uint64_t> grant_frame_gpas() const override { return m_grants.frame_gpas(); }
 
@@ -130,6 +140,7 @@ class Services final : public PvServices {
     std::condition_variable m_block_cv;
     std::atomic<unsigned> m_blocked{0};
     std::atomic<bool> m_stopping{false};
+    std::atomic<bool> m_paused{false}; // blocked vCPUs return at once, to park
     std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_calls{};
     std::array<std::atomic<std::uint64_t>, PV_NR_HYPERCALLS> m_errors{};
 };
@@ -197,6 +208,8 @@ void Services::append_counters(std::string& out) const {
     append(out, "evtchn.upcalls_raised", e.upcalls_raised.load());
     append(out, "evtchn.host_notifies", e.host_notifies.load());
     append(out, "evtchn.bad_sends", e.bad_sends.load());
+    append(out, "timer.fires", m_timers->fires());
+    append(out, "timer.held_while_paused", m_timers->held());
     append(out, "grant.frames", m_grants.nr_frames());
     append(out, "grant.copies", m_grants.copies_done());
     for (std::size_t f = 0; f < kGrantFaultCount; ++f)
@@ -222,7 +235,8 @@ Status Services::init() {
     m_timers = std::move(timers);
     const std::uint64_t console_gpa = PV_SPECIAL_PAGES_GPA + PV_SPECIAL_PAGE_CONSOLE * kPageSize;
     m_console = std::make_unique<PvConsole>(mem(), console_gpa,
-                                            m_config.console_on_stdio ? STDOUT_FILENO : -1);
+                                            m_config.console_on_stdio ? STDOUT_FILENO : -1,
+                                            m_config.console_tap);
     PvConsole* console = m_console.get();
     PV_TRY_ASSIGN(cport, m_evtchn.bind_host_port({[console] { console->drain_output(); }}));
     m_console_port = cport;
@@ -230,20 +244,17 @@ Status Services::init() {
     PV_TRY_ASSIGN(sport, m_evtchn.bind_host_port({[] {}}));
     m_store_port = sport;
     if (m_config.console_on_stdio) {
-        EventChannels* evtchn = &m_evtchn;
-        const std::uint32_t port = m_console_port;
         // stdin may be something epoll refuses (/dev/null, a regular file): the console
         // then has no input, which is what such a stdin means anyway.
         std::function<void()> on_escape = m_config.on_console_escape;
-        (void)m_loop->watch(STDIN_FILENO, [console, evtchn, port, on_escape] {
+        (void)m_loop->watch(STDIN_FILENO, [this, on_escape] {
             char buf[256];
             const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
             if (n <= 0)
                 return;
             auto len = static_cast<std::size_t>(n);
             const std::size_t keep = on_escape ? bytes_before_escape(buf, len) : len;
-            if (keep > 0 && console->push_input(buf, keep) > 0)
-                evtchn->raise_host_port(port);
+            console_input(buf, keep);
             if (keep < len)
                 on_escape();
         }).ok();
@@ -491,7 +502,7 @@ std::int32_t Services::block(VcpuAccess& vcpu, std::uint64_t deadline_ns,
     // sleeper and wakes it (wake_blocked), so no event is lost between check and wait.
     m_blocked.fetch_add(1);
     auto ready = [&] {
-        if (m_stopping.load() || m_evtchn.upcall_pending(vcpu.id()))
+        if (m_stopping.load() || m_paused.load() || m_evtchn.upcall_pending(vcpu.id()))
             return true;
         for (std::uint32_t i = 0; i < nr; ++i) {
             if (m_evtchn.port_pending(ports[i]))

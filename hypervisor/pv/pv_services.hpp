@@ -19,6 +19,8 @@ struct PvConfig {
     // If set, console input is scanned for kConsoleEscape (host_terminal.hpp): the bytes
     // before it reach the guest, then this runs (pvisor stops the guest).
     std::function<void()> on_console_escape;
+    // If set, also gets all console output (the console attach socket).
+    std::function<void(const char* data, std::size_t len)> console_tap;
 };
 
 // The running PV services of one domain. start() begins the event thread (timers, host
@@ -42,6 +44,10 @@ class PvServices : public PvHooks {
     [[nodiscard]] virtual Status unbind_backend_port(std::uint32_t port, int eventfd) = 0;
     // The host party notifies the guest on `port` (any thread).
     virtual void raise_host_port(std::uint32_t port) = 0;
+    // Console input from another source than stdin (the console attach socket): queued on
+    // the console ring, the guest notified; what does not fit the ring is dropped, as for
+    // stdin. Any thread.
+    virtual void console_input(const char* data, std::size_t len) = 0;
     // Appends the services' counters as "name value" lines (any thread).
     virtual void append_counters(std::string& out) const = 0;
     // GPAs of the guest's grant table frames in order (ref r is in frame r / 512), as placed

@@ -24,6 +24,7 @@ std::uint64_t SystemClock::now_ns() const { return monotonic_ns() - m_origin_ns;
 Result<std::unique_ptr<VcpuTimers>> VcpuTimers::create(unsigned vcpus, EventChannels& evtchn,
                                                        EventLoop& loop, const SystemClock& clock) {
     std::unique_ptr<VcpuTimers> t(new VcpuTimers(evtchn, clock));
+    t->m_pending.assign(vcpus, false);
     for (unsigned v = 0; v < vcpus; ++v) {
         for (auto* list : {&t->m_oneshot, &t->m_periodic}) {
             UniqueFd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -33,15 +34,44 @@ Result<std::unique_ptr<VcpuTimers>> VcpuTimers::create(unsigned vcpus, EventChan
             VcpuTimers* self = t.get();
             PV_TRY(loop.watch(raw, [self, raw, v] {
                 std::uint64_t n = 0;
-                if (::read(raw, &n, sizeof n) == static_cast<ssize_t>(sizeof n) && n > 0) {
-                    self->m_fires.fetch_add(1, std::memory_order_relaxed);
-                    self->m_evtchn.raise_virq(VIRQ_TIMER, v);
-                }
+                if (::read(raw, &n, sizeof n) == static_cast<ssize_t>(sizeof n) && n > 0)
+                    self->expired(v);
             }));
             list->push_back(std::move(fd));
         }
     }
     return t;
+}
+
+void VcpuTimers::expired(unsigned vcpu) {
+    {
+        std::lock_guard lock(m_pause_lock);
+        if (m_paused) {
+            m_pending[vcpu] = true;
+            m_held.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+    }
+    m_fires.fetch_add(1, std::memory_order_relaxed);
+    m_evtchn.raise_virq(VIRQ_TIMER, vcpu);
+}
+
+void VcpuTimers::set_paused(bool paused) {
+    std::vector<bool> due;
+    {
+        std::lock_guard lock(m_pause_lock);
+        m_paused = paused;
+        if (paused)
+            return;
+        due.swap(m_pending);
+        m_pending.assign(due.size(), false);
+    }
+    for (unsigned v = 0; v < due.size(); ++v) {
+        if (due[v]) {
+            m_fires.fetch_add(1, std::memory_order_relaxed);
+            m_evtchn.raise_virq(VIRQ_TIMER, v);
+        }
+    }
 }
 
 Status VcpuTimers::arm(int fd, std::uint64_t rel_ns, std::uint64_t interval_ns) {

@@ -3,6 +3,7 @@
 
 #include "pv/pvisor.h"
 #include "store_protocol.hpp"
+#include "unix_listener.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -70,36 +71,6 @@ Status StoreService::watch_fd(int fd, std::uint64_t tag, std::uint32_t events) {
     return {};
 }
 
-namespace {
-
-Result<UniqueFd> listen_unix(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return Errc::invalid_argument;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return Errc::exists;
-        ::unlink(path.c_str()); // a stale socket of an earlier run
-    }
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd.valid())
-        return Errc::system_error;
-    // SAFETY: sockaddr_un is the sockaddr the kernel expects for AF_UNIX.
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) { // NOLINT
-        std::fprintf(stderr, "pvisor store: bind %s: %s\n", path.c_str(), std::strerror(errno));
-        return Errc::system_error;
-    }
-    ::chmod(path.c_str(), 0600); // host clients act as the control domain
-    if (::listen(fd.get(), 16) != 0)
-        return Errc::system_error;
-    return fd;
-}
-
-} // namespace
-
 Status StoreService::setup() {
     m_epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     m_wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -107,8 +78,14 @@ Status StoreService::setup() {
         return Errc::system_error;
     PV_TRY(watch_fd(m_wake.get(), kTagWake, EPOLLIN));
     if (!m_config.socket_path.empty()) {
-        PV_TRY_ASSIGN(listen_fd, listen_unix(m_config.socket_path));
-        m_listen = std::move(listen_fd);
+        auto listen_fd = listen_unix(m_config.socket_path, SOCK_STREAM); // 0600: host clients act as dom0
+        if (!listen_fd.ok()) {
+            if (listen_fd.error() == Errc::system_error)
+                std::fprintf(stderr, "pvisor store: listen %s: %s\n", m_config.socket_path.c_str(),
+                             std::strerror(errno));
+            return listen_fd.error();
+        }
+        m_listen = std::move(listen_fd).value();
         m_socket_bound = true;
         PV_TRY(watch_fd(m_listen.get(), kTagListen, EPOLLIN));
     }

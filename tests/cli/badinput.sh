@@ -58,8 +58,22 @@ expect 2 "pvisor: --net tap=t0: tap t0 is already a --net" run --kernel "$work/b
 expect 2 "pvisor: --net tap=t8: more than 8 network interfaces" run --kernel "$work/bz" \
     --net tap=t0 --net tap=t1 --net tap=t2 --net tap=t3 --net tap=t4 --net tap=t5 --net tap=t6 \
     --net tap=t7 --net tap=t8
+expect 2 "pvisor: --domid 0: must be a number from 1 to 32751" run --kernel "$work/bz" --domid 0
+expect 2 "pvisor: --domid 32752: must be a number from 1 to 32751" run --kernel "$work/bz" --domid 32752
+expect 2 "pvisor: --name a/b: must be 1 to 64 characters of A-Z a-z 0-9 _ . -" run --kernel "$work/bz" --name a/b
+for opt in "--domid N" "--name NAME" "vmm.sock" "console.sock"; do
+    "$pvisor" run --help | grep -qF -- "$opt" || { echo "FAIL: run --help lacks $opt"; fails=$((fails + 1)); }
+done
 PVISOR_KVM_DEVICE=/nonexistent expect 1 "pvisor: /nonexistent: No such file or directory" run --kernel "$work/bz"
 expect 0 "" version
+# A run that fails leaves <control dir>/exit saying so (and removes an old one first).
+mkdir "$work/ctl"
+echo "status=0 reason=old" >"$work/ctl/exit"
+expect 1 "not a bzImage" run --kernel "$work/notkernel" --control "$work/ctl"
+if [ "$(cat "$work/ctl/exit")" != "status=1 reason=$work/notkernel: not a bzImage (no \"HdrS\" setup header)" ]; then
+    echo "FAIL: exit record after a failed start: $(cat "$work/ctl/exit")"
+    fails=$((fails + 1))
+fi
 
 [ "$fails" = 0 ] && echo "e2e-badinput: all cases passed"
 exit "$fails"

@@ -9,31 +9,19 @@ usage: stop.py PVISOR
 import os
 import pty
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import termios
 import time
 
+from bzimage import write_bzimage
+
 EXIT_STOPPED = 7
 
 
 def spinning_bzimage(path):
-    img = bytearray(65536)
-    setup_sects = 4
-    img[0x1F1] = setup_sects
-    img[0x201] = 0x66
-    img[0x202:0x206] = b"HdrS"
-    struct.pack_into("<H", img, 0x206, 0x20F)      # boot protocol 2.15
-    struct.pack_into("<I", img, 0x22C, 0x7FFFFFFF)  # initrd_addr_max
-    struct.pack_into("<H", img, 0x236, 1)           # XLF_KERNEL_64
-    struct.pack_into("<I", img, 0x238, 2047)        # cmdline_size
-    struct.pack_into("<I", img, 0x260, 2 << 20)     # init_size
-    entry64 = (setup_sects + 1) * 512 + 0x200
-    img[entry64:entry64 + 2] = b"\xeb\xfe"          # jmp .
-    with open(path, "wb") as f:
-        f.write(img)
+    write_bzimage(path, b"\xeb\xfe")  # jmp .
 
 
 def wait_running(proc, seconds=20.0):

@@ -29,6 +29,44 @@ TEST(RunArgs, AllOptions) {
     EXPECT_EQ(o->control_dir, "d");
 }
 
+TEST(RunArgs, DomidAndName) {
+    std::string err;
+    auto d = parse_run_args({"--kernel", "k"}, err);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->domid, 1U);
+    EXPECT_EQ(d->name, "guest");
+    auto o = parse_run_args({"--kernel", "k", "--domid", "32751", "--name", "web-1.prod_A"}, err);
+    ASSERT_TRUE(o.ok()) << err;
+    EXPECT_EQ(o->domid, 32751U);
+    EXPECT_EQ(o->name, "web-1.prod_A");
+    for (const char* bad : {"0", "32752", "65536", "-1", "1x", "", " 5"}) {
+        EXPECT_FALSE(parse_run_args({"--kernel", "k", "--domid", bad}, err).ok()) << bad;
+        EXPECT_EQ(err, std::string("--domid ") + bad + ": must be a number from 1 to 32751");
+    }
+    for (const std::string& bad : {std::string(), std::string(65, 'a'), std::string("a b"),
+                                  std::string("x/y"), std::string("\xc3\xa9")}) {
+        EXPECT_FALSE(parse_run_args({"--kernel", "k", "--name", bad}, err).ok()) << bad;
+        EXPECT_EQ(err, "--name " + bad + ": must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+    }
+    EXPECT_TRUE(parse_run_args({"--kernel", "k", "--name", std::string(64, 'a')}, err).ok());
+}
+
+// The default guest MACs carry the domain id (02:50:56:<domid>:<vif>): a mac= equal to
+// another vif's default is caught whatever the order of --domid and --net.
+TEST(RunArgs, MacClashUsesTheDomid) {
+    std::string err;
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--net", "tap=a", "--net",
+                                 "tap=b,mac=02:50:56:01:02:00", "--domid", "258"},
+                                err)
+                     .ok());
+    EXPECT_EQ(err, "--net tap=b,mac=02:50:56:01:02:00: mac 02:50:56:01:02:00 is already the "
+                   "guest's on --net tap=a");
+    EXPECT_TRUE(parse_run_args({"--kernel", "k", "--net", "tap=a", "--net",
+                                "tap=b,mac=02:50:56:01:02:00"},
+                               err)
+                    .ok());
+}
+
 TEST(RunArgs, Errors) {
     std::string err;
     EXPECT_FALSE(parse_run_args({}, err).ok());

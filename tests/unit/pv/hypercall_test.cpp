@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <thread>
+#include <unistd.h>
 
 namespace pvisor {
 namespace {
@@ -213,6 +214,44 @@ TEST_F(HypercallTest, BlockReturnsWhenVcpusStop) {
     pv->vcpus_stopping();
     sleeper.join();
     EXPECT_EQ(blocked, 0);
+}
+
+// SCHEDOP_block returns when the domain is paused, so that the vCPU can park.
+TEST_F(HypercallTest, BlockReturnsWhenPaused) {
+    test::FakeVcpu vcpu1{1};
+    std::int32_t blocked = 1;
+    std::thread sleeper([&] { blocked = call(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0, &vcpu1); });
+    pv->pause_changed(true);
+    sleeper.join();
+    EXPECT_EQ(blocked, 0);
+}
+
+// A timer that expires while the domain is paused raises no upcall; unpausing delivers it
+// once.
+TEST_F(HypercallTest, TimerExpiringWhilePausedIsDeliveredAtUnpause) {
+    evtchn_bind_virq b{};
+    b.virq = VIRQ_TIMER;
+    b.vcpu = 0;
+    put(b);
+    ASSERT_EQ(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, kArg), 0);
+    ASSERT_TRUE(pv->start().ok());
+    pv->pause_changed(true);
+    ASSERT_EQ(call(__HYPERVISOR_set_timer_op, 1), 0); // long past: expires at once
+    std::string out;
+    for (int i = 0; i < 500 && out.find("timer.held_while_paused 1\n") == std::string::npos; ++i) {
+        ::usleep(10'000);
+        out.clear();
+        pv->append_counters(out);
+    }
+    EXPECT_NE(out.find("timer.held_while_paused 1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("timer.fires 0\n"), std::string::npos) << out;
+    EXPECT_EQ(platform.m_upcalls[0], 0U);
+    pv->pause_changed(false);
+    EXPECT_EQ(platform.m_upcalls[0], 1U);
+    out.clear();
+    pv->append_counters(out);
+    EXPECT_NE(out.find("timer.fires 1\n"), std::string::npos) << out;
+    pv->stop();
 }
 
 // A poll whose timeout has passed returns at once.
