@@ -1,11 +1,9 @@
 // cli.cpp: `pvisor run` argument parsing and usage text.
 #include "cli.hpp"
 
-#include "blk_vdev.hpp"
 #include "devices/net_store_nodes.hpp"
-#include "disk_option.hpp"
+#include "devices/vbd_numbering.hpp"
 #include "guest_memory.hpp"
-#include "netback_options.hpp"
 #include "size_parse.hpp"
 
 #include <charconv>
@@ -45,18 +43,18 @@ Result<std::uint64_t> parse_memory(const std::string& text, std::string& error) 
     return *size;
 }
 
-// --disk SPEC: the backend's own grammar (disk_option.hpp), at most kBlkMaxDisks, and no
+// --disk SPEC: disk_spec.hpp's grammar, at most kBlkMaxDisks, and no
 // image twice (two queues writing one file through separate caches would corrupt it).
 Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
     std::string why;
-    auto cfg = backend::parse_disk_option(spec, &why);
+    auto cfg = parse_disk_spec(spec, &why);
     if (!cfg.ok()) {
         error = why.replace(0, std::string_view("--disk").size(), "--disk " + spec);
         return Errc::invalid_argument;
     }
-    if (opt.disks.size() == backend::kBlkMaxDisks) {
+    if (opt.disks.size() == kBlkMaxDisks) {
         error =
-            "--disk " + spec + ": more than " + std::to_string(backend::kBlkMaxDisks) + " disks";
+            "--disk " + spec + ": more than " + std::to_string(kBlkMaxDisks) + " disks";
         return Errc::invalid_argument;
     }
     for (const DiskOption& d : opt.disks) {
@@ -69,32 +67,31 @@ Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
     return {};
 }
 
-// --net SPEC: the network backend's own grammar (net_option.hpp), at most
-// NetbackOptions::kMaxVifs, no TAP twice (pvisor-netback refuses it too) and no guest MAC
-// twice (two interfaces of one guest with one address: neither would work).
+// --net SPEC: net_spec.hpp's grammar, at most kMaxVifs, no TAP twice (one TAP serves one
+// interface) and no guest MAC twice (two interfaces of one guest with one address: neither
+// would work).
 Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
-    using backend::NetbackOptions;
     std::string why;
-    auto cfg = backend::parse_net_option(spec, &why);
+    auto cfg = parse_net_spec(spec, &why);
     if (!cfg.ok()) {
         error = why.replace(0, std::string_view("--net").size(), "--net " + spec);
         return Errc::invalid_argument;
     }
-    if (opt.nets.size() == NetbackOptions::kMaxVifs) {
-        error = "--net " + spec + ": more than " + std::to_string(NetbackOptions::kMaxVifs) +
+    if (opt.nets.size() == kMaxVifs) {
+        error = "--net " + spec + ": more than " + std::to_string(kMaxVifs) +
                 " network interfaces";
         return Errc::invalid_argument;
     }
     const auto index = static_cast<unsigned>(opt.nets.size());
-    const backend::MacAddress mac = vif_guest_mac(PV_DOMID_GUEST, index, *cfg);
+    const MacAddress mac = vif_guest_mac(PV_DOMID_GUEST, index, *cfg);
     for (unsigned i = 0; i < opt.nets.size(); ++i) {
-        const backend::NetConfig& other = opt.nets[i].config;
+        const NetSpec& other = opt.nets[i].config;
         if (other.tap == cfg->tap) {
             error = "--net " + spec + ": tap " + cfg->tap + " is already a --net";
             return Errc::invalid_argument;
         }
         if (vif_guest_mac(PV_DOMID_GUEST, i, other) == mac) {
-            error = "--net " + spec + ": mac " + backend::format_mac(mac) +
+            error = "--net " + spec + ": mac " + format_mac(mac) +
                     " is already the guest's on --net " + opt.nets[i].spec;
             return Errc::invalid_argument;
         }

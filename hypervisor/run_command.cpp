@@ -5,6 +5,7 @@
 #include "boot/bzimage.hpp"
 #include "boot/mptable.hpp"
 #include "control_server.hpp"
+#include "devices/backend_gone.hpp"
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 #include "devices/net_store_nodes.hpp"
@@ -135,11 +136,7 @@ std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOp
     cc.domid = PV_DOMID_GUEST;
     store::StoreService* svc = &store;
     cc.store_write = [svc](const std::string& path, const std::string& value) {
-        svc->with_store([&](store::Store& s) {
-            const store::ConnId c = s.connect(0); // the control domain, as xl
-            (void)s.write(c, 0, path, value);
-            s.disconnect(c);
-        });
+        svc->with_store([&](store::Store& s) { (void)write_backend_gone(s, path, value); });
     };
     auto server = ControlServer::create(pv, vm.memory(), cc);
     if (!server.ok()) {
@@ -163,16 +160,17 @@ int check_disks(const RunOptions& opt) {
     return kExitPoweroff;
 }
 
-// Where a backend process meets the guest: the store (its devices' nodes) and the control
-// socket it attaches through.
+// Where a backend process meets the guest: the store (its devices' nodes, and the socket it
+// reads them through) and the control socket it attaches through.
 struct BackendSite {
     store::StoreService& store;
+    std::string store_socket;
     const ControlServer* control;
     std::string control_socket;
 };
 
 // One backend process for all devices of a kind (`option`: --disk, --net): each device's store
-// nodes first, as xl writes them, then the process, given the specs verbatim and in order.
+// nodes first, as xl writes them, then the process, which finds them in the store.
 template <typename DeviceOption, typename AddNodes>
 Result<std::unique_ptr<BackendProcess>>
 start_backend(const BackendKind& kind, const char* option, const std::vector<DeviceOption>& devices,
@@ -193,12 +191,10 @@ start_backend(const BackendKind& kind, const char* option, const std::vector<Dev
                      std::string(store::xs_err_name(st.error())).c_str());
         return Errc::io_error;
     }
-    std::vector<std::string> specs;
-    for (const DeviceOption& d : devices)
-        specs.push_back(d.spec);
     std::string why;
-    auto proc = BackendProcess::spawn(kind, BackendProcess::locate(kind, exe),
-                                      backend_args(site.control_socket, option, specs), why);
+    auto proc = BackendProcess::spawn(
+        kind, BackendProcess::locate(kind, exe),
+        backend_args(site.store_socket, PV_DOMID_GUEST, site.control_socket), why);
     if (!proc.ok())
         std::fprintf(stderr, "pvisor: %s: cannot start %s: %s\n", option, kind.name, why.c_str());
     return proc;
@@ -243,15 +239,19 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
     std::unique_ptr<ControlServer> control = start_control(vm, **pv, opt, **store);
-    const BackendSite site{**store, control.get(), control_socket_path(opt)};
+    const BackendSite site{
+        **store,
+        store::store_socket_path(opt.control_dir.empty() ? store::default_control_dir()
+                                                         : opt.control_dir),
+        control.get(), control_socket_path(opt)};
     auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
-                                 [](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
+                                 [](store::Store& s, unsigned i, const DiskSpec& c) {
                                      return add_blk_store_nodes(s, PV_DOMID_GUEST, i, c);
                                  });
     if (!blkback.ok())
         return kExitError;
     auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
-                                 [](store::Store& s, unsigned i, const backend::NetConfig& c) {
+                                 [](store::Store& s, unsigned i, const NetSpec& c) {
                                      return add_vif_store_nodes(s, PV_DOMID_GUEST, i, c);
                                  });
     if (!netback.ok())
