@@ -1,11 +1,9 @@
 // cli.cpp: `pvisor run` argument parsing and usage text.
 #include "cli.hpp"
 
-#include "blk_vdev.hpp"
 #include "devices/net_store_nodes.hpp"
-#include "disk_option.hpp"
+#include "devices/vbd_numbering.hpp"
 #include "guest_memory.hpp"
-#include "netback_options.hpp"
 #include "size_parse.hpp"
 
 #include <algorithm>
@@ -71,18 +69,18 @@ Result<std::uint64_t> parse_memory(const std::string& text, std::string& error) 
     return *size;
 }
 
-// --disk SPEC: the backend's own grammar (disk_option.hpp), at most kBlkMaxDisks, and no
+// --disk SPEC: disk_spec.hpp's grammar, at most kBlkMaxDisks, and no
 // image twice (two queues writing one file through separate caches would corrupt it).
 Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
     std::string why;
-    auto cfg = backend::parse_disk_option(spec, &why);
+    auto cfg = parse_disk_spec(spec, &why);
     if (!cfg.ok()) {
         error = why.replace(0, std::string_view("--disk").size(), "--disk " + spec);
         return Errc::invalid_argument;
     }
-    if (opt.disks.size() == backend::kBlkMaxDisks) {
+    if (opt.disks.size() == kBlkMaxDisks) {
         error =
-            "--disk " + spec + ": more than " + std::to_string(backend::kBlkMaxDisks) + " disks";
+            "--disk " + spec + ": more than " + std::to_string(kBlkMaxDisks) + " disks";
         return Errc::invalid_argument;
     }
     for (const DiskOption& d : opt.disks) {
@@ -95,18 +93,17 @@ Status add_disk(RunOptions& opt, const std::string& spec, std::string& error) {
     return {};
 }
 
-// --net SPEC: the network backend's own grammar (net_option.hpp), at most
-// NetbackOptions::kMaxVifs and no TAP twice (pvisor-netback refuses it too).
+// --net SPEC: net_spec.hpp's grammar, at most kMaxVifs, no TAP twice (one TAP serves one
+// interface); MACs are checked after all options (check_macs).
 Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
-    using backend::NetbackOptions;
     std::string why;
-    auto cfg = backend::parse_net_option(spec, &why);
+    auto cfg = parse_net_spec(spec, &why);
     if (!cfg.ok()) {
         error = why.replace(0, std::string_view("--net").size(), "--net " + spec);
         return Errc::invalid_argument;
     }
-    if (opt.nets.size() == NetbackOptions::kMaxVifs) {
-        error = "--net " + spec + ": more than " + std::to_string(NetbackOptions::kMaxVifs) +
+    if (opt.nets.size() == kMaxVifs) {
+        error = "--net " + spec + ": more than " + std::to_string(kMaxVifs) +
                 " network interfaces";
         return Errc::invalid_argument;
     }
@@ -124,10 +121,10 @@ Status add_net(RunOptions& opt, const std::string& spec, std::string& error) {
 // After all options: the default MACs depend on --domid.
 Status check_macs(const RunOptions& opt, std::string& error) {
     for (unsigned j = 0; j < opt.nets.size(); ++j) {
-        const backend::MacAddress mac = vif_guest_mac(opt.domid, j, opt.nets[j].config);
+        const MacAddress mac = vif_guest_mac(opt.domid, j, opt.nets[j].config);
         for (unsigned i = 0; i < j; ++i) {
             if (vif_guest_mac(opt.domid, i, opt.nets[i].config) == mac) {
-                error = "--net " + opt.nets[j].spec + ": mac " + backend::format_mac(mac) +
+                error = "--net " + opt.nets[j].spec + ": mac " + format_mac(mac) +
                         " is already the guest's on --net " + opt.nets[i].spec;
                 return Errc::invalid_argument;
             }

@@ -1,8 +1,8 @@
 // cli.hpp: the `pvisor run` options and their validation (no I/O beyond messages).
 #pragma once
 
-#include "blk_disk.hpp"
-#include "net_option.hpp"
+#include "devices/disk_spec.hpp"
+#include "devices/net_spec.hpp"
 #include "result.hpp"
 
 #include <cstdint>
@@ -13,16 +13,16 @@ namespace pvisor {
 
 enum class ConsoleKind : std::uint8_t { pv, serial };
 
-// One --disk: the text as given (passed on to pvisor-blkback verbatim) and its parse.
+// One --disk: the text as given (for messages) and its parse (written into the store).
 struct DiskOption {
     std::string spec;
-    backend::BlkDiskConfig config;
+    DiskSpec config;
 };
 
-// One --net: the text as given (passed on to pvisor-netback verbatim) and its parse.
+// One --net: the text as given (for messages) and its parse (written into the store).
 struct NetOption {
     std::string spec;
-    backend::NetConfig config;
+    NetSpec config;
 };
 
 // --domid: 1..kMaxDomid (Xen's DOMID_FIRST_RESERVED - 1; 0 is the host); --name: at most
@@ -43,9 +43,9 @@ struct RunOptions {
     std::string name = "guest";          // the store's /local/domain/<domid>/name
     std::string metrics_path; // empty: no metrics file
     std::string store_socket; // --store: the toolstack's store (managed mode); empty: our own
-    std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most backend::kBlkMaxDisks)
+    std::vector<DiskOption> disks; // in order: xvda, xvdb, ... (at most kBlkMaxDisks)
     std::string blkback;           // --blkback PATH; empty: BackendProcess::locate's search
-    std::vector<NetOption> nets; // in order: vif 0, 1, ... (at most NetbackOptions::kMaxVifs)
+    std::vector<NetOption> nets; // in order: vif 0, 1, ... (at most kMaxVifs)
     std::string netback;         // --netback PATH; empty: BackendProcess::locate's search
     bool help = false;
 };

@@ -6,6 +6,7 @@
 #include "boot/mptable.hpp"
 #include "console_hub.hpp"
 #include "control_server.hpp"
+#include "devices/backend_gone.hpp"
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 #include "devices/net_store_nodes.hpp"
@@ -147,21 +148,23 @@ std::unique_ptr<ControlServer> start_control(Vm& vm, PvServices& pv, const RunOp
     if (store != nullptr) {
         cc.store_socket_path = store::store_socket_path(control_dir(opt));
         cc.store_write = [store](const std::string& path, const std::string& value) {
-            store->with_store([&](store::Store& s) {
-                const store::ConnId c = s.connect(0); // the control domain, as xl
-                (void)s.write(c, 0, path, value);
-                s.disconnect(c);
-            });
+            store->with_store([&](store::Store& s) { (void)write_backend_gone(s, path, value); });
         };
     } else {
         cc.store_socket_path = opt.store_socket;
         cc.store_notify_fd = store_notify_fd;
         cc.store_port = pv.store_port();
         cc.store_page_gpa = PV_SPECIAL_PAGES_GPA + PV_SPECIAL_PAGE_STORE * kPageSize;
+        // Xen's rule for a backend that went away: Closing, Closed, unless the toolstack
+        // removed the device or it is Closed already (write_backend_gone), through the
+        // toolstack's store.
         const std::string sock = opt.store_socket;
         cc.store_write = [sock](const std::string& path, const std::string& value) {
             auto client = store::StoreClient::connect(sock);
-            if (client.ok())
+            if (!client.ok())
+                return;
+            auto now = client->read(path);
+            if (now.ok() && *now != "6")
                 (void)client->write(path, value);
         };
     }
@@ -187,16 +190,18 @@ int check_disks(const RunOptions& opt) {
     return kExitPoweroff;
 }
 
-// Where a backend process meets the guest: the store (its devices' nodes) and the control
-// socket it attaches through.
+// Where a backend process meets the guest: the store (its devices' nodes, and the socket it
+// reads them through) and the control socket it attaches through.
 struct BackendSite {
     store::StoreService* store; // null in managed mode: the toolstack starts backends
+    std::string store_socket;
     const ControlServer* control;
     std::string control_socket;
+    std::uint16_t domid;
 };
 
 // One backend process for all devices of a kind (`option`: --disk, --net): each device's store
-// nodes first, as xl writes them, then the process, given the specs verbatim and in order.
+// nodes first, as xl writes them, then the process, which finds them in the store.
 template <typename DeviceOption, typename AddNodes>
 Result<std::unique_ptr<BackendProcess>>
 start_backend(const BackendKind& kind, const char* option, const std::vector<DeviceOption>& devices,
@@ -219,12 +224,10 @@ start_backend(const BackendKind& kind, const char* option, const std::vector<Dev
                      std::string(store::xs_err_name(st.error())).c_str());
         return Errc::io_error;
     }
-    std::vector<std::string> specs;
-    for (const DeviceOption& d : devices)
-        specs.push_back(d.spec);
     std::string why;
-    auto proc = BackendProcess::spawn(kind, BackendProcess::locate(kind, exe),
-                                      backend_args(site.control_socket, option, specs), why);
+    auto proc = BackendProcess::spawn(
+        kind, BackendProcess::locate(kind, exe),
+        backend_args(site.store_socket, site.domid, site.control_socket), why);
     if (!proc.ok())
         std::fprintf(stderr, "pvisor: %s: cannot start %s: %s\n", option, kind.name, why.c_str());
     return proc;
@@ -315,16 +318,17 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("pv services", "cannot start");
     std::unique_ptr<ControlServer> control =
         start_control(vm, **pv, opt, store.get(), store_notify.get());
-    const BackendSite site{store.get(), control.get(), control_socket_path(opt)};
     const std::uint16_t domid = opt.domid;
+    const BackendSite site{store.get(), store::store_socket_path(control_dir(opt)), control.get(),
+                           control_socket_path(opt), domid};
     auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
-                                 [domid](store::Store& s, unsigned i, const backend::BlkDiskConfig& c) {
+                                 [domid](store::Store& s, unsigned i, const DiskSpec& c) {
                                      return add_blk_store_nodes(s, domid, i, c);
                                  });
     if (!blkback.ok())
         return kExitError;
     auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
-                                 [domid](store::Store& s, unsigned i, const backend::NetConfig& c) {
+                                 [domid](store::Store& s, unsigned i, const NetSpec& c) {
                                      return add_vif_store_nodes(s, domid, i, c);
                                  });
     if (!netback.ok())

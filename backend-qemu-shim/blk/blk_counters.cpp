@@ -10,6 +10,21 @@ std::uint64_t BlkCounters::invalid_total() const noexcept {
     return n;
 }
 
+void BlkCounters::add(const BlkCounters& o) noexcept {
+    const auto sum = [](std::atomic<std::uint64_t>& to, const std::atomic<std::uint64_t>& from) {
+        to.fetch_add(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    };
+    sum(requests, o.requests);
+    sum(bytes_read, o.bytes_read);
+    sum(bytes_written, o.bytes_written);
+    sum(flushes, o.flushes);
+    sum(discards, o.discards);
+    sum(io_errors, o.io_errors);
+    sum(rings_broken, o.rings_broken);
+    for (std::size_t i = 0; i < kBlkInvalidCount; ++i)
+        sum(invalid[i], o.invalid[i]);
+}
+
 std::string BlkCounters::format() const {
     std::string out;
     auto line = [&out](const std::string& name, std::uint64_t v) {

@@ -24,6 +24,8 @@ struct BlkCounters {
         return invalid[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
     }
     [[nodiscard]] std::uint64_t invalid_total() const noexcept;
+    // Adds every counter of `o` (e.g. a finished connection's) into this one.
+    void add(const BlkCounters& o) noexcept;
     // "name value" lines (invalid requests as "invalid.<reason>"), for the host CLI.
     [[nodiscard]] std::string format() const;
 };

@@ -14,7 +14,7 @@
 
 namespace pvisor::backend {
 
-// --disk path[,ro][,queues=N][,direct=on|off] (see disk_option.hpp).
+// A vbd's configuration as the toolstack wrote it into its backend directory (blk_config.hpp).
 struct BlkDiskConfig {
     std::string path;
     bool read_only = false;

@@ -1,6 +1,8 @@
 // blk_front_config.cpp: bounded parsing of the frontend's ring-ref/event-channel/queue keys.
 #include "blk_front_config.hpp"
 
+#include "device_keys.hpp"
+
 #include <algorithm>
 #include <pv/blkif.h>
 
@@ -20,7 +22,7 @@ Result<std::uint32_t> optional_uint(const BlkFrontReader& read, const std::strin
     const auto text = read(key);
     if (!text)
         return def;
-    const auto v = parse_store_uint(*text, max);
+    const auto v = parse_decimal(*text, max);
     if (!v)
         return fail(why, key + ": not a number in 0.." + std::to_string(max));
     return *v;
@@ -31,7 +33,7 @@ Result<std::uint32_t> required_uint(const BlkFrontReader& read, const std::strin
     const auto text = read(key);
     if (!text)
         return fail(why, key + ": missing");
-    const auto v = parse_store_uint(*text, max);
+    const auto v = parse_decimal(*text, max);
     if (!v)
         return fail(why, key + ": not a number in 0.." + std::to_string(max));
     return *v;
@@ -55,20 +57,6 @@ Result<BlkFrontQueue> parse_queue(const BlkFrontReader& read, const std::string&
 }
 
 } // namespace
-
-std::optional<std::uint32_t> parse_store_uint(const std::string& text, std::uint32_t max) {
-    if (text.empty() || text.size() > 10)
-        return std::nullopt;
-    std::uint64_t v = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0'); // 10 digits cannot overflow 64 bits
-    }
-    if (v > max)
-        return std::nullopt;
-    return static_cast<std::uint32_t>(v);
-}
 
 Result<BlkFrontConfig> parse_blk_front_config(const BlkFrontReader& read, std::uint32_t max_queues,
                                               std::string* why) {

@@ -37,8 +37,4 @@ using BlkFrontReader = std::function<std::optional<std::string>(const std::strin
                                                             std::uint32_t max_queues,
                                                             std::string* why = nullptr);
 
-// Decimal digits only, at most 10 of them, value <= max; nullopt otherwise.
-[[nodiscard]] std::optional<std::uint32_t> parse_store_uint(const std::string& text,
-                                                            std::uint32_t max);
-
 } // namespace pvisor::backend

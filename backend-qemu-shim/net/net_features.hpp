@@ -1,7 +1,7 @@
 // net_features.hpp: what the backend offers, what the frontend asked for, and the keys of both.
 #pragma once
 
-#include "net_option.hpp"
+#include "device_keys.hpp"
 #include "net_port.hpp"
 
 #include <functional>

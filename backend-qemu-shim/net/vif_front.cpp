@@ -1,6 +1,8 @@
 // vif_front.cpp: bounded parsing of the frontend's vif keys (guest-written, untrusted).
 #include "vif_front.hpp"
 
+#include "device_keys.hpp"
+
 #include <pv/netif.h>
 #include <pv/shared_info.h>
 
@@ -20,7 +22,7 @@ Result<std::uint32_t> read_queue_count(const NetKeyReader& read, std::uint32_t m
     const auto v = read(NETIF_KEY_MQ_NUM_QUEUES);
     if (!v)
         return std::uint32_t{1};
-    const auto n = parse_store_u32(*v, max_queues);
+    const auto n = parse_decimal(*v, max_queues);
     if (!n || *n == 0)
         return refuse(why, std::string(NETIF_KEY_MQ_NUM_QUEUES) + " must be 1.." +
                                std::to_string(max_queues));
@@ -32,7 +34,7 @@ Result<std::uint32_t> read_number(const NetKeyReader& read, const std::string& k
     const auto v = read(key);
     if (!v)
         return refuse(why, key + " missing");
-    const auto n = parse_store_u32(*v, max);
+    const auto n = parse_decimal(*v, max);
     if (!n || *n < min)
         return refuse(why, key + " is not a number in " + std::to_string(min) + ".." +
                                std::to_string(max));
@@ -55,20 +57,6 @@ Result<VifQueueKeys> read_queue(const NetKeyReader& read, const std::string& pre
 }
 
 } // namespace
-
-std::optional<std::uint32_t> parse_store_u32(std::string_view v, std::uint32_t max) {
-    if (v.empty() || v.size() > 10)
-        return std::nullopt;
-    std::uint64_t n = 0;
-    for (const char c : v) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        n = n * 10 + static_cast<std::uint64_t>(c - '0'); // 10 digits: no overflow of 64 bits
-    }
-    if (n > max)
-        return std::nullopt;
-    return static_cast<std::uint32_t>(n);
-}
 
 Result<VifFront> read_vif_front(const NetKeyReader& read, std::uint32_t max_queues,
                                 std::string* why) {

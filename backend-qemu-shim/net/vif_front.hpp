@@ -26,11 +26,6 @@ struct VifFront {
     NetFrontFeatures features;
 };
 
-// A store value as an unsigned decimal: 1..10 digits, nothing else (no sign, blanks or
-// leading "0x"), at most `max`. nullopt otherwise.
-[[nodiscard]] std::optional<std::uint32_t> parse_store_u32(std::string_view v,
-                                                           std::uint32_t max = UINT32_MAX);
-
 // Reads the frontend's keys through `read` (key relative to the frontend directory). Trust:
 // every value is guest-written; this is the one place they are parsed. multi-queue-num-queues
 // absent means 1 queue with its keys at the top level; with N > 1 they are under queue-<i>/.

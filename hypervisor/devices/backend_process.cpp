@@ -81,14 +81,10 @@ std::string BackendProcess::locate(const BackendKind& kind, const std::string& g
     return kind.name; // posix_spawnp searches $PATH
 }
 
-std::vector<std::string> backend_args(const std::string& control_socket, const std::string& option,
-                                      const std::vector<std::string>& specs) {
-    std::vector<std::string> args{"--control", control_socket};
-    for (const std::string& s : specs) {
-        args.push_back(option);
-        args.push_back(s);
-    }
-    return args;
+std::vector<std::string> backend_args(const std::string& store_socket, unsigned domid,
+                                      const std::string& control_socket) {
+    return {"--store", store_socket, "--domid", std::to_string(domid), "--control",
+            control_socket};
 }
 
 Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendKind& kind,

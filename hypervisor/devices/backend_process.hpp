@@ -22,7 +22,7 @@ struct BackendKind {
 inline constexpr BackendKind kBlkBackend{"pvisor-blkback", "PV disks"};
 inline constexpr BackendKind kNetBackend{"pvisor-netback", "network interfaces"};
 
-// One process per backend kind per `pvisor run`. It runs in its own process group with
+// One process per backend kind per guest. It runs in its own process group with
 // default signal dispositions and stdin on /dev/null (the guest console keeps the terminal).
 // A watcher thread reports on stderr if it ends while the guest runs; the destructor stops
 // it (SIGTERM, then SIGKILL after kStopGrace) and reaps it. Signals go through a pidfd, so a
@@ -60,10 +60,11 @@ class BackendProcess {
     std::thread m_watcher; // last: started after everything it reads is set
 };
 
-// A backend's arguments: --control SOCKET, then `option` SPEC for each spec, in order
-// (pvisor-blkback: --disk, pvisor-netback: --net).
-[[nodiscard]] std::vector<std::string> backend_args(const std::string& control_socket,
-                                                    const std::string& option,
-                                                    const std::vector<std::string>& specs);
+// A backend's arguments: --store STORE_SOCKET --domid DOMID --control CONTROL_SOCKET. The
+// backend serves every device of its kind that the store holds for that domain (backend/vbd/
+// <domid>/*, backend/vif/<domid>/*), and those added later.
+[[nodiscard]] std::vector<std::string> backend_args(const std::string& store_socket,
+                                                    unsigned domid,
+                                                    const std::string& control_socket);
 
 } // namespace pvisor

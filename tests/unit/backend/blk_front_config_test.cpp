@@ -1,6 +1,8 @@
 // blk_front_config_test.cpp: the frontend's vbd keys as pvisor-blkback parses them (untrusted).
 #include "blk_front_config.hpp"
 
+#include "device_keys.hpp"
+
 #include <gtest/gtest.h>
 #include <map>
 
@@ -110,11 +112,11 @@ TEST(BlkFrontConfig, MissingKeysAndSharedPortsAreRefused) {
 }
 
 TEST(BlkFrontConfig, StoreUintBounds) {
-    EXPECT_EQ(parse_store_uint("0", 0), 0U);
-    EXPECT_EQ(parse_store_uint("4294967295", UINT32_MAX), UINT32_MAX);
-    EXPECT_EQ(parse_store_uint("9999999999", UINT32_MAX), std::nullopt);
-    EXPECT_EQ(parse_store_uint("7", 6), std::nullopt);
-    EXPECT_EQ(parse_store_uint("+7", 9), std::nullopt);
+    EXPECT_EQ(parse_decimal("0", 0), 0U);
+    EXPECT_EQ(parse_decimal("4294967295", UINT32_MAX), UINT32_MAX);
+    EXPECT_EQ(parse_decimal("9999999999", UINT32_MAX), std::nullopt);
+    EXPECT_EQ(parse_decimal("7", 6), std::nullopt);
+    EXPECT_EQ(parse_decimal("+7", 9), std::nullopt);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
-// vif_front_test.cpp: the frontend's vif keys (bounded parse) and pvisor-netback's options.
-#include "netback_options.hpp"
+// vif_front_test.cpp: the frontend's vif keys (bounded parse).
 #include "vif_front.hpp"
+
+#include "device_keys.hpp"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -23,13 +24,13 @@ struct Keys {
 };
 
 TEST(VifFront, StoreNumbersAreStrictDecimal) {
-    EXPECT_EQ(parse_store_u32("0"), 0U);
-    EXPECT_EQ(parse_store_u32("4294967295"), 4294967295U);
-    EXPECT_EQ(parse_store_u32("4294967296"), std::nullopt);
-    EXPECT_EQ(parse_store_u32("99999999999"), std::nullopt);
-    EXPECT_EQ(parse_store_u32("12", 11), std::nullopt);
+    EXPECT_EQ(parse_decimal("0"), 0U);
+    EXPECT_EQ(parse_decimal("4294967295"), 4294967295U);
+    EXPECT_EQ(parse_decimal("4294967296"), std::nullopt);
+    EXPECT_EQ(parse_decimal("99999999999"), std::nullopt);
+    EXPECT_EQ(parse_decimal("12", 11), std::nullopt);
     for (const char* bad : {"", "-1", "+1", " 1", "1 ", "0x10", "1a", "1\n"})
-        EXPECT_EQ(parse_store_u32(bad), std::nullopt) << bad;
+        EXPECT_EQ(parse_decimal(bad), std::nullopt) << bad;
 }
 
 TEST(VifFront, SingleQueueAtTopLevel) {
@@ -112,49 +113,6 @@ TEST(VifFront, OnePortForTwoQueuesIsRefused) {
     std::string why;
     EXPECT_EQ(read_vif_front(k.reader(), 2, &why).error(), Errc::invalid_argument);
     EXPECT_NE(why.find("two queues"), std::string::npos) << why;
-}
-
-Result<NetbackOptions> parse(std::vector<std::string_view> args, std::string* why = nullptr) {
-    return parse_netback_options(args, why);
-}
-
-TEST(NetbackOptions, ControlAndNets) {
-    auto o = parse({"--net", "tap=t0,queues=2", "--control", "/run/g.ctl", "--net",
-                    "tap=t1,bridge=br0,mac=02:00:00:00:00:01"});
-    ASSERT_TRUE(o.ok());
-    EXPECT_EQ(o->control, "/run/g.ctl");
-    ASSERT_EQ(o->nets.size(), 2U);
-    EXPECT_EQ(o->nets[0].tap, "t0");
-    EXPECT_EQ(o->nets[0].queues, 2U);
-    EXPECT_EQ(o->nets[1].bridge, "br0");
-    EXPECT_EQ(format_mac(*o->nets[1].mac), "02:00:00:00:00:01");
-}
-
-TEST(NetbackOptions, Refusals) {
-    std::string why;
-    EXPECT_EQ(parse({"--net", "tap=t0"}, &why).error(), Errc::invalid_argument);
-    EXPECT_EQ(why, "--control PATH is required");
-    EXPECT_FALSE(parse({"--control", "c"}, &why).ok());
-    EXPECT_EQ(why, "at least one --net is required");
-    EXPECT_FALSE(parse({"--control", "c", "--net", "tap=t0", "--net", "tap=t0"}, &why).ok());
-    EXPECT_EQ(why, "--net tap=t0 given twice");
-    EXPECT_FALSE(parse({"--control", "c", "--control", "d", "--net", "tap=t0"}, &why).ok());
-    EXPECT_EQ(why, "--control given twice");
-    EXPECT_FALSE(parse({"--control", "c", "--net"}, &why).ok());
-    EXPECT_EQ(why, "--net needs a value");
-    EXPECT_FALSE(parse({"--control", "c", "--disk", "x"}, &why).ok());
-    EXPECT_EQ(why, "unknown argument '--disk'");
-    EXPECT_FALSE(parse({"--control", "c", "--net", "tap=t0,queues=9"}, &why).ok());
-    std::vector<std::string> many;
-    std::vector<std::string_view> args{"--control", "c"};
-    for (int i = 0; i < 9; ++i)
-        many.push_back("tap=t" + std::to_string(i));
-    for (const auto& m : many) {
-        args.push_back("--net");
-        args.push_back(m);
-    }
-    EXPECT_FALSE(parse(args, &why).ok());
-    EXPECT_EQ(why, "too many --net (at most 8)");
 }
 
 } // namespace

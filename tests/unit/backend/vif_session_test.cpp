@@ -1,11 +1,13 @@
-// vif_session_test.cpp: pvisor-netback's vif handshake against the real store service and the
-// real control server (in-process, over their unix sockets); the test plays pvnet's part.
+// vif_session_test.cpp: pvisor-netback's vif handshake (BackendWatcher with VifSession's kind)
+// against the real store service and the real control server (in-process, over their unix
+// sockets); the test plays the toolstack's and pvnet's parts.
+#include "backend_watcher.hpp"
+#include "child_process.hpp"
 #include "control_fixture.hpp"
 #include "net_port.hpp"
 #include "store.hpp"
 #include "store_client.hpp"
 #include "store_service.hpp"
-#include "vif_loop.hpp"
 #include "vif_session.hpp"
 
 #include <arpa/inet.h>
@@ -32,6 +34,8 @@
 
 namespace pvisor::backend {
 namespace {
+
+using testing::read_file;
 
 using store::StoreClient;
 
@@ -62,9 +66,7 @@ class VifSessionTest : public test::ControlFixture {
         service = std::move(*svc);
         ASSERT_TRUE(service->start().ok());
         // pvisor's part before it starts pvisor-netback: both directories of vif 0.
-        store::XsStatus added;
-        service->with_store([&](store::Store& s) { added = s.add_device(1, "vif", 0, 0); });
-        ASSERT_TRUE(added.ok());
+        add_vif("unused", "02:11:22:33:44:55");
         place_grant_frame();
         front.emplace(StoreClient::from_fd(service->connect_fd(1).value())); // the guest
         ASSERT_TRUE(front->watch(kBackState, "back").ok());
@@ -73,7 +75,7 @@ class VifSessionTest : public test::ControlFixture {
 
     void TearDown() override {
         stop_loop();
-        session.reset();
+        watcher.reset();
         front.reset();
         service.reset();
         ControlFixture::TearDown();
@@ -89,28 +91,59 @@ class VifSessionTest : public test::ControlFixture {
         ASSERT_EQ(hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, kArg), 0);
     }
 
-    // Starts pvisor-netback's session for vif 0 (one queue over a socketpair) and its loop.
+    // What the toolstack writes for vif 0 (all of it under one store lock, as pvisor does);
+    // with `exists`, only the configuration keys, over those SetUp wrote.
+    void add_vif(const std::string& tap, const std::string& mac, const std::string& queues = "",
+                 bool exists = false) {
+        store::XsStatus st;
+        service->with_store([&](store::Store& s) {
+            st = exists ? store::XsStatus() : s.add_device(1, "vif", 0, 0);
+            const store::ConnId c = s.connect(0);
+            const std::string b = "/local/domain/0/backend/vif/1/0/";
+            st = st.ok() ? s.write(c, 0, b + "vifname", tap) : st;
+            st = st.ok() ? s.write(c, 0, b + "mac", mac) : st;
+            if (!queues.empty())
+                st = st.ok() ? s.write(c, 0, b + "queues", queues) : st;
+            s.disconnect(c);
+        });
+        ASSERT_TRUE(st.ok());
+    }
+
+    // Starts pvisor-netback's watcher for domain 1 (its vif 0 on one queue over a socketpair)
+    // and its loop.
     void start_backend() {
-        auto sp = SocketPort::create();
-        ASSERT_TRUE(sp.ok());
-        peer = std::move(sp->second);
-        std::vector<std::unique_ptr<NetPort>> ports;
-        ports.push_back(std::move(sp->first));
-        VifSessionConfig cfg;
-        cfg.control = server->socket_path();
-        cfg.net.tap = "unused";
-        cfg.net.mac = kMac;
-        auto s = VifSession::create(std::move(cfg), std::move(ports), [this](const std::string& l) {
+        BackendWatcher::Config cfg;
+        cfg.store_socket = dir + "/store.sock";
+        cfg.domid = 1;
+        cfg.control_socket = server->socket_path();
+        cfg.kind = VifSession::kind([this](const VifConfig& vif, std::string& why)
+                                        -> Result<std::vector<std::unique_ptr<NetPort>>> {
+            if (vif.tap != "unused" || vif.queues != 1) {
+                why = "unexpected vif " + vif.tap;
+                return Errc::invalid_argument;
+            }
+            auto sp = SocketPort::create();
+            if (!sp.ok())
+                return sp.error();
+            peer = std::move(sp->second);
+            std::vector<std::unique_ptr<NetPort>> ports;
+            ports.push_back(std::move(sp->first));
+            return ports;
+        });
+        cfg.log = [this](const std::string& l) {
             std::lock_guard lock(log_lock);
             log.push_back(l);
-        });
-        ASSERT_TRUE(s.ok()) << errc_name(s.error());
-        session = std::move(*s);
-        loop = std::thread([this] {
-            VifSession* const one[] = {session.get()};
-            loop_status = serve_vifs(one, wake.get(), [] { return false; });
-        });
+        };
+        std::string why;
+        auto w = BackendWatcher::create(std::move(cfg), why);
+        ASSERT_TRUE(w.ok()) << why;
+        watcher = std::move(*w);
+        loop = std::thread(
+            [this] { loop_status = watcher->serve(wake.get(), [] { return false; }); });
     }
+
+    // vif 0 as the watcher serves it (only while the loop is stopped); null if it does not.
+    const BackendDevice* session() const { return watcher->find(0); }
 
     // Ends the loop thread: the session's stats are read only after this.
     void stop_loop() {
@@ -139,6 +172,12 @@ class VifSessionTest : public test::ControlFixture {
                 return false;
         }
         return back_state() == std::to_string(want);
+    }
+
+    // pvisor-netback's command line for this fixture's domain 1.
+    std::vector<std::string> process_args() const {
+        return {"--store", dir + "/store.sock", "--domid", "1", "--control",
+                server->socket_path()};
     }
 
     void put(const std::string& key, const std::string& value) {
@@ -273,7 +312,7 @@ class VifSessionTest : public test::ControlFixture {
     std::optional<StoreClient> front;
     UniqueFd wake;
     UniqueFd peer;
-    std::unique_ptr<VifSession> session;
+    std::unique_ptr<BackendWatcher> watcher;
     std::thread loop;
     Status loop_status;
     std::mutex log_lock;
@@ -315,17 +354,17 @@ TEST_F(VifSessionTest, PublishesKeysThenConnectsCarriesFramesAndReconnects) {
 
     stop_loop();
     EXPECT_TRUE(loop_status.ok());
-    EXPECT_EQ(session->stats().connects, 2U);
-    EXPECT_EQ(session->stats().disconnects, 1U);
-    EXPECT_EQ(session->stats().bad_frontend, 0U);
-    const std::string counters = session->format_counters();
+    EXPECT_EQ(session()->stats().connects, 2U);
+    EXPECT_EQ(session()->stats().disconnects, 1U);
+    EXPECT_EQ(session()->stats().bad_frontend, 0U);
+    const std::string counters = session()->format_counters();
     EXPECT_NE(counters.find("vif1.0.tx_packets 2\n"), std::string::npos) << counters;
     EXPECT_NE(counters.find("vif1.0.tx_bytes 120\n"), std::string::npos) << counters;
     EXPECT_NE(counters.find("vif1.0.rx_packets 1\n"), std::string::npos) << counters;
     EXPECT_NE(counters.find("vif1.0.session.connects 2\n"), std::string::npos) << counters;
 
     // A clean stop: Closing then Closed, the port returned.
-    session->shutdown();
+    watcher->shutdown(true);
     EXPECT_EQ(back_state(), std::to_string(XenbusStateClosed));
     EXPECT_EQ(platform.m_notify_fds.load(), 0);
 }
@@ -348,8 +387,8 @@ TEST_F(VifSessionTest, FollowsAReconnectSeenOnlyAtItsEnd) {
     EXPECT_FALSE(transmit_one().empty()) << dump_log();
     stop_loop();
     EXPECT_EQ(back_state(), std::to_string(XenbusStateConnected));
-    EXPECT_EQ(session->stats().connects, 2U) << dump_log();
-    EXPECT_EQ(session->stats().disconnects, 1U);
+    EXPECT_EQ(session()->stats().connects, 2U) << dump_log();
+    EXPECT_EQ(session()->stats().disconnects, 1U);
 }
 
 struct Garbage {
@@ -384,9 +423,9 @@ TEST_P(VifSessionGarbage, ClosesWithACountedErrorAndRecovers) {
     ASSERT_TRUE(wait_back(XenbusStateConnected)) << dump_log();
 
     stop_loop();
-    EXPECT_EQ(session->stats().bad_frontend, 1U) << dump_log();
-    EXPECT_EQ(session->stats().connect_errors, 0U);
-    EXPECT_EQ(session->stats().connects, 1U);
+    EXPECT_EQ(session()->stats().bad_frontend, 1U) << dump_log();
+    EXPECT_EQ(session()->stats().connect_errors, 0U);
+    EXPECT_EQ(session()->stats().connects, 1U);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -409,72 +448,38 @@ TEST_F(VifSessionTest, GarbageStateIsCountedAndIgnored) {
     frontend_connects();
     ASSERT_TRUE(wait_back(XenbusStateConnected)) << dump_log();
     stop_loop();
-    EXPECT_EQ(session->stats().bad_state, 1U) << dump_log();
-    EXPECT_EQ(session->stats().connects, 1U);
+    EXPECT_EQ(session()->stats().bad_state, 1U) << dump_log();
+    EXPECT_EQ(session()->stats().connects, 1U);
 }
 
-TEST_F(VifSessionTest, RefusesToStartWithoutTheDeviceNodes) {
+// No vif directory yet: nothing is served. The toolstack adds one (hotplug): it is served.
+TEST_F(VifSessionTest, ServesAVifAddedWhileRunning) {
     service->with_store([](store::Store& s) { (void)s.release_domain(1); });
-    auto sp = SocketPort::create();
-    ASSERT_TRUE(sp.ok());
-    std::vector<std::unique_ptr<NetPort>> ports;
-    ports.push_back(std::move(sp->first));
-    VifSessionConfig cfg;
-    cfg.control = server->socket_path();
-    cfg.net.tap = "unused";
-    std::vector<std::string> lines;
-    auto s = VifSession::create(std::move(cfg), std::move(ports),
-                                [&](const std::string& l) { lines.push_back(l); });
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error(), Errc::not_found);
-    ASSERT_FALSE(lines.empty());
-    EXPECT_NE(lines.back().find("Store::add_device"), std::string::npos) << lines.back();
+    service->with_store([](store::Store& s) { ASSERT_TRUE(s.introduce_domain(1, "g").ok()); });
+    front.emplace(StoreClient::from_fd(service->connect_fd(1).value()));
+    ASSERT_TRUE(front->watch(kBackState, "back").ok());
+    place_grant_frame();
+    start_backend();
+    ASSERT_TRUE(eventually([&] {
+        return dump_log().find("watching /local/domain/0/backend/vif/1: 0 device(s)") !=
+               std::string::npos;
+    })) << dump_log();
+    EXPECT_EQ(back_state(), "?");
+    add_vif("unused", "02:11:22:33:44:55");
+    ASSERT_TRUE(wait_back(XenbusStateInitWait)) << dump_log();
+    EXPECT_EQ(back("hotplug-status"), "connected");
+    frontend_connects();
+    ASSERT_TRUE(wait_back(XenbusStateConnected)) << dump_log();
+    EXPECT_FALSE(transmit_one().empty()) << dump_log();
+    stop_loop();
+    EXPECT_EQ(watcher->stats().added, 1U);
+    EXPECT_EQ(watcher->stats().broken, 0U);
+    EXPECT_EQ(session()->stats().connects, 1U);
 }
 
 // The pvisor-netback process (its path in PVISOR_NETBACK) inside a private network namespace:
 // it creates its two-queue TAP, connects a one-queue frontend, passes a guest frame to the
 // TAP, and on SIGTERM closes the device and prints its counters.
-class NetbackProcess {
-  public:
-    // Starts exe with `args`, stderr to `err_path`.
-    NetbackProcess(const char* exe, std::vector<std::string> args, const std::string& err_path) {
-        args.insert(args.begin(), exe);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        m_pid = ::fork();
-        if (m_pid == 0) { // only async-signal-safe calls until exec
-            ::dup2(err, 2);
-            ::execv(exe, argv.data());
-            ::_exit(127);
-        }
-        ::close(err);
-    }
-    ~NetbackProcess() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
-        }
-    }
-    [[nodiscard]] pid_t pid() const { return m_pid; }
-    NetbackProcess(const NetbackProcess&) = delete;
-    NetbackProcess& operator=(const NetbackProcess&) = delete;
-    // Sends `sig` (0: none), reaps; the exit status (-1: ended by a signal, or not started).
-    int stop(int sig = SIGTERM) {
-        if (m_pid <= 0)
-            return -1;
-        ::kill(m_pid, sig);
-        int st = 0;
-        ::waitpid(m_pid, &st, 0);
-        m_pid = -1;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    }
-
-  private:
-    pid_t m_pid = -1;
-};
 
 // A packet socket on `ifname`: what arrives at the TAP from pvisor-netback.
 UniqueFd packet_socket(const char* ifname) {
@@ -504,11 +509,6 @@ bool receive_frame(int fd, const std::vector<std::byte>& want) {
     return false;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
     const char* exe = std::getenv("PVISOR_NETBACK");
     if (exe == nullptr)
@@ -521,10 +521,8 @@ TEST_F(VifSessionTest, ProcessServesATapAndStopsOnSigterm) {
         netns = ::unshare(CLONE_NEWNET) == 0;
         if (!netns)
             return;
-        NetbackProcess p(exe,
-                         {"--control", server->socket_path(), "--net",
-                          "tap=pvnb0,mac=02:11:22:33:44:55,queues=2"},
-                         err_path);
+        add_vif("pvnb0", "02:11:22:33:44:55", "2", true);
+        testing::ChildProcess p(exe, process_args(), err_path);
         ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
         EXPECT_EQ(back("mac"), "02:11:22:33:44:55");
         EXPECT_EQ(back("multi-queue-max-queues"), "2");
@@ -567,8 +565,8 @@ TEST_F(VifSessionTest, ProcessEndsWhenPvisorGoesAway) {
         netns = ::unshare(CLONE_NEWNET) == 0;
         if (!netns)
             return;
-        NetbackProcess p(exe, {"--control", server->socket_path(), "--net", "tap=pvnb2"},
-                         err_path);
+        add_vif("pvnb2", "02:50:56:00:01:00", "", true);
+        testing::ChildProcess p(exe, process_args(), err_path);
         ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
         front.reset();
         service.reset(); // every store connection closes
@@ -591,7 +589,9 @@ TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
     if (exe == nullptr)
         GTEST_SKIP() << "PVISOR_NETBACK (the pvisor-netback binary) not set";
     const std::string err_path = dir + "/netback.err";
-    const std::vector<std::string> args{"--control", server->socket_path(), "--net", "tap=pvnb1"};
+    const std::vector<std::string> args = process_args();
+    // The toolstack's nodes, with the MAC pvisor derives for domain 1's vif 0.
+    add_vif("pvnb1", "02:50:56:00:01:00", "", true);
     bool netns = false;
     int status = -2;
     std::thread t([&] {
@@ -599,7 +599,7 @@ TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
         if (!netns)
             return;
         {
-            NetbackProcess first(exe, args, err_path);
+            testing::ChildProcess first(exe, args, err_path);
             ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
             frontend_connects();
             ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
@@ -623,7 +623,7 @@ TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
         });
         put("state", std::to_string(XenbusStateClosing)); // pvnet follows
         put("state", std::to_string(XenbusStateClosed));
-        NetbackProcess second(exe, args, err_path);
+        testing::ChildProcess second(exe, args, err_path);
         ASSERT_TRUE(wait_back(XenbusStateInitWait)) << read_file(err_path);
         frontend_connects(); // pvbus's reconnect: fresh rings, a new port
         ASSERT_TRUE(wait_back(XenbusStateConnected)) << read_file(err_path);
@@ -641,7 +641,7 @@ TEST_F(VifSessionTest, ProcessKilledAndRestartedReconnects) {
     EXPECT_EQ(status, 0) << err;
     EXPECT_NE(err.find("vif1.0.tx_packets 1\n"), std::string::npos) << err;
     EXPECT_NE(err.find("vif1.0.session.connects 1\n"), std::string::npos) << err;
-    EXPECT_EQ(back("mac"), "02:50:56:00:01:00"); // the default MAC: stable across restarts
+    EXPECT_EQ(back("mac"), "02:50:56:00:01:00"); // the toolstack's MAC: kept across restarts
 }
 
 } // namespace

@@ -31,7 +31,7 @@ TEST(RunNetArgs, SpecsKeepOrderAndParse) {
     EXPECT_EQ(o->nets[1].config.tap, "t1");
     EXPECT_EQ(o->nets[1].config.bridge, "br0");
     ASSERT_TRUE(o->nets[1].config.mac.has_value());
-    EXPECT_EQ(backend::format_mac(*o->nets[1].config.mac), "02:00:00:00:00:0a");
+    EXPECT_EQ(format_mac(*o->nets[1].config.mac), "02:00:00:00:00:0a");
     EXPECT_EQ(o->nets[1].config.queues, 4U);
     EXPECT_EQ(o->netback, "/x/nb");
     EXPECT_TRUE(o->disks.empty());
@@ -94,10 +94,10 @@ TEST(RunNetArgs, AtMostEightInterfaces) {
     EXPECT_EQ(err, "--net tap=t8: more than 8 network interfaces");
 }
 
-TEST(NetbackArgs, ControlThenNetsInOrder) {
-    EXPECT_EQ(backend_args("/run/c/guest.ctl", "--net", {"tap=a,bridge=b", "tap=c"}),
-              (std::vector<std::string>{"--control", "/run/c/guest.ctl", "--net", "tap=a,bridge=b",
-                                        "--net", "tap=c"}));
+TEST(NetbackArgs, StoreDomainAndControlNoSpecs) {
+    EXPECT_EQ(backend_args("/s/store.sock", 3, "/s/guest.ctl"),
+              (std::vector<std::string>{"--store", "/s/store.sock", "--domid", "3", "--control",
+                                        "/s/guest.ctl"}));
     EXPECT_EQ(BackendProcess::locate(kNetBackend, "/opt/nb"), "/opt/nb");
     // Not next to the test binary: the bare name, which posix_spawnp looks up in $PATH.
     EXPECT_EQ(BackendProcess::locate(kNetBackend, ""), "pvisor-netback");
@@ -105,15 +105,15 @@ TEST(NetbackArgs, ControlThenNetsInOrder) {
 
 class VifStoreNodesTest : public GuestStoreTest {
   protected:
-    static backend::NetConfig net(const std::string& spec) {
-        auto n = backend::parse_net_option(spec);
+    static NetSpec net(const std::string& spec) {
+        auto n = parse_net_spec(spec);
         EXPECT_TRUE(n.ok()) << spec;
-        return n.ok() ? *n : backend::NetConfig{};
+        return n.ok() ? *n : NetSpec{};
     }
 };
 
 TEST_F(VifStoreNodesTest, SecondVifHasXlLayoutAndDefaultMac) {
-    ASSERT_TRUE(add_vif_store_nodes(s, 1, 1, net("tap=pvtap1,bridge=pvbr0")).ok());
+    ASSERT_TRUE(add_vif_store_nodes(s, 1, 1, net("tap=pvtap1,bridge=pvbr0,queues=2")).ok());
     const std::string f = "/local/domain/1/device/vif/1/";
     const std::string b = "/local/domain/0/backend/vif/1/1/";
     EXPECT_EQ(read(guest, f + "backend"), "/local/domain/0/backend/vif/1/1");
@@ -129,6 +129,15 @@ TEST_F(VifStoreNodesTest, SecondVifHasXlLayoutAndDefaultMac) {
     EXPECT_EQ(read(guest, b + "mac"), "02:50:56:00:01:01");
     EXPECT_EQ(read(guest, b + "vifname"), "pvtap1");
     EXPECT_EQ(read(guest, b + "bridge"), "pvbr0");
+    EXPECT_EQ(read(guest, b + "queues"), "2");
+}
+
+// The default MAC follows the domain: the toolstack gives each domain its own domid.
+TEST_F(VifStoreNodesTest, DefaultMacFollowsTheDomid) {
+    EXPECT_EQ(format_mac(vif_guest_mac(1, 0, net("tap=t"))), "02:50:56:00:01:00");
+    EXPECT_EQ(format_mac(vif_guest_mac(0x0203, 4, net("tap=t"))), "02:50:56:02:03:04");
+    EXPECT_EQ(format_mac(vif_guest_mac(7, 0, net("tap=t,mac=02:00:00:00:00:0b"))),
+              "02:00:00:00:00:0b");
 }
 
 TEST_F(VifStoreNodesTest, GivenMacAndNoBridge) {
@@ -136,6 +145,7 @@ TEST_F(VifStoreNodesTest, GivenMacAndNoBridge) {
     EXPECT_EQ(read(guest, "/local/domain/1/device/vif/0/mac"), "02:00:00:00:00:0b");
     EXPECT_EQ(read(guest, "/local/domain/0/backend/vif/1/0/mac"), "02:00:00:00:00:0b");
     EXPECT_EQ(read(guest, "/local/domain/0/backend/vif/1/0/bridge"), "<ENOENT>");
+    EXPECT_EQ(read(guest, "/local/domain/0/backend/vif/1/0/queues"), "1");
 }
 
 TEST_F(VifStoreNodesTest, GuestOwnsFrontendAndOnlyReadsBackend) {
@@ -146,7 +156,7 @@ TEST_F(VifStoreNodesTest, GuestOwnsFrontendAndOnlyReadsBackend) {
     const Perms back = Perms::owned_by(0).grant(1, Access::read);
     for (const char* key : {"", "/state", "/handle", "/mac"})
         EXPECT_EQ(*s.get_perms(dom0, 0, f + key), front) << key;
-    for (const char* key : {"", "/state", "/handle", "/mac", "/vifname", "/bridge"})
+    for (const char* key : {"", "/state", "/handle", "/mac", "/vifname", "/bridge", "/queues"})
         EXPECT_EQ(*s.get_perms(dom0, 0, b + key), back) << key;
     EXPECT_TRUE(s.write(guest, 0, f + "/tx-ring-ref", "8").ok());
     EXPECT_EQ(s.write(guest, 0, b + "/state", "4").error(), XsErr::eacces);

@@ -1,9 +1,11 @@
-// disk_option.cpp: --disk option parsing with one error message per malformed part.
-#include "disk_option.hpp"
+// disk_spec.cpp: --disk option parsing with one error message per malformed part.
+#include "disk_spec.hpp"
 
-#include <charconv>
+#include "device_keys.hpp"
 
-namespace pvisor::backend {
+#include <pv/blkif.h>
+
+namespace pvisor {
 
 namespace {
 
@@ -13,22 +15,10 @@ Errc fail(std::string* why, std::string msg) {
     return Errc::invalid_argument;
 }
 
-// Decimal digits only (no sign, no spaces), within 1..PV_BLKIF_MAX_QUEUES.
-bool parse_queues(std::string_view v, std::uint32_t& out) {
-    if (v.empty() || v.size() > 3)
-        return false;
-    std::uint32_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > PV_BLKIF_MAX_QUEUES)
-        return false;
-    out = n;
-    return true;
-}
-
 } // namespace
 
-Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why) {
-    BlkDiskConfig cfg;
+Result<DiskSpec> parse_disk_spec(std::string_view text, std::string* why) {
+    DiskSpec cfg;
     const std::size_t comma = text.find(',');
     cfg.path = std::string(text.substr(0, comma));
     if (cfg.path.empty())
@@ -51,9 +41,11 @@ Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why)
         if (key == "ro" && eq == std::string_view::npos && !seen_ro) {
             seen_ro = cfg.read_only = true;
         } else if (key == "queues" && eq != std::string_view::npos && !seen_queues) {
-            if (!parse_queues(val, cfg.queues))
+            const auto n = parse_count(val, PV_BLKIF_MAX_QUEUES);
+            if (!n)
                 return fail(why,
                             "--disk: queues must be 1.." + std::to_string(PV_BLKIF_MAX_QUEUES));
+            cfg.queues = *n;
             seen_queues = true;
         } else if (key == "direct" && eq != std::string_view::npos && !seen_direct) {
             if (val != "on" && val != "off")
@@ -68,4 +60,4 @@ Result<BlkDiskConfig> parse_disk_option(std::string_view text, std::string* why)
     return cfg;
 }
 
-} // namespace pvisor::backend
+} // namespace pvisor

@@ -1,10 +1,9 @@
-// net_option.cpp: --net option parsing with one error message per malformed part.
-#include "net_option.hpp"
+// net_spec.cpp: --net option parsing with one error message per malformed part.
+#include "net_spec.hpp"
 
-#include <charconv>
 #include <pv/netif.h>
 
-namespace pvisor::backend {
+namespace pvisor {
 
 namespace {
 
@@ -12,53 +11,6 @@ Errc fail(std::string* why, std::string msg) {
     if (why != nullptr)
         *why = std::move(msg);
     return Errc::invalid_argument;
-}
-
-// The kernel's dev_valid_name(): what SIOCBRADDIF and TUNSETIFF accept.
-bool valid_ifname(std::string_view n) {
-    if (n.empty() || n.size() > 15 || n == "." || n == "..")
-        return false;
-    for (char c : n) {
-        if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-            c == '\f' || c == '\0')
-            return false;
-    }
-    return true;
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-bool parse_mac(std::string_view v, MacAddress& out) {
-    if (v.size() != 17)
-        return false;
-    for (std::size_t i = 0; i < 6; ++i) {
-        const int hi = hex_digit(v[i * 3]);
-        const int lo = hex_digit(v[i * 3 + 1]);
-        if (hi < 0 || lo < 0 || (i < 5 && v[i * 3 + 2] != ':'))
-            return false;
-        out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-    }
-    const bool zero = out == MacAddress{};
-    return (out[0] & 1U) == 0 && !zero; // a guest NIC address is unicast
-}
-
-bool parse_queues(std::string_view v, std::uint32_t& out) {
-    if (v.empty() || v.size() > 2)
-        return false;
-    std::uint32_t n = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > PV_NETIF_MAX_QUEUES)
-        return false;
-    out = n;
-    return true;
 }
 
 // fail() for the bool-returning helpers.
@@ -72,11 +24,10 @@ struct Seen {
 };
 
 // One key=value part after tap=; false with *why set if it is refused.
-bool apply(std::string_view key, std::string_view val, NetConfig& cfg, Seen& seen,
-           std::string* why) {
+bool apply(std::string_view key, std::string_view val, NetSpec& cfg, Seen& seen, std::string* why) {
     if (key == "mac" && !seen.mac) {
-        MacAddress m{};
-        if (!parse_mac(val, m))
+        const auto m = parse_mac(val);
+        if (!m)
             return refuse(why, "--net: mac must be six hex bytes xx:xx:..., unicast, not zero");
         cfg.mac = m;
         seen.mac = true;
@@ -90,8 +41,10 @@ bool apply(std::string_view key, std::string_view val, NetConfig& cfg, Seen& see
         return true;
     }
     if (key == "queues" && !seen.queues) {
-        if (!parse_queues(val, cfg.queues))
+        const auto n = parse_count(val, PV_NETIF_MAX_QUEUES);
+        if (!n)
             return refuse(why, "--net: queues must be 1.." + std::to_string(PV_NETIF_MAX_QUEUES));
+        cfg.queues = *n;
         seen.queues = true;
         return true;
     }
@@ -100,8 +53,8 @@ bool apply(std::string_view key, std::string_view val, NetConfig& cfg, Seen& see
 
 } // namespace
 
-Result<NetConfig> parse_net_option(std::string_view text, std::string* why) {
-    NetConfig cfg;
+Result<NetSpec> parse_net_spec(std::string_view text, std::string* why) {
+    NetSpec cfg;
     Seen seen;
     bool first = true;
     while (first || !text.empty()) {
@@ -139,16 +92,4 @@ MacAddress default_guest_mac(std::uint16_t domid, std::uint8_t handle) {
             handle};
 }
 
-std::string format_mac(const MacAddress& mac) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    for (std::size_t i = 0; i < mac.size(); ++i) {
-        if (i != 0)
-            s += ':';
-        s += kHex[mac[i] >> 4];
-        s += kHex[mac[i] & 0xF];
-    }
-    return s;
-}
-
-} // namespace pvisor::backend
+} // namespace pvisor

@@ -1,11 +1,11 @@
-// blk_vdev.hpp: the Xen virtual-device numbering of PV disks (xvda = 51712), shared by pvisor
-// (which writes the store nodes) and pvisor-blkback (which serves them).
+// vbd_numbering.hpp: the Xen virtual-device numbering of PV disks (xvda = 51712) that pvisor
+// gives its --disk options when it writes their store nodes.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-namespace pvisor::backend {
+namespace pvisor {
 
 // Disks per guest: xvda..xvdp, the first 16 minors-of-16 of Xen's xvd major 202.
 inline constexpr unsigned kBlkMaxDisks = 16;
@@ -20,9 +20,4 @@ inline constexpr unsigned kBlkMaxDisks = 16;
     return std::string("xvd") + static_cast<char>('a' + index % 26);
 }
 
-// The backend directory, relative to the control domain's home (/local/domain/0/).
-[[nodiscard]] inline std::string blk_backend_dir(unsigned domid, unsigned devid) {
-    return "backend/vbd/" + std::to_string(domid) + "/" + std::to_string(devid);
-}
-
-} // namespace pvisor::backend
+} // namespace pvisor
