@@ -1,13 +1,18 @@
-// config_file.cpp: config files and device specs turned into the API's JSON.
+// config_file.cpp: xl.cfg files and xl's device specs turned into the API's JSON.
 #include "config_file.hpp"
 
+#include "domain_spec.hpp"
 #include "run_dir.hpp"
+#include "xl_config.hpp"
 
+#include <cstdio>
 #include <unistd.h>
 
 namespace pvisor::toolstack {
 namespace {
 
+// As xl: a relative path in a config file or on the command line is relative to where the
+// command runs; the service (and the VMM it starts) runs elsewhere.
 std::string absolute(const std::string& p) {
     if (p.empty() || p[0] == '/')
         return p;
@@ -17,54 +22,86 @@ std::string absolute(const std::string& p) {
     return std::string(cwd) + "/" + p;
 }
 
+Json disk_json(const DiskSpec& d) {
+    return {{"target", absolute(d.target)}, {"vdev", d.vdev}, {"read_only", d.read_only}};
+}
+
+Json vif_json(const VifSpec& v) {
+    Json j = Json::object();
+    if (v.mac)
+        j["mac"] = format_mac(*v.mac);
+    if (v.bridge)
+        j["bridge"] = *v.bridge;
+    if (v.vifname)
+        j["vifname"] = *v.vifname;
+    return j;
+}
+
+const char* action(ShutdownAction a) {
+    return a == ShutdownAction::restart    ? "restart"
+           : a == ShutdownAction::preserve ? "preserve"
+                                           : "destroy";
+}
+
 } // namespace
 
 std::optional<Json> load_config_file(const std::string& path, std::string& why) {
-    std::string text;
-    if (!read_small_file(path, text)) {
-        why = path + ": cannot read it";
-        return std::nullopt;
+    if (path.ends_with(".json")) {
+        std::string text;
+        std::optional<Json> j;
+        if (read_small_file(path, text))
+            j = parse_json_object(text);
+        if (!j) {
+            why = path + ": not a readable JSON object";
+            return std::nullopt;
+        }
+        for (const char* key : {"kernel", "ramdisk"})
+            if (const std::string* p = json_string(*j, key))
+                (*j)[key] = absolute(*p);
+        return j;
     }
-    if (!path.ends_with(".json")) {
-        why = path + ": xl.cfg files are not supported yet (use the API's JSON form)";
+    auto cfg = load_xl_config(path, why);
+    if (!cfg.ok())
         return std::nullopt;
-    }
-    auto j = parse_json_object(text);
-    if (!j) {
-        why = path + ": not a JSON object";
-        return std::nullopt;
-    }
-    for (const char* key : {"kernel", "ramdisk"})
-        if (const std::string* p = json_string(*j, key))
-            (*j)[key] = absolute(*p);
+    for (const std::string& w : cfg->warnings)
+        std::fprintf(stderr, "pvisor create: warning: %s\n", w.c_str());
+    Json disks = Json::array();
+    for (const DiskSpec& d : cfg->disks)
+        disks.push_back(disk_json(d));
+    Json vifs = Json::array();
+    for (const VifSpec& v : cfg->vifs)
+        vifs.push_back(vif_json(v));
+    Json j = {{"name", cfg->name},
+              {"kernel", absolute(cfg->kernel)},
+              {"cmdline", cfg->cmdline},
+              {"memory_mib", cfg->memory_mib},
+              {"maxmem_mib", cfg->maxmem_mib},
+              {"vcpus", cfg->vcpus},
+              {"maxvcpus", cfg->maxvcpus},
+              {"disks", disks},
+              {"vifs", vifs},
+              {"on_poweroff", action(cfg->on_poweroff)},
+              {"on_reboot", action(cfg->on_reboot)},
+              {"on_crash", action(cfg->on_crash)}};
+    if (!cfg->ramdisk.empty())
+        j["ramdisk"] = absolute(cfg->ramdisk);
     return j;
 }
 
 std::optional<Json> disk_spec_json(const std::string& spec, std::string& why) {
-    why = spec + ": disk specs are not supported yet";
-    return std::nullopt;
+    auto d = parse_xl_disk_spec(spec, why);
+    if (!d.ok()) {
+        why = "disk spec \"" + spec + "\": " + why;
+        return std::nullopt;
+    }
+    return disk_json(*d);
 }
 
 std::optional<Json> vif_spec_json(const std::vector<std::string>& words, std::string& why) {
-    Json vif = Json::object();
-    for (const std::string& w : words) {
-        std::size_t start = 0;
-        while (start <= w.size()) {
-            const auto comma = w.find(',', start);
-            const std::string item = w.substr(start, comma - start);
-            start = comma == std::string::npos ? w.size() + 1 : comma + 1;
-            if (item.empty())
-                continue;
-            const auto eq = item.find('=');
-            const std::string key = item.substr(0, eq);
-            if (eq == std::string::npos || (key != "mac" && key != "bridge" && key != "vifname")) {
-                why = item + ": expected mac=, bridge= or vifname=";
-                return std::nullopt;
-            }
-            vif[key] = item.substr(eq + 1);
-        }
-    }
-    return vif;
+    auto v = parse_xl_vif_spec(words, why);
+    if (!v.ok())
+        return std::nullopt;
+    return vif_json(*v);
 }
 
 } // namespace pvisor::toolstack

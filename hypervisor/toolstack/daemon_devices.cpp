@@ -2,7 +2,12 @@
 // serve them (one per kind per domain, started, watched and restarted by the daemon).
 #include "daemon.hpp"
 
+#include "devices/blk_store_nodes.hpp"
+#include "devices/net_store_nodes.hpp"
+#include "devices/vbd_numbering.hpp"
+#include "device_keys.hpp"
 #include "store_path.hpp"
+#include "xen_vdev.hpp"
 
 #include <csignal>
 #include <ctime>
@@ -24,62 +29,33 @@ std::string backend_exe(const std::string& given, const char* name) {
 
 } // namespace
 
-// xl's vbd layout (docs/abi.md "Block device"), as the control domain:
-//   /local/domain/<d>/device/vbd/<devid>/  backend, backend-id, state, virtual-device,
-//                                          device-type
-//   /local/domain/0/backend/vbd/<d>/<devid>/  frontend, frontend-id, online, state, params,
-//                                          mode, dev, type, device-type
+// xl's vbd and vif layouts, written as `pvisor run` writes them (devices/*_store_nodes):
+// one store lock for both directories, so the backend's watch sees each device whole.
 Status Daemon::write_vbd_nodes(const Domain& d, const DomainDisk& disk) {
+    auto vdev = decode_xen_vdev(disk.vdev);
+    if (!vdev.ok() || vdev->kind != VdevKind::xvd || vdev->partition != 0 ||
+        vdev->disk >= kBlkMaxDisks)
+        return Errc::invalid_argument;
+    DiskSpec spec;
+    spec.path = disk.target;
+    spec.read_only = disk.read_only;
     store::XsStatus st;
-    const std::string devid = std::to_string(disk.devid);
-    m_store->with_store([&](store::Store& s) {
-        st = s.add_device(d.domid, "vbd", disk.devid, 0);
-        if (!st.ok())
-            return;
-        const std::string front = store::domain_path(d.domid) + "/device/vbd/" + devid + "/";
-        const std::string back =
-            "/local/domain/0/backend/vbd/" + std::to_string(d.domid) + "/" + devid + "/";
-        const store::ConnId c = s.connect(0);
-        const std::pair<std::string, std::string> keys[] = {
-            {front + "virtual-device", devid},
-            {front + "device-type", "disk"},
-            {back + "params", disk.target},
-            {back + "mode", disk.read_only ? "r" : "w"},
-            {back + "dev", disk.vdev},
-            {back + "type", "file"},
-            {back + "device-type", "disk"}};
-        for (const auto& [path, value] : keys)
-            st = st.ok() ? s.write(c, 0, path, value) : st;
-        s.disconnect(c);
-    });
+    m_store->with_store(
+        [&](store::Store& s) { st = add_blk_store_nodes(s, d.domid, vdev->disk, spec); });
     return st.ok() ? Status{} : Status{st.error() == store::XsErr::eexist ? Errc::exists
                                                                           : Errc::io_error};
 }
 
-// xl's vif layout (docs/abi.md "Network device"); handle = the vif's index.
 Status Daemon::write_vif_nodes(const Domain& d, unsigned handle, const DomainVif& vif) {
+    NetSpec spec;
+    spec.tap = vif.vifname.empty() ? "vif" + std::to_string(d.domid) + "." + std::to_string(handle)
+                                   : vif.vifname;
+    if (!vif.mac.empty())
+        spec.mac = pvisor::parse_mac(vif.mac);
+    spec.bridge = vif.bridge;
     store::XsStatus st;
-    const std::string h = std::to_string(handle);
-    const std::string mac = vif.mac.empty() ? default_mac(d.domid, handle) : vif.mac;
-    const std::string name =
-        vif.vifname.empty() ? "vif" + std::to_string(d.domid) + "." + h : vif.vifname;
-    m_store->with_store([&](store::Store& s) {
-        st = s.add_device(d.domid, "vif", handle, 0);
-        if (!st.ok())
-            return;
-        const std::string front = store::domain_path(d.domid) + "/device/vif/" + h + "/";
-        const std::string back =
-            "/local/domain/0/backend/vif/" + std::to_string(d.domid) + "/" + h + "/";
-        const store::ConnId c = s.connect(0);
-        std::vector<std::pair<std::string, std::string>> keys = {
-            {front + "handle", h}, {front + "mac", mac},     {back + "handle", h},
-            {back + "mac", mac},   {back + "vifname", name}, {back + "type", "vif"}};
-        if (!vif.bridge.empty())
-            keys.emplace_back(back + "bridge", vif.bridge);
-        for (const auto& [path, value] : keys)
-            st = st.ok() ? s.write(c, 0, path, value) : st;
-        s.disconnect(c);
-    });
+    m_store->with_store(
+        [&](store::Store& s) { st = add_vif_store_nodes(s, d.domid, handle, spec); });
     return st.ok() ? Status{} : Status{st.error() == store::XsErr::eexist ? Errc::exists
                                                                           : Errc::io_error};
 }

@@ -4,6 +4,7 @@
 #include "daemon.hpp"
 
 #include "store_path.hpp"
+#include "xen_vdev.hpp"
 
 #include <chrono>
 
@@ -150,9 +151,11 @@ Json Daemon::detach_device(Domain& d, const std::string& type, unsigned devid,
 
 Json Daemon::op_block_detach(const Json& req) {
     const std::string* vdev = json_string(req, "vdev");
-    const std::uint32_t devid = vdev != nullptr ? xvd_devid(*vdev) : 0;
-    if (devid == 0)
+    const auto decoded = vdev != nullptr ? decode_xen_vdev(*vdev)
+                                         : Result<XenVdev>(Errc::invalid_argument);
+    if (!decoded.ok() || decoded->kind != VdevKind::xvd || decoded->partition != 0)
         return api_fail(ApiError::bad_request, "\"vdev\" must name a disk (xvda...)");
+    const std::uint32_t devid = decoded->devid;
     std::unique_lock lock(m_mu);
     Json err;
     Domain* d = find(req, err);

@@ -1,6 +1,11 @@
 // domain_spec.cpp: DomainSpec <-> JSON with validation.
 #include "domain_spec.hpp"
 
+#include "device_keys.hpp"
+#include "devices/net_spec.hpp"
+#include "devices/vbd_numbering.hpp"
+#include "xen_vdev.hpp"
+
 #include <cctype>
 #include <cstdio>
 #include <string>
@@ -22,29 +27,6 @@ std::optional<Action> parse_action(std::string_view s) {
     if (s == "preserve")
         return Action::preserve;
     return std::nullopt;
-}
-
-bool valid_mac(std::string_view m) {
-    if (m.size() != 17)
-        return false;
-    for (std::size_t i = 0; i < m.size(); ++i) {
-        const char c = m[i];
-        if (i % 3 == 2 ? c != ':' : !std::isxdigit(static_cast<unsigned char>(c)))
-            return false;
-    }
-    // Unicast: the low bit of the first octet clear.
-    const int first = std::stoi(std::string(m.substr(0, 2)), nullptr, 16);
-    return (first & 1) == 0;
-}
-
-bool valid_ifname(std::string_view n) {
-    if (n.empty() || n.size() > 15)
-        return false;
-    for (const char c : n)
-        if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || c < 0x21 ||
-            c > 0x7e)
-            return false;
-    return true;
 }
 
 } // namespace
@@ -75,25 +57,9 @@ bool valid_domain_name(std::string_view name) {
     return !digits_only;
 }
 
-std::uint32_t xvd_devid(std::string_view vdev) {
-    if (!vdev.starts_with("xvd") || vdev.size() < 4 || vdev.size() > 5)
-        return 0;
-    unsigned n = 0;
-    for (std::size_t i = 3; i < vdev.size(); ++i) {
-        const char c = vdev[i];
-        if (c < 'a' || c > 'z')
-            return 0;
-        n = n * 26 + static_cast<unsigned>(c - 'a') + (i + 1 < vdev.size() ? 1 : 0);
-    }
-    // vbd-interface: xvd disks 0..15 as 202 << 8 | disk << 4, beyond as 1 << 28 | disk << 8.
-    return n < 16 ? (202U << 8) | (n << 4) : (1U << 28) | (n << 8);
-}
-
 std::string default_mac(std::uint32_t domid, unsigned handle) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "02:50:56:%02x:%02x:%02x", (domid >> 8) & 0xff, domid & 0xff,
-                  handle & 0xff);
-    return buf;
+    return pvisor::format_mac(
+        default_guest_mac(static_cast<std::uint16_t>(domid), static_cast<std::uint8_t>(handle)));
 }
 
 Json spec_to_json(const DomainSpec& s) {
@@ -202,11 +168,14 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
             const std::string* vdev = json_string(d, "vdev");
             if (target == nullptr || target->empty() || (*target)[0] != '/')
                 return bad(at + "target: an absolute path is required");
-            if (vdev == nullptr || xvd_devid(*vdev) == 0)
-                return bad(at + "vdev: must be xvda..xvdzz");
+            const auto decoded = vdev != nullptr ? decode_xen_vdev(*vdev)
+                                                 : Result<XenVdev>(Errc::invalid_argument);
+            if (!decoded.ok() || decoded->kind != VdevKind::xvd || decoded->partition != 0 ||
+                decoded->disk >= kBlkMaxDisks)
+                return bad(at + "vdev: must be a whole disk xvda..xvdp");
             disk.target = *target;
-            disk.vdev = *vdev;
-            disk.devid = xvd_devid(*vdev);
+            disk.vdev = xvd_name(decoded->disk);
+            disk.devid = decoded->devid;
             if (json_has(d, "read_only")) {
                 const auto ro = json_bool(d, "read_only");
                 if (!ro)
@@ -231,19 +200,20 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
             DomainVif vif;
             if (json_has(v, "mac")) {
                 const std::string* m = json_string(v, "mac");
-                if (m == nullptr || !valid_mac(*m))
+                const auto mac = m != nullptr ? pvisor::parse_mac(*m) : std::nullopt;
+                if (!mac)
                     return bad(at + "mac: must be a unicast xx:xx:xx:xx:xx:xx");
                 vif.mac = *m;
             }
             if (json_has(v, "bridge")) {
                 const std::string* b = json_string(v, "bridge");
-                if (b == nullptr || !valid_ifname(*b))
+                if (b == nullptr || !pvisor::valid_ifname(*b))
                     return bad(at + "bridge: must be an interface name");
                 vif.bridge = *b;
             }
             if (json_has(v, "vifname")) {
                 const std::string* n = json_string(v, "vifname");
-                if (n == nullptr || !valid_ifname(*n))
+                if (n == nullptr || !pvisor::valid_ifname(*n))
                     return bad(at + "vifname: must be an interface name of at most 15 bytes");
                 vif.vifname = *n;
             }

@@ -49,10 +49,8 @@ struct DomainSpec {
 // A domain name: 1..64 of [A-Za-z0-9_.-], not starting with '-' or '.', not all digits (a
 // name is never mistaken for a domain id).
 [[nodiscard]] bool valid_domain_name(std::string_view name);
-// The virtual-device number of "xvdX" / "xvdXY" (Xen's vbd-interface numbering); 0 if none.
-[[nodiscard]] std::uint32_t xvd_devid(std::string_view vdev);
-// The default MAC of vif `handle` of domain `domid`: locally administered, unique per
-// (domid, handle): 02:50:56:DD:DD:HH with DD the domid, HH the handle.
+// The default MAC of vif `handle` of domain `domid` (net_spec.hpp default_guest_mac):
+// 02:50:56:DD:DD:HH with DD the domid, HH the handle, unique on the host.
 [[nodiscard]] std::string default_mac(std::uint32_t domid, unsigned handle);
 
 } // namespace pvisor::toolstack
