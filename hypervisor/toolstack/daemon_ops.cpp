@@ -137,10 +137,30 @@ Json Daemon::op_create(const Json& req, const Progress& progress) {
 
 Json Daemon::op_list(const Json& req) {
     const bool long_form = json_bool(req, "long").value_or(false);
-    std::lock_guard lock(m_mu);
     Json doms = Json::array();
-    for (const auto& [id, d] : m_domains)
-        doms.push_back(domain_json(*d, long_form));
+    std::vector<std::string> sockets;
+    {
+        std::lock_guard lock(m_mu);
+        for (const auto& [id, d] : m_domains) {
+            doms.push_back(domain_json(*d, long_form));
+            const bool live = d->state == State::running || d->state == State::paused;
+            sockets.push_back(live ? m_opt.dir.domain_dir(id) + "/vmm.sock" : std::string());
+        }
+    }
+    // With `long`, each live VMM's own figures (vCPUs, exits, counters), asked outside the
+    // lock with a short deadline: a stuck VMM delays its line, not the toolstack.
+    for (std::size_t i = 0; long_form && i < sockets.size(); ++i) {
+        if (sockets[i].empty())
+            continue;
+        std::string why;
+        auto vmm = vmm_request(sockets[i], Json{{"op", "info"}}, why, 1000);
+        if (vmm && json_bool(*vmm, "ok").value_or(false)) {
+            vmm->erase("ok");
+            doms[i]["vmm"] = *vmm;
+        } else {
+            doms[i]["vmm_error"] = vmm ? json_line(*vmm) : why;
+        }
+    }
     Json out = api_ok();
     out["domains"] = doms;
     return out;

@@ -122,6 +122,24 @@ SCENARIOS = {
         'listed': lambda ctx: 'running,running,running',
         'others_denied': lambda ctx: 'EACCES,EACCES,EACCES', 'own_read': lambda ctx: 'ok,ok,ok',
         'shutdown_w': lambda ctx: 'ok,ok,ok', 'listed_after': lambda ctx: '0'}},
+    # One guest through create, pause, hotplug, mem-set, a killed service, reboot, shutdown
+    # and destroy; two boots end with a cooperative poweroff... one (the reboot ends the
+    # first without a result of its own).
+    'ts_lifecycle': {'vcpus': 1, 'toolstack': 1, 'values': {
+        'created': lambda ctx: 'ok', 'paused_state': lambda ctx: 'paused',
+        'paused_exits': lambda ctx: 'frozen', 'paused_ticks': lambda ctx: 'frozen',
+        'unpaused': lambda ctx: 'alive', 'unpaused_exits': lambda ctx: 'growing',
+        'blk_round_trip': lambda ctx: 'ok', 'blk_detached': lambda ctx: 'ok',
+        'block_list_after': lambda ctx: '0', 'net_ping': lambda ctx: 'ok',
+        'rss_fell': lambda ctx: 'ok', 'vmm_survived': lambda ctx: 'ok',
+        'relisted': lambda ctx: 'running', 'reached_after_restart': lambda ctx: 'reached',
+        'rebooted': lambda ctx: 'new_id', 'shutdown_w': lambda ctx: 'ok', 'gone': lambda ctx: 'ok',
+        'destroyed': lambda ctx: 'ok'}},
+    # kill -9 of a domain's pvisor-blkback mid-stream: the toolstack restarts it, no
+    # flushed block is lost (scenarios/ts_stream.sh, 48 batches of 1 MiB).
+    'ts_backend_supervised': {'vcpus': 1, 'toolstack': 1, 'values': {
+        'killed': lambda ctx: 'ok', 'restarted': lambda ctx: 'ok', 'stream': lambda ctx: 'done',
+        'reconnects': lambda ctx: '1', 'image': lambda ctx: 'all_flushed_blocks'}},
 }
 
 # Seconds the emulated L1 machine may take to print PVTEST-L1-READY (it needs about 5 s on
