@@ -2,6 +2,7 @@
 #include "api_server.hpp"
 
 #include "unique_fd.hpp"
+#include "unix_listener.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -72,31 +73,6 @@ void serve_client(Daemon& daemon, UniqueFd fd) {
     g_clients.fetch_sub(1);
 }
 
-Result<UniqueFd> listen_api(const std::string& path, std::string& why) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) {
-        why = path + ": path too long";
-        return Errc::invalid_argument;
-    }
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
-        why = path + ": exists and is not a socket";
-        return Errc::exists;
-    }
-    ::unlink(path.c_str()); // ours (the lock file says no other daemon runs)
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    // SAFETY: sockaddr_un is what AF_UNIX bind expects.
-    if (!fd.valid() ||
-        ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || // NOLINT
-        ::chmod(path.c_str(), 0600) != 0 || ::listen(fd.get(), 64) != 0) {
-        why = path + ": " + std::strerror(errno);
-        return Errc::system_error;
-    }
-    return fd;
-}
-
 } // namespace
 
 Json answer_line(Daemon& daemon, std::string_view line, const Progress& progress) {
@@ -112,10 +88,11 @@ Json answer_line(Daemon& daemon, std::string_view line, const Progress& progress
 }
 
 int serve_api(Daemon& daemon, const RunDir& dir) {
-    std::string why;
-    auto listen = listen_api(dir.api_socket(), why);
+    auto listen = listen_unix(dir.api_socket(), SOCK_STREAM);
     if (!listen.ok()) {
-        std::fprintf(stderr, "pvisor daemon: %s\n", why.c_str());
+        std::fprintf(stderr, "pvisor daemon: %s: %s\n", dir.api_socket().c_str(),
+                     listen.error() == Errc::exists ? "exists and is not a socket"
+                                                    : std::strerror(errno));
         return 1;
     }
     sigset_t stop;

@@ -129,7 +129,7 @@ Status Daemon::setup(std::string& why) {
     sc.guest_domid = 0; // no guest of its own: every domain's ring comes with add_ring
     const std::string snap_path = dir.store_snapshot();
     sc.persist = [snap_path](const std::string& snap) {
-        (void)write_file_atomic(snap_path, snap);
+        (void)pvisor::write_file_atomic(snap_path, snap, 0600);
     };
     auto svc = store::StoreService::create(sc);
     if (!svc.ok()) {
@@ -291,7 +291,7 @@ void Daemon::persist(const Domain& d) {
         if (b.proc.pid > 0)
             backs[kind] = {{"pid", b.proc.pid}, {"start", b.proc.start_time}};
     rec["backends"] = backs;
-    if (!write_file_atomic(m_opt.dir.record(d.domid), json_line(rec) + "\n"))
+    if (!pvisor::write_file_atomic(m_opt.dir.record(d.domid), json_line(rec) + "\n", 0600).ok())
         log("cannot write " + m_opt.dir.record(d.domid) + ": " + std::strerror(errno));
 }
 

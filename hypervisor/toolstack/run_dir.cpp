@@ -16,24 +16,6 @@ RunDir RunDir::from_env() {
     return RunDir{env != nullptr && *env != '\0' ? std::string(env) : std::string("/run/pvisor")};
 }
 
-bool write_file_atomic(const std::string& path, const std::string& data) {
-    const std::string tmp = path + ".tmp";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid())
-        return false;
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<std::size_t>(n);
-    }
-    fd.reset();
-    return ::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
 bool read_small_file(const std::string& path, std::string& out, std::size_t max) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid())

@@ -1,6 +1,7 @@
 // run_dir.hpp: where the toolstack keeps its sockets and state (/run/pvisor by default).
 #pragma once
 
+#include "atomic_file.hpp"
 #include "store_tree.hpp"
 
 #include <string>
@@ -28,8 +29,6 @@ struct RunDir {
     }
 };
 
-// Writes `data` to `path` atomically (a temporary file renamed over it), mode 0600.
-[[nodiscard]] bool write_file_atomic(const std::string& path, const std::string& data);
 // Reads a small file whole; false if it cannot (missing, unreadable, over `max` bytes).
 [[nodiscard]] bool read_small_file(const std::string& path, std::string& out,
                                    std::size_t max = 1 << 20);
