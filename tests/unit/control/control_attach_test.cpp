@@ -3,6 +3,9 @@
 #include "control_fixture.hpp"
 
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <pv/event_channel.h>
 #include <pv/memory.h>
 #include <pv/xen.h>
@@ -122,6 +125,81 @@ TEST_F(ControlAttachTest, GrantFramesListsPlacedFrames) {
     ASSERT_EQ(r.nr_frames, 2U);
     EXPECT_EQ(r.gpas[0], 0x40000U);
     EXPECT_EQ(r.gpas[1], 0x41000U);
+}
+
+} // namespace
+} // namespace pvisor::test
+
+namespace pvisor::test {
+namespace {
+
+// STORE_RING: only a VMM whose store the toolstack holds hands out the guest's store ring,
+// to one client at a time, and the next client may take it once the first has gone.
+TEST_F(ControlFixture, StoreRingGoesToOneClientAtATime) {
+    UniqueFd own = connect_client();
+    exchange(own.get(), attach_request());
+    ctl::StoreRingRequest sr{};
+    sr.hdr = ctl::request_header(ctl::Op::store_ring, 9, sizeof sr);
+    EXPECT_EQ(as<ctl::Reply>(exchange(own.get(), sr)).status, -EOPNOTSUPP);
+
+    UniqueFd notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    ControlConfig cc;
+    cc.socket_path = dir + "/managed.ctl";
+    cc.domid = 3;
+    cc.store_notify_fd = notify.get();
+    cc.store_port = pv->store_port();
+    cc.store_page_gpa = 0x7000;
+    cc.log = [](const std::string&) {};
+    auto managed = ControlServer::create(*pv, platform.m_mem, cc);
+    ASSERT_TRUE(managed.ok());
+    const auto take = [&](int fd, std::vector<UniqueFd>* fds) {
+        ctl::AttachRequest a = attach_request();
+        const int one = fd;
+        (void)exchange(one, a);
+        return exchange(one, sr, fds);
+    };
+    const auto client = [&] {
+        UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, cc.socket_path.c_str(), sizeof addr.sun_path - 1);
+        EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        return fd;
+    };
+    UniqueFd first = client();
+    std::vector<UniqueFd> fds;
+    const auto r = as<ctl::StoreRingReply>(take(first.get(), &fds));
+    EXPECT_EQ(r.r.status, 0);
+    EXPECT_EQ(r.port, pv->store_port());
+    EXPECT_EQ(r.page_gpa, 0x7000U);
+    ASSERT_EQ(fds.size(), 2U);
+    // fd [1] raises the store port: counted by the server.
+    const std::uint64_t one = 1;
+    ASSERT_EQ(::write(fds[1].get(), &one, sizeof one), 8);
+    EXPECT_TRUE(eventually([&] { return (*managed)->counters().raises.load() == 1; }));
+    // fd [0] is the VMM's own notify eventfd (a duplicate): what the guest signals arrives.
+    ASSERT_EQ(::write(notify.get(), &one, sizeof one), 8);
+    std::uint64_t got = 0;
+    EXPECT_EQ(::read(fds[0].get(), &got, sizeof got), 8);
+
+    UniqueFd second = client();
+    EXPECT_EQ(as<ctl::Reply>(take(second.get(), nullptr)).status, -EBUSY);
+    first.reset();
+    std::vector<UniqueFd> again;
+    bool taken = false;
+    EXPECT_TRUE(eventually([&] {
+        if (taken)
+            return true;
+        UniqueFd third = client();
+        const auto rep = take(third.get(), &again);
+        ctl::Reply head{};
+        std::memcpy(&head, rep.data(), std::min(rep.size(), sizeof head));
+        taken = head.status == 0 && rep.size() == sizeof(ctl::StoreRingReply);
+        if (taken)
+            second = std::move(third);
+        return taken;
+    }));
+    EXPECT_EQ(again.size(), 2U);
 }
 
 } // namespace
