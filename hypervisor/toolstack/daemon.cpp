@@ -71,6 +71,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions options, std::string
     std::unique_ptr<Daemon> d(new Daemon(std::move(options)));
     PV_TRY(d->setup(why));
     d->recover();
+    if (!d->m_store->start().ok()) {
+        why = "cannot start the store's thread";
+        return Errc::system_error;
+    }
     d->m_supervisor = std::thread([p = d.get()] { p->supervise(); });
     return d;
 }

@@ -1,8 +1,10 @@
 #!/bin/sh
 # toolstack-host.sh: the host half of a toolstack scenario (scenarios/ts_*.host.sh): runs it
 # with the helpers of scenarios/ts_lib.sh against the toolstack service (`pvisor daemon`,
-# started by the first pvisor command), then prints what the runner checks: every domain's
-# console (its VMM's log), exit record and counters, and stops the service.
+# started by the first pvisor command). Every domain's console (its VMM's log) and backend
+# logs are streamed as they grow, a line each, prefixed [domN] (PVTEST- lines unprefixed:
+# the runner reads them); at the end come each domain's exit record and counters, the
+# service's log, and the service is stopped.
 # Runs inside the L1 machine (nested) or on the host in a private network namespace with its
 # own PVISOR_RUN_DIR (direct).
 #
@@ -17,19 +19,36 @@ ip link set lo up 2>/dev/null
 if ip link add pvbr0 type bridge 2>/dev/null; then
     ip addr add 10.99.0.1/24 dev pvbr0 && ip link set pvbr0 up
 fi
+
+# follow: a tail -f per log file as it appears, until the scenario ends.
+follow() {
+    seen=" "
+    while :; do
+        for log in "$PVISOR_RUN_DIR"/dom/*/vmm.log "$PVISOR_RUN_DIR"/dom/*/*back.log; do
+            [ -f "$log" ] || continue
+            case $seen in *" $log "*) continue ;; esac
+            seen="$seen$log "
+            d=${log%/*}
+            tag="dom${d##*/}"
+            case $log in *back.log) tag="$tag ${log##*/}" ;; esac
+            tail -n +1 -f "$log" 2>/dev/null |
+                awk -v t="[$tag] " '{ sub(/\r$/, ""); if ($0 ~ /^PVTEST-/) print; else print t $0; fflush() }' &
+        done
+        sleep 1
+    done
+}
+follow &
+follower=$!
 (. "$here/scenarios/ts_lib.sh"
  . "$here/scenarios/$scenario.host.sh")
 echo "PVTEST-TS-HOST-END"
+sleep 2 # the last lines of the logs
+kill $follower 2>/dev/null
+for pid in $(pgrep -f "tail -n +1 -f $PVISOR_RUN_DIR" 2>/dev/null); do kill "$pid" 2>/dev/null; done
 for dir in "$PVISOR_RUN_DIR"/dom/*; do
     [ -d "$dir" ] || continue
-    id=${dir##*/}
-    # The console, a line per write so that runs never interleave mid-line.
-    [ -f "$dir/vmm.log" ] && sed "s/^/[dom$id] /" "$dir/vmm.log" | sed 's/^\[dom[0-9]*\] \(PVTEST-\)/\1/'
-    [ -f "$dir/exit" ] && echo "PVTEST-TS-EXIT dom=$id $(cat "$dir/exit")"
+    [ -f "$dir/exit" ] && echo "PVTEST-TS-EXIT dom=${dir##*/} $(cat "$dir/exit")"
     [ -f "$dir/metrics" ] && sed "s/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/" "$dir/metrics"
-    for log in "$dir"/*back.log; do
-        [ -f "$log" ] && sed "s/^/[dom$id ${log##*/}] /" "$log"
-    done
 done
 [ -f "$PVISOR_RUN_DIR/pvisord.log" ] && sed 's/^/[pvisord] /' "$PVISOR_RUN_DIR/pvisord.log"
 pid=$(cat "$PVISOR_RUN_DIR/pvisord.lock" 2>/dev/null)
