@@ -1,6 +1,7 @@
 // daemon_api_test.cpp: the toolstack API's answers to bad and good requests, against a real
 // Daemon in a private run directory (no VMM needs to start for these).
 #include "api_server.hpp"
+#include "store_client.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -108,6 +109,30 @@ TEST_F(DaemonApiTest, CreateRefusesBadConfigsWithTheKey) {
     EXPECT_EQ(message(r), "kernel: /nonexistent/vmlinuz: cannot read it");
     // Nothing was created by any of them.
     EXPECT_TRUE(json_array(ask("{\"op\": \"list\"}"), "domains")->empty());
+}
+
+TEST_F(DaemonApiTest, StoreSocketServesAndSnapshotsItsWrites) {
+    auto client = store::StoreClient::connect(dir + "/xenstored.sock");
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE(client->write("/tool/pvtest", "42").ok());
+    EXPECT_EQ(*client->read("/tool/pvtest"), "42");
+    // The snapshot a restarted service starts from holds the write.
+    std::string snap;
+    for (int i = 0; i < 200 && snap.find("/tool/pvtest") == std::string::npos; ++i) {
+        (void)read_small_file(dir + "/store.snap", snap, 1 << 20);
+        ::usleep(10000);
+    }
+    EXPECT_NE(snap.find("/tool/pvtest"), std::string::npos);
+    daemon.reset();
+    DaemonOptions opt;
+    opt.dir = RunDir{dir};
+    std::string why;
+    auto again = Daemon::start(opt, why);
+    ASSERT_TRUE(again.ok()) << why;
+    auto c2 = store::StoreClient::connect(dir + "/xenstored.sock");
+    ASSERT_TRUE(c2.ok());
+    EXPECT_EQ(*c2->read("/tool/pvtest"), "42");
+    daemon = std::move(*again);
 }
 
 TEST_F(DaemonApiTest, SecondDaemonOnTheSameDirectoryIsRefused) {
