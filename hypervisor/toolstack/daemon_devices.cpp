@@ -94,6 +94,8 @@ void Daemon::start_backend(Domain& d, const std::string& kind, Backend& b) {
     ev.data.fd = b.proc.pidfd.get();
     ::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, ev.data.fd, &ev);
     m_pidfds[ev.data.fd] = {d.domid, kind};
+    log("domain " + std::to_string(d.domid) + ": started " + b.exe + " (pid " +
+        std::to_string(b.proc.pid) + ")");
     persist(d);
 }
 

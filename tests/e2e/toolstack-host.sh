@@ -24,13 +24,17 @@ fi
 follow() {
     seen=" "
     while :; do
-        for log in "$PVISOR_RUN_DIR"/dom/*/vmm.log "$PVISOR_RUN_DIR"/dom/*/*back.log; do
+        for log in "$PVISOR_RUN_DIR"/pvisord.log "$PVISOR_RUN_DIR"/dom/*/vmm.log \
+            "$PVISOR_RUN_DIR"/dom/*/*back.log; do
             [ -f "$log" ] || continue
             case $seen in *" $log "*) continue ;; esac
             seen="$seen$log "
             d=${log%/*}
             tag="dom${d##*/}"
-            case $log in *back.log) tag="$tag ${log##*/}" ;; esac
+            case $log in
+            *back.log) tag="$tag ${log##*/}" ;;
+            */pvisord.log) tag=pvisord ;;
+            esac
             tail -n +1 -f "$log" 2>/dev/null |
                 awk -v t="[$tag] " '{ sub(/\r$/, ""); if ($0 ~ /^PVTEST-/) print; else print t $0; fflush() }' &
         done
@@ -50,6 +54,5 @@ for dir in "$PVISOR_RUN_DIR"/dom/*; do
     [ -f "$dir/exit" ] && echo "PVTEST-TS-EXIT dom=${dir##*/} $(cat "$dir/exit")"
     [ -f "$dir/metrics" ] && sed "s/^\([^ ]*\) \(.*\)$/PVTEST-METRIC \1=\2/" "$dir/metrics"
 done
-[ -f "$PVISOR_RUN_DIR/pvisord.log" ] && sed 's/^/[pvisord] /' "$PVISOR_RUN_DIR/pvisord.log"
 pid=$(cat "$PVISOR_RUN_DIR/pvisord.lock" 2>/dev/null)
 [ -n "$pid" ] && kill "$pid" 2>/dev/null

@@ -2,7 +2,9 @@
 # it). The guests run scenarios/ts_agent.sh: each carries out the shell commands the host puts
 # in its store (data/cmd) and answers in data/result, so one host script drives them all.
 P=$PVTEST_PVISOR
-ts_seq=0
+# Command numbers live in a file: ts_run mostly runs inside $(...), a subshell.
+ts_seqfile=/tmp/ts-seq
+echo 0 >$ts_seqfile
 
 ts_fail() { echo "PVTEST-HOST-ACTION-FAILED $*"; }
 value() { echo "PVTEST-VALUE $1=$2"; }
@@ -48,13 +50,16 @@ ts_agent() {
         { ts_fail "$1 is not listed"; return 1; }
     _id=$(ts_domid "$1")
     ts_wait "${2:-300}" 1 _agent_ready "$_id" || { ts_fail "$1 (domain $_id): no agent"; return 1; }
+    echo "PVTEST-TS $1 is domain $_id, its agent runs" >&2
     echo "$_id"
 }
 
 # ts_run DOMID COMMAND: runs COMMAND (one line of sh) in the guest; prints its output (one
 # line, as the guest stored it); the status is the command's.
 ts_run() {
-    ts_seq=$((ts_seq + 1))
+    ts_seq=$(($(cat $ts_seqfile) + 1))
+    echo $ts_seq >$ts_seqfile
+    echo "PVTEST-TS run $ts_seq in domain $1: $2" >&2
     "$P" store write "/local/domain/$1/data/cmd" "$ts_seq $2" >/dev/null ||
         { ts_fail "store write to domain $1"; return 1; }
     _res=
