@@ -23,6 +23,16 @@ namespace {
 
 std::atomic<unsigned> g_clients{0};
 
+// What ends the service (with a signalfd; every thread has them blocked).
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
 bool send_all(int fd, const std::string& s) {
     std::size_t done = 0;
     while (done < s.size()) {
@@ -95,11 +105,7 @@ int serve_api(Daemon& daemon, const RunDir& dir) {
                                                     : std::strerror(errno));
         return 1;
     }
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGHUP);
+    const sigset_t stop = stop_signals();
     ::pthread_sigmask(SIG_BLOCK, &stop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
     UniqueFd sigfd(::signalfd(-1, &stop, SFD_CLOEXEC));
@@ -155,11 +161,7 @@ int daemon_command_main(int argc, char** argv) {
         return 2;
     }
     // Signals blocked before any thread starts, so that all of them inherit the mask.
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGHUP);
+    const sigset_t stop = stop_signals();
     ::pthread_sigmask(SIG_BLOCK, &stop, nullptr);
     std::string why;
     auto daemon = Daemon::start(opt, why);

@@ -85,6 +85,14 @@ class Daemon {
     [[nodiscard]] store::DomId next_domid() const;
     [[nodiscard]] bool name_taken(const std::string& name) const;
 
+    // The store, as the control domain (any thread; takes the store's lock only).
+    [[nodiscard]] store::XsStatus store_write(const std::string& path, const std::string& value);
+    [[nodiscard]] store::XsResult<std::string> store_read(const std::string& path);
+    void store_rm(const std::string& path);
+    // The domain `req` names if it is running, else the error reply in `error` ("what: NAME
+    // is paused"). Caller holds m_mu.
+    [[nodiscard]] Domain* running(const Json& req, const char* what, Json& error);
+
     // Devices.
     [[nodiscard]] Status write_vbd_nodes(const Domain& d, const DomainDisk& disk);
     [[nodiscard]] Status write_vif_nodes(const Domain& d, unsigned handle, const DomainVif& vif);

@@ -26,12 +26,9 @@ Json Daemon::op_block_attach(const Json& req) {
         return api_fail(ApiError::bad_request, "\"disk\" must be an object {target, vdev, read_only}");
     std::unique_lock lock(m_mu);
     Json err;
-    Domain* d = find(req, err);
+    Domain* d = running(req, "block-attach", err);
     if (d == nullptr)
         return err;
-    if (d->state != State::running)
-        return api_fail(ApiError::bad_state, "block-attach: " + d->spec.name + " is " +
-                                                 state_name(d->state));
     // Validated as a one-disk configuration of this domain.
     Json probe = spec_to_json(d->spec);
     probe["disks"] = Json::array({*disk});
@@ -63,12 +60,9 @@ Json Daemon::op_network_attach(const Json& req) {
         return api_fail(ApiError::bad_request, "\"vif\" must be an object {mac, bridge, vifname}");
     std::unique_lock lock(m_mu);
     Json err;
-    Domain* d = find(req, err);
+    Domain* d = running(req, "network-attach", err);
     if (d == nullptr)
         return err;
-    if (d->state != State::running)
-        return api_fail(ApiError::bad_state, "network-attach: " + d->spec.name + " is " +
-                                                 state_name(d->state));
     Json probe = spec_to_json(d->spec);
     probe["vifs"] = Json::array({*vif});
     std::string why;
@@ -78,12 +72,7 @@ Json Daemon::op_network_attach(const Json& req) {
     // The handle: the lowest the domain does not use (detached vifs leave holes).
     unsigned handle = 0;
     for (bool used = true; used; ++handle) {
-        used = false;
-        m_store->with_store([&](store::Store& s) {
-            const store::ConnId c = s.connect(0);
-            used = s.read(c, 0, back_dir(d->domid, "vif", handle)).ok();
-            s.disconnect(c);
-        });
+        used = store_read(back_dir(d->domid, "vif", handle)).ok();
         if (!used)
             break;
     }
@@ -110,6 +99,7 @@ Json Daemon::detach_device(Domain& d, const std::string& type, unsigned devid,
     const std::string back = back_dir(d.domid, type, devid);
     const std::string front =
         store::domain_path(d.domid) + "/device/" + type + "/" + std::to_string(devid);
+    // online and state together (one store lock), as the backend expects them.
     store::XsStatus st;
     m_store->with_store([&](store::Store& s) {
         const store::ConnId c = s.connect(0);
@@ -131,19 +121,11 @@ Json Daemon::detach_device(Domain& d, const std::string& type, unsigned devid,
         lock.lock();
         if (!m_domains.contains(id))
             return api_ok(); // the domain went meanwhile: nothing left to detach
-        m_store->with_store([&](store::Store& s) {
-            const store::ConnId c = s.connect(0);
-            const auto state = s.read(c, 0, back + "/state");
-            closed = !state.ok() || *state == "6";
-            s.disconnect(c);
-        });
+        const auto state = store_read(back + "/state");
+        closed = !state.ok() || *state == "6";
     }
-    m_store->with_store([&](store::Store& s) {
-        const store::ConnId c = s.connect(0);
-        (void)s.rm(c, 0, back);
-        (void)s.rm(c, 0, front);
-        s.disconnect(c);
-    });
+    store_rm(back);
+    store_rm(front);
     Json out = api_ok();
     out["clean"] = closed;
     return out;
@@ -158,12 +140,9 @@ Json Daemon::op_block_detach(const Json& req) {
     const std::uint32_t devid = decoded->devid;
     std::unique_lock lock(m_mu);
     Json err;
-    Domain* d = find(req, err);
+    Domain* d = running(req, "block-detach", err);
     if (d == nullptr)
         return err;
-    if (d->state != State::running)
-        return api_fail(ApiError::bad_state, "block-detach: " + d->spec.name + " is " +
-                                                 state_name(d->state));
     const store::DomId id = d->domid;
     Json out = detach_device(*d, "vbd", devid, lock);
     if (const auto it = m_domains.find(id); it != m_domains.end() && out["ok"] == true) {
@@ -179,12 +158,9 @@ Json Daemon::op_network_detach(const Json& req) {
         return api_fail(ApiError::bad_request, "\"handle\" must be a vif handle 0..7");
     std::unique_lock lock(m_mu);
     Json err;
-    Domain* d = find(req, err);
+    Domain* d = running(req, "network-detach", err);
     if (d == nullptr)
         return err;
-    if (d->state != State::running)
-        return api_fail(ApiError::bad_state, "network-detach: " + d->spec.name + " is " +
-                                                 state_name(d->state));
     return detach_device(*d, "vif", static_cast<unsigned>(*handle), lock);
 }
 

@@ -78,6 +78,44 @@ Daemon::Domain* Daemon::find(const Json& req, Json& error) {
     return nullptr;
 }
 
+store::XsStatus Daemon::store_write(const std::string& path, const std::string& value) {
+    store::XsStatus st;
+    m_store->with_store([&](store::Store& s) {
+        const store::ConnId c = s.connect(0);
+        st = s.write(c, 0, path, value);
+        s.disconnect(c);
+    });
+    return st;
+}
+
+store::XsResult<std::string> Daemon::store_read(const std::string& path) {
+    store::XsResult<std::string> r = store::XsErr::enoent;
+    m_store->with_store([&](store::Store& s) {
+        const store::ConnId c = s.connect(0);
+        r = s.read(c, 0, path);
+        s.disconnect(c);
+    });
+    return r;
+}
+
+void Daemon::store_rm(const std::string& path) {
+    m_store->with_store([&](store::Store& s) {
+        const store::ConnId c = s.connect(0);
+        (void)s.rm(c, 0, path);
+        s.disconnect(c);
+    });
+}
+
+Daemon::Domain* Daemon::running(const Json& req, const char* what, Json& error) {
+    Domain* d = find(req, error);
+    if (d != nullptr && d->state != State::running) {
+        error = api_fail(ApiError::bad_state,
+                         std::string(what) + ": " + d->spec.name + " is " + state_name(d->state));
+        return nullptr;
+    }
+    return d;
+}
+
 Json Daemon::domain_json(const Domain& d, bool long_form) const {
     Json j = {{"domid", d.domid},
               {"name", d.spec.name},
@@ -264,13 +302,7 @@ Json Daemon::op_shutdown(const Json& req, const Progress& progress, const char* 
     if (d->state != State::running && d->state != State::paused)
         return api_fail(ApiError::bad_state, d->spec.name + " is " + state_name(d->state));
     const store::DomId id = d->domid;
-    store::XsStatus st;
-    m_store->with_store([&](store::Store& s) {
-        const store::ConnId c = s.connect(0);
-        st = s.write(c, 0, store::domain_path(id) + "/control/shutdown", how);
-        s.disconnect(c);
-    });
-    if (!st.ok())
+    if (!store_write(store::domain_path(id) + "/control/shutdown", how).ok())
         return api_fail(ApiError::io_error, "cannot write control/shutdown");
     d->shutdown_asked = how;
     if (!wait)
@@ -378,23 +410,14 @@ Json Daemon::op_mem_set(const Json& req) {
         return api_fail(ApiError::bad_request, "\"kib\" must be a number of KiB");
     std::lock_guard lock(m_mu);
     Json err;
-    Domain* d = find(req, err);
+    Domain* d = running(req, "mem-set", err);
     if (d == nullptr)
         return err;
-    if (d->state != State::running)
-        return api_fail(ApiError::bad_state, d->spec.name + " is " + state_name(d->state));
     if (*kib < 16 * 1024 || static_cast<std::uint64_t>(*kib) > d->spec.maxmem_mib * 1024)
         return api_fail(ApiError::invalid_argument,
                         "mem-set: must be 16 MiB.." + std::to_string(d->spec.maxmem_mib) +
                             " MiB (maxmem)");
-    store::XsStatus st;
-    const std::string path = store::domain_path(d->domid) + "/memory/target";
-    m_store->with_store([&](store::Store& s) {
-        const store::ConnId c = s.connect(0);
-        st = s.write(c, 0, path, std::to_string(*kib));
-        s.disconnect(c);
-    });
-    if (!st.ok())
+    if (!store_write(store::domain_path(d->domid) + "/memory/target", std::to_string(*kib)).ok())
         return api_fail(ApiError::io_error, "cannot write memory/target");
     return api_ok();
 }
