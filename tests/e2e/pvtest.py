@@ -126,7 +126,8 @@ SCENARIOS = {
     # and destroy; two boots end with a cooperative poweroff... one (the reboot ends the
     # first without a result of its own).
     'ts_lifecycle': {'vcpus': 1, 'toolstack': 1, 'values': {
-        'created': lambda ctx: 'ok', 'paused_state': lambda ctx: 'paused',
+        'created': lambda ctx: 'ok', 'second_create': lambda ctx: '1',
+        'vcpu_pin': lambda ctx: 'ok', 'paused_state': lambda ctx: 'paused',
         'paused_exits': lambda ctx: 'frozen', 'paused_ticks': lambda ctx: 'frozen',
         'unpaused': lambda ctx: 'alive', 'unpaused_exits': lambda ctx: 'growing',
         'blk_round_trip': lambda ctx: 'ok', 'blk_detached': lambda ctx: 'ok',

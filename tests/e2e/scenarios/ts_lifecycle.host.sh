@@ -13,6 +13,11 @@ cfg=$(ts_cfg ts-life 'on_reboot = "restart"' 'on_poweroff = "destroy"')
 "$P" create "$cfg" || ts_fail "create"
 id=$(ts_agent ts-life) || id=none
 value created "$([ -n "$id" ] && [ "$id" != none ] && echo ok)"
+# Bad requests change nothing: a second domain of the same name, a CPU the host lacks.
+err=$("$P" create "$cfg" 2>&1) && ts_fail "a second create of ts-life was accepted"
+value second_create "$(echo "$err" | grep -c 'a domain named ts-life exists')"
+"$P" vcpu-pin ts-life 0 99 2>/dev/null && ts_fail "vcpu-pin to CPU 99 was accepted"
+"$P" vcpu-pin ts-life 0 0 && value vcpu_pin ok
 
 # 2-3. pause: nothing of the guest runs; unpause: it runs on.
 "$P" pause ts-life || ts_fail "pause"
