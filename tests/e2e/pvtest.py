@@ -139,7 +139,8 @@ SCENARIOS = {
     # kill -9 of a domain's pvisor-blkback mid-stream: the toolstack restarts it, no
     # flushed block is lost (scenarios/ts_stream.sh, 48 batches of 1 MiB).
     'ts_backend_supervised': {'vcpus': 1, 'toolstack': 1, 'values': {
-        'killed': lambda ctx: 'ok', 'restarted': lambda ctx: 'ok', 'stream': lambda ctx: 'done',
+        'killed': lambda ctx: 'ok', 'stream_running': lambda ctx: 'running',
+        'restarted': lambda ctx: 'ok', 'stream': lambda ctx: 'done',
         'reconnects': lambda ctx: '1', 'image': lambda ctx: 'all_flushed_blocks'}},
 }
 

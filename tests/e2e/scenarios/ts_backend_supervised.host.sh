@@ -10,12 +10,13 @@ id=$(ts_agent ts-sup) || id=none
 bpid() {
     "$P" list -l ts-sup | tr -d ' \n' | sed -n 's/.*"vbd":{[^}]*"pid":\([0-9]*\).*/\1/p'
 }
-flushed() { ts_run "$id" 'cat /tmp/flushed'; }
+flushed() { ts_run "$id" 'cat /tmp/flushed 2>/dev/null || echo 0'; }
 ts_run "$id" 'wait_until 60 0.5 test -b /dev/xvda && (sh /scenarios/ts_stream.sh xvda 48 >/dev/null 2>&1 &) && echo started' >/dev/null ||
     ts_fail "no stream"
 # A quarter of the way in (48 batches of 256 blocks), kill -9 the backend.
 n=0
-while [ "$(flushed)" -lt 3072 ] 2>/dev/null && [ $n -lt 300 ]; do sleep 1; n=$((n + 1)); done
+until [ "$(flushed)" -ge 3072 ] 2>/dev/null || [ $n -ge 300 ]; do sleep 1; n=$((n + 1)); done
+value stream_running "$(ts_run "$id" 'cat /tmp/stream 2>/dev/null || echo running')"
 old=$(bpid)
 kill -9 "$old" || ts_fail "no pvisor-blkback to kill"
 value killed "$([ -n "$old" ] && echo ok)"
