@@ -6,6 +6,10 @@
 # poweroff: SIGUSR2, reboot: SIGTERM), which this shell, init here, turns into the real thing.
 trap 'echo PVTEST-AGENT-POWEROFF; result pass; sync; poweroff -f' USR2 USR1
 trap 'echo PVTEST-AGENT-REBOOT; sync; reboot -f' TERM
+# The kernel's orderly_poweroff/orderly_reboot run /sbin/poweroff and /sbin/reboot.
+mkdir -p /sbin
+ln -sf /bin/busybox /sbin/poweroff
+ln -sf /bin/busybox /sbin/reboot
 s=/sys/kernel/debug/pvcore/store
 [ -w $s ] || fail "no $s"
 st() { echo "$1" >$s 2>/dev/null && cat $s; }
