@@ -32,7 +32,7 @@ while :; do
         last=$seq
         out=$(eval "${c#* }" 2>&1)
         status=$?
-        out=$(echo "$out" | tr '\n' ' ' | cut -c1-1500)
+        out=$(echo "$out" | tr '\n' ' ' | sed 's/ *$//' | cut -c1-1500)
         st "write data/result $seq $status $out" >/dev/null
     fi
     sleep 0.3
