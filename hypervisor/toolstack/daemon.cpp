@@ -261,16 +261,19 @@ void Daemon::recover() {
     });
 }
 
-store::DomId Daemon::next_domid() const {
-    // Never reuse an id while its domain lives; the lowest free one above the highest used
-    // keeps ids growing like Xen's until they wrap.
-    store::DomId id = 1;
-    for (const auto& [domid, d] : m_domains)
-        id = std::max<store::DomId>(id, static_cast<store::DomId>(domid + 1));
-    if (id >= DOMID_FIRST_RESERVED) {
-        for (id = 1; m_domains.contains(id); ++id) {
-        }
-    }
+// Ids grow as Xen's do: the one after the last given (kept in RunDir, so a restarted service
+// goes on from there), skipping live domains, wrapping before the reserved ids. A domain that
+// reboots comes back under a new id.
+store::DomId Daemon::next_domid() {
+    std::string text;
+    unsigned last = 0;
+    if (read_small_file(m_opt.dir.root + "/last-domid", text, 64))
+        last = static_cast<unsigned>(std::strtoul(text.c_str(), nullptr, 10));
+    store::DomId id = static_cast<store::DomId>(last % (DOMID_FIRST_RESERVED - 1) + 1);
+    while (m_domains.contains(id))
+        id = static_cast<store::DomId>(id % (DOMID_FIRST_RESERVED - 1) + 1);
+    (void)pvisor::write_file_atomic(m_opt.dir.root + "/last-domid", std::to_string(id) + "\n",
+                                    0600);
     return id;
 }
 

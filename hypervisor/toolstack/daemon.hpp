@@ -82,7 +82,7 @@ class Daemon {
     void persist(const Domain& d);
     [[nodiscard]] Json domain_json(const Domain& d, bool long_form) const;
     [[nodiscard]] Domain* find(const Json& request, Json& error);
-    [[nodiscard]] store::DomId next_domid() const;
+    [[nodiscard]] store::DomId next_domid();
     [[nodiscard]] bool name_taken(const std::string& name) const;
 
     // The store, as the control domain (any thread; takes the store's lock only).

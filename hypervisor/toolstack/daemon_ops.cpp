@@ -309,9 +309,12 @@ Json Daemon::op_shutdown(const Json& req, const Progress& progress, const char* 
         return api_ok();
     progress(std::string("waiting for ") + d->spec.name + " to " +
              (std::string(how) == "reboot" ? "reboot" : "shut down"));
+    // Gone (a reboot: replaced by a new domain), or ended and preserved.
+    const pid_t vmm = d->vmm.pid;
     const auto gone = [&] {
         const auto it = m_domains.find(id);
-        return it == m_domains.end() || it->second->state == State::shutdown;
+        return it == m_domains.end() || it->second->vmm.pid != vmm ||
+               it->second->state == State::shutdown;
     };
     if (m_changed.wait_for(lock, std::chrono::seconds(timeout), gone))
         return api_ok();
