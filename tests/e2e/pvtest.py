@@ -718,7 +718,9 @@ def main():
                 f'retry {attempt + 1}. KVM trace of the last events:')
             trace = [l for l in console.splitlines() if l.startswith('PVTEST-KVMTRACE ')]
             print('\n'.join(trace[-40:]))
-        elif status == 0 and console.count('PVTEST-VMM-EXIT') < len(ctx.vmms):
+        elif (status == 0 and console.count('PVTEST-VMM-EXIT') < len(ctx.vmms) and
+              'PVTEST-TS-HOST-END' not in console):
+            # (A toolstack scenario's host half says when it ended; it has no VMM-EXIT.)
             # The L1 machine ended on its own while the VMM still ran: it died under the
             # VMM (a crashed or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
             resets = l1_reset_log(ctx, args.scenario)
