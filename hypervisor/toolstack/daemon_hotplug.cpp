@@ -18,6 +18,22 @@ std::string back_dir(store::DomId domid, const std::string& type, unsigned devid
            std::to_string(devid);
 }
 
+// One device object (`list`: "disks" or "vifs"), validated as the only one of its list in
+// `spec`: the same rules as at create. `what` names it in the message ("disk: vdev: ...").
+std::optional<DomainSpec> with_device(const DomainSpec& spec, const char* list, const Json& dev,
+                                      const char* what, Json& error) {
+    Json probe = spec_to_json(spec);
+    probe[list] = Json::array({dev});
+    std::string why;
+    auto parsed = spec_from_json(probe, why);
+    if (!parsed.ok()) {
+        error = api_fail(ApiError::invalid_argument,
+                         std::string(what) + ": " + why.substr(why.find("]: ") + 3));
+        return std::nullopt;
+    }
+    return std::move(*parsed);
+}
+
 } // namespace
 
 Json Daemon::op_block_attach(const Json& req) {
@@ -29,13 +45,9 @@ Json Daemon::op_block_attach(const Json& req) {
     Domain* d = running(req, "block-attach", err);
     if (d == nullptr)
         return err;
-    // Validated as a one-disk configuration of this domain.
-    Json probe = spec_to_json(d->spec);
-    probe["disks"] = Json::array({*disk});
-    std::string why;
-    auto parsed = spec_from_json(probe, why);
-    if (!parsed.ok())
-        return api_fail(ApiError::invalid_argument, "disk: " + why.substr(why.find("]: ") + 3));
+    const auto parsed = with_device(d->spec, "disks", *disk, "disk", err);
+    if (!parsed)
+        return err;
     const DomainDisk spec = parsed->disks.front();
     for (const DomainDisk& have : d->spec.disks)
         if (have.devid == spec.devid)
@@ -63,12 +75,9 @@ Json Daemon::op_network_attach(const Json& req) {
     Domain* d = running(req, "network-attach", err);
     if (d == nullptr)
         return err;
-    Json probe = spec_to_json(d->spec);
-    probe["vifs"] = Json::array({*vif});
-    std::string why;
-    auto parsed = spec_from_json(probe, why);
-    if (!parsed.ok())
-        return api_fail(ApiError::invalid_argument, "vif: " + why.substr(why.find("]: ") + 3));
+    const auto parsed = with_device(d->spec, "vifs", *vif, "vif", err);
+    if (!parsed)
+        return err;
     // The handle: the lowest the domain does not use (detached vifs leave holes).
     unsigned handle = 0;
     for (bool used = true; used; ++handle) {
