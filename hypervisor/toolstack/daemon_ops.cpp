@@ -41,22 +41,21 @@ Json Daemon::handle(const Json& req, const Progress& progress) {
         return op_shutdown(req, progress, "reboot");
     if (*op == "pause" || *op == "unpause" || *op == "vcpu-pin" || *op == "vmm-info")
         return op_vmm_forward(req, op->c_str());
-    if (*op == "console")
-        return op_console(req);
-    if (*op == "mem-set")
-        return op_mem_set(req);
-    if (*op == "block-attach")
-        return op_block_attach(req);
-    if (*op == "block-detach")
-        return op_block_detach(req);
-    if (*op == "block-list")
-        return op_block_list(req);
-    if (*op == "network-attach")
-        return op_network_attach(req);
-    if (*op == "network-detach")
-        return op_network_detach(req);
-    if (*op == "network-list")
-        return op_network_list(req);
+    // The operations that take only their request.
+    using Op = Json (Daemon::*)(const Json&);
+    static constexpr std::pair<std::string_view, Op> kOps[] = {
+        {"console", &Daemon::op_console},
+        {"mem-set", &Daemon::op_mem_set},
+        {"block-attach", &Daemon::op_block_attach},
+        {"block-detach", &Daemon::op_block_detach},
+        {"block-list", &Daemon::op_block_list},
+        {"network-attach", &Daemon::op_network_attach},
+        {"network-detach", &Daemon::op_network_detach},
+        {"network-list", &Daemon::op_network_list},
+    };
+    for (const auto& [name, fn] : kOps)
+        if (*op == name)
+            return (this->*fn)(req);
     return api_fail(ApiError::unknown_op, "unknown operation \"" + *op + "\"");
 }
 
