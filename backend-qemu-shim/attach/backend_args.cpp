@@ -15,7 +15,7 @@ Result<BackendArgs> parse_backend_args(std::span<const std::string_view> args, s
     bool seen_domid = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view a = args[i];
-        if (a != "--store" && a != "--domid" && a != "--control")
+        if (a != "--store" && a != "--domid" && a != "--control" && a != "--metrics")
             return fail("unknown argument '" + std::string(a) + "'");
         if (i + 1 == args.size() || args[i + 1].empty())
             return fail(std::string(a) + " needs a value");
@@ -31,7 +31,9 @@ Result<BackendArgs> parse_backend_args(std::span<const std::string_view> args, s
             seen_domid = true;
             continue;
         }
-        std::string& slot = a == "--store" ? out.store : out.control;
+        std::string& slot = a == "--store"     ? out.store
+                            : a == "--control" ? out.control
+                                               : out.metrics;
         if (!slot.empty())
             return fail(std::string(a) + " given twice");
         slot = std::string(v);

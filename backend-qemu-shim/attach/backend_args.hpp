@@ -1,5 +1,5 @@
 // backend_args.hpp: the command line every backend process shares,
-//   --store SOCKET --domid N --control SOCKET
+//   --store SOCKET --domid N --control SOCKET [--metrics FILE]
 // parsed strictly: unknown, repeated, missing or empty arguments are refused with one message.
 #pragma once
 
@@ -17,6 +17,7 @@ struct BackendArgs {
     std::string store;       // the store's socket (the backend is the control domain there)
     std::uint16_t domid = 0; // the frontends' domain: 1..kMaxDomid
     std::string control;     // that domain's control socket (<control dir>/guest.ctl)
+    std::string metrics;     // optional: the counters, rewritten every second ("" = none)
 };
 
 // Xen's last ordinary domain id (DOMID_FIRST_RESERVED - 1).

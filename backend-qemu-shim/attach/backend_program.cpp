@@ -1,6 +1,7 @@
 // backend_program.cpp: argument parsing, the stop signals on a signalfd, and the serve loop.
 #include "backend_program.hpp"
 
+#include "atomic_file.hpp"
 #include "backend_args.hpp"
 #include "unique_fd.hpp"
 
@@ -8,7 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <vector>
 
@@ -27,7 +30,33 @@ UniqueFd signal_fd() {
         return UniqueFd();
     // A closed store or control connection must be an error value, not a signal.
     std::signal(SIGPIPE, SIG_IGN);
-    return UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC));
+    return UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// The serve loop's one wake fd: an epoll set of the signalfd and, with a metrics file, a
+// timer that fires every second to rewrite it.
+struct Wake {
+    UniqueFd epoll;
+    UniqueFd timer;
+};
+
+bool make_wake(int sigfd, bool metrics, Wake& w) {
+    w.epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!w.epoll.valid())
+        return false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = sigfd;
+    if (::epoll_ctl(w.epoll.get(), EPOLL_CTL_ADD, sigfd, &ev) != 0)
+        return false;
+    if (!metrics)
+        return true;
+    w.timer = UniqueFd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    const itimerspec every_second{{1, 0}, {1, 0}};
+    if (!w.timer.valid() || ::timerfd_settime(w.timer.get(), 0, &every_second, nullptr) != 0)
+        return false;
+    ev.data.fd = w.timer.get();
+    return ::epoll_ctl(w.epoll.get(), EPOLL_CTL_ADD, w.timer.get(), &ev) == 0;
 }
 
 } // namespace
@@ -48,8 +77,9 @@ int backend_main(int argc, char** argv, const BackendProgram& p) {
         return 2;
     }
     const UniqueFd sigfd = signal_fd();
-    if (!sigfd.valid()) {
-        log(std::string("signalfd: ") + std::strerror(errno));
+    Wake wake;
+    if (!sigfd.valid() || !make_wake(sigfd.get(), !opts->metrics.empty(), wake)) {
+        log(std::string("signalfd/timerfd: ") + std::strerror(errno));
         return 1;
     }
     BackendWatcher::Config cfg;
@@ -65,21 +95,36 @@ int backend_main(int argc, char** argv, const BackendProgram& p) {
     }
     log("serving domain " + std::to_string(opts->domid) + "'s " + p.kind.type + " devices (store " +
         opts->store + ", control " + opts->control + ")");
-    auto on_signal = [&] {
-        signalfd_siginfo si{};
-        if (::read(sigfd.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si))
-            return true;
-        if (si.ssi_signo == SIGUSR1) {
-            std::fputs((*watcher)->format_counters().c_str(), stderr);
-            return true;
-        }
-        log(std::string("stopping on ") + ::strsignal(static_cast<int>(si.ssi_signo)));
-        return false;
+    bool metrics_failed = false;
+    auto write_metrics = [&] {
+        if (opts->metrics.empty())
+            return;
+        const bool ok = write_file_atomic(opts->metrics, (*watcher)->metrics()).ok();
+        if (!ok && !metrics_failed)
+            log("cannot write " + opts->metrics + ": " + std::strerror(errno));
+        metrics_failed = !ok;
     };
-    const Status served = (*watcher)->serve(sigfd.get(), on_signal);
+    write_metrics();
+    auto on_wake = [&] {
+        std::uint64_t ticks = 0;
+        if (wake.timer.valid() && ::read(wake.timer.get(), &ticks, sizeof ticks) > 0)
+            write_metrics();
+        signalfd_siginfo si{};
+        while (::read(sigfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+            if (si.ssi_signo == SIGUSR1) {
+                std::fputs((*watcher)->format_counters().c_str(), stderr);
+                continue;
+            }
+            log(std::string("stopping on ") + ::strsignal(static_cast<int>(si.ssi_signo)));
+            return false;
+        }
+        return true;
+    };
+    const Status served = (*watcher)->serve(wake.epoll.get(), on_wake);
     if (!served.ok())
         log("pvisor went away (store connection closed): stopping");
     (*watcher)->shutdown(served.ok());
+    write_metrics();
     std::fputs((*watcher)->format_counters().c_str(), stderr);
     return 0;
 }

@@ -271,4 +271,28 @@ std::string BackendWatcher::format_counters() const {
     return out;
 }
 
+std::string BackendWatcher::metrics() const {
+    std::string out;
+    const std::string type = m_cfg.kind.type + ".";
+    for (const auto& [devid, e] : m_devices) {
+        if (e.slot != Slot::served)
+            continue;
+        const std::string prefix = type + std::to_string(devid) + ".";
+        for_each_line(e.device->format_counters(), [&](std::string_view line) {
+            out += prefix;
+            out += line;
+            out += '\n';
+        });
+    }
+    auto line = [&](const char* n, std::uint64_t v) {
+        out += type + "devices." + n + ' ' + std::to_string(v) + '\n';
+    };
+    line("served", served());
+    line("added", m_stats.added);
+    line("closed", m_stats.closed);
+    line("dropped", m_stats.dropped);
+    line("broken", m_stats.broken);
+    return out;
+}
+
 } // namespace pvisor::backend

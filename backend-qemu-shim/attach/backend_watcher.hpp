@@ -83,6 +83,9 @@ class BackendWatcher {
     [[nodiscard]] const BackendDevice* find(std::uint32_t devid) const;
     // Every served device's counters, then "<type><domid>.devices.<stat> <value>" lines.
     [[nodiscard]] std::string format_counters() const;
+    // The same figures as "name value" lines for a metrics file, each device's under its own
+    // prefix: "<type>.<devid>.<device counter> <value>", then "<type>.devices.<stat> <value>".
+    [[nodiscard]] std::string metrics() const;
 
   private:
     enum class Slot : std::uint8_t { served, closed, broken };

@@ -6,7 +6,7 @@
 namespace {
 
 const char* const kUsage =
-    "usage: pvisor-blkback --store SOCKET --domid N --control SOCKET\n"
+    "usage: pvisor-blkback --store SOCKET --domid N --control SOCKET [--metrics FILE]\n"
     "Serves domain N's PV disks: every directory /local/domain/0/backend/vbd/N/<devid> in the\n"
     "store, those there at start and those added later (hotplug). Each is configured by the\n"
     "nodes the toolstack wrote there:\n"
@@ -19,6 +19,8 @@ const char* const kUsage =
     "  --store SOCKET    the store's socket (pvisor run: <control dir>/store.sock)\n"
     "  --domid N         the frontends' domain (pvisor run: 1)\n"
     "  --control SOCKET  that domain's control socket (pvisor run: <control dir>/guest.ctl)\n"
+    "  --metrics FILE    rewrite FILE every second with the counters, a \"name value\" line\n"
+    "                    each, per device as <type>.<devid>.<name> (the toolstack's `top`)\n"
     "`pvisor run --disk` writes the nodes and starts this process itself.\n"
     "SIGTERM, SIGINT or SIGHUP: stop serving (state Closed) and exit 0; SIGUSR1: counters on\n"
     "stderr (also printed at exit). Exit status: 0 stopped (signal, or the store went away),\n"

@@ -74,15 +74,18 @@ void Daemon::start_backend(Domain& d, const std::string& kind, Backend& b) {
     b.exe = backend_exe(blk ? m_opt.blkback : m_opt.netback,
                         blk ? "pvisor-blkback" : "pvisor-netback");
     const std::string dir = m_opt.dir.domain_dir(d.domid);
+    const std::string base = dir + "/" + (blk ? "blkback" : "netback");
     const std::vector<std::string> argv = {b.exe,
                                            "--store",
                                            m_opt.dir.store_socket(),
                                            "--domid",
                                            std::to_string(d.domid),
                                            "--control",
-                                           dir + "/guest.ctl"};
+                                           dir + "/guest.ctl",
+                                           "--metrics",
+                                           base + ".metrics"};
     std::string why;
-    auto proc = spawn_detached(argv, dir + "/" + (blk ? "blkback" : "netback") + ".log", why);
+    auto proc = spawn_detached(argv, base + ".log", why);
     if (!proc.ok()) {
         log("domain " + std::to_string(d.domid) + ": cannot start " + b.exe + ": " + why);
         b.given_up = true;

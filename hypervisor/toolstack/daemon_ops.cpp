@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -17,6 +19,26 @@ constexpr int kDefaultShutdownTimeoutS = 60;
 
 bool all_digits(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// A backend's metrics file ("name value" lines, rewritten every second) as a JSON object;
+// lines that are not a name and a decimal count are skipped.
+Json read_metrics(const std::string& path) {
+    Json out = Json::object();
+    std::FILE* f = std::fopen(path.c_str(), "re");
+    if (f == nullptr)
+        return out;
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        const std::string_view l(line, std::strcspn(line, "\n"));
+        const auto sp = l.find(' ');
+        if (sp == std::string_view::npos || sp == 0 || !all_digits(l.substr(sp + 1)) ||
+            l.size() - sp > 20)
+            continue;
+        out[std::string(l.substr(0, sp))] = std::stoull(std::string(l.substr(sp + 1)));
+    }
+    std::fclose(f);
+    return out;
 }
 
 } // namespace
@@ -134,7 +156,10 @@ Json Daemon::domain_json(const Domain& d, bool long_form) const {
         for (const auto& [kind, b] : d.backends)
             backs[kind] = {{"pid", b.proc.pid},
                            {"restarts", b.restarts.size()},
-                           {"given_up", b.given_up}};
+                           {"given_up", b.given_up},
+                           {"counters", read_metrics(m_opt.dir.domain_dir(d.domid) +
+                                                     (kind == "vbd" ? "/blkback.metrics"
+                                                                    : "/netback.metrics"))}};
         j["backends"] = backs;
         j["rss_kb"] = d.vmm.pid > 0 ? process_rss_kb(d.vmm.pid) : 0;
     }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <poll.h>
 #include <thread>
@@ -310,45 +311,66 @@ std::optional<Json> parse_cpus(const std::string& s) {
     return cpus;
 }
 
+// The sum of a counters object's integer values whose names pass `take`.
+std::int64_t sum_counters(const Json* counters, const std::function<bool(std::string_view)>& take) {
+    std::int64_t n = 0;
+    if (counters == nullptr)
+        return 0;
+    for (const auto& [k, v] : counters->items())
+        if ((v.is_number_integer() || v.is_number_unsigned()) && take(k))
+            n += v.get<std::int64_t>();
+    return n;
+}
+
+// One refresh of `top`, from the service's `list -l` (each VMM's figures and each backend's
+// counters): CPU time and share, exits, event-channel sends, upcalls, disk and network bytes.
 void print_top(const Json& doms, std::map<std::int64_t, std::pair<double, double>>& last) {
-    std::printf("%-24s %5s %-8s %10s %8s %12s %10s %10s\n", "NAME", "ID", "STATE", "CPU(s)",
-                "CPU(%)", "EXITS", "EVTCHN", "UPCALLS");
+    std::printf("%-20s %5s %-8s %9s %6s %11s %9s %9s %9s %9s %9s %9s\n", "NAME", "ID", "STATE",
+                "CPU(s)", "CPU(%)", "EXITS", "EVTCHN", "UPCALLS", "BLK-RD", "BLK-WR", "NET-TX",
+                "NET-RX");
     const auto now = std::chrono::duration<double>(
                          std::chrono::steady_clock::now().time_since_epoch())
                          .count();
+    const auto suffix = [](std::string_view s) {
+        return [s](std::string_view k) { return k.ends_with(s); };
+    };
+    const auto mib = [](std::int64_t bytes) { return static_cast<double>(bytes) / 1048576.0; };
     for (const Json& d : doms) {
         const auto id = json_int(d, "domid").value_or(0);
-        std::string why;
         double cpu_s = 0;
-        std::int64_t exits = 0, evtchn = 0, upcalls = 0;
-        std::string sock = RunDir::from_env().domain_dir(static_cast<store::DomId>(id)) + "/vmm.sock";
-        if (auto info = vmm_request(sock, Json{{"op", "info"}}, why, 1000)) {
-            if (const Json* vcpus = json_array(*info, "vcpus"))
-                for (const Json& v : *vcpus) {
-                    cpu_s += static_cast<double>(json_int(v, "cpu_ns").value_or(0)) / 1e9;
-                    exits += json_int(v, "exits").value_or(0);
-                }
-            if (const Json* c = json_object(*info, "counters"))
-                for (const auto& [k, v] : c->items()) {
-                    if (!v.is_number_integer() && !v.is_number_unsigned())
-                        continue;
-                    const auto n = v.get<std::int64_t>();
-                    if (k.starts_with("evtchn.sends") || k == "evtchn.sent")
-                        evtchn += n;
-                    if (k.starts_with("upcall") && k.ends_with(".raised"))
-                        upcalls += n;
-                }
-        }
+        std::int64_t exits = 0;
+        const Json* vmm = json_object(d, "vmm");
+        if (const Json* vcpus = vmm ? json_array(*vmm, "vcpus") : nullptr)
+            for (const Json& v : *vcpus) {
+                cpu_s += static_cast<double>(json_int(v, "cpu_ns").value_or(0)) / 1e9;
+                exits += json_int(v, "exits").value_or(0);
+            }
+        const Json* counters = vmm ? json_object(*vmm, "counters") : nullptr;
+        const auto evtchn = sum_counters(counters, [](std::string_view k) {
+            return k.starts_with("evtchn.sends") || k == "evtchn.sent";
+        });
+        const auto upcalls = sum_counters(counters, [](std::string_view k) {
+            return k.starts_with("upcall") && k.ends_with(".raised");
+        });
+        const Json* backs = json_object(d, "backends");
+        const Json* vbd = backs ? json_object(*backs, "vbd") : nullptr;
+        const Json* vif = backs ? json_object(*backs, "vif") : nullptr;
+        const Json* blk = vbd ? json_object(*vbd, "counters") : nullptr;
+        const Json* net = vif ? json_object(*vif, "counters") : nullptr;
         double pct = 0;
         if (const auto it = last.find(id); it != last.end() && now > it->second.second)
             pct = 100.0 * (cpu_s - it->second.first) / (now - it->second.second);
         last[id] = {cpu_s, now};
-        std::printf("%-24s %5lld %-8s %10.1f %8.1f %12lld %10lld %10lld\n",
+        std::printf("%-20s %5lld %-8s %9.1f %6.1f %11lld %9lld %9lld %9.1f %9.1f %9.1f %9.1f\n",
                     json_string(d, "name")->c_str(), static_cast<long long>(id),
-                    json_string(d, "state")->c_str(), cpu_s, pct,
-                    static_cast<long long>(exits), static_cast<long long>(evtchn),
-                    static_cast<long long>(upcalls));
+                    json_string(d, "state")->c_str(), cpu_s, pct, static_cast<long long>(exits),
+                    static_cast<long long>(evtchn), static_cast<long long>(upcalls),
+                    mib(sum_counters(blk, suffix(".bytes_read"))),
+                    mib(sum_counters(blk, suffix(".bytes_written"))),
+                    mib(sum_counters(net, suffix(".tx_bytes"))),
+                    mib(sum_counters(net, suffix(".rx_bytes"))));
     }
+    std::printf("(CPU: the guest's vCPU time; BLK and NET columns: MiB through the backends)\n");
 }
 
 int cmd_top(int argc, char** argv) {
@@ -369,7 +391,7 @@ int cmd_top(int argc, char** argv) {
     std::map<std::int64_t, std::pair<double, double>> last;
     const bool tty = ::isatty(STDOUT_FILENO) != 0;
     for (int n = 0; iterations < 0 || n < iterations; ++n) {
-        auto reply = call("top", {{"op", "list"}});
+        auto reply = call("top", {{"op", "list"}, {"long", true}});
         if (!reply)
             return kExitFail;
         if (tty)

@@ -41,6 +41,11 @@ dd if=/dev/zero of=/tmp/hot.img bs=1M count=16 2>/dev/null
 ts_run "$id" 'wait_until 60 0.5 test -b /dev/xvdb' >/dev/null || ts_fail "no /dev/xvdb in the guest"
 gsum=$(ts_run "$id" 'dd if=/dev/urandom of=/tmp/p bs=64k count=64 2>/dev/null; dd if=/tmp/p of=/dev/xvdb bs=64k oflag=direct 2>/dev/null && sha256sum </tmp/p | cut -d" " -f1')
 rsum=$(ts_run "$id" 'dd if=/dev/xvdb bs=64k count=64 iflag=direct 2>/dev/null | sha256sum | cut -d" " -f1')
+# `top` shows the 4 MiB written and read through the disk's backend (its metrics file, a
+# second old at most).
+sleep 2
+top=$("$P" top -n 1 | awk '$1 == "ts-life" { print $9, $10 }')
+value top_blk "$(echo "$top" | awk '$1 >= 4 && $2 >= 4 { print "ok"; exit } { print $1 "/" $2 }')"
 "$P" block-detach ts-life xvdb || ts_fail "block-detach"
 hsum=$(dd if=/tmp/hot.img bs=64k count=64 2>/dev/null | sha256sum | cut -d' ' -f1)
 value blk_round_trip "$([ -n "$gsum" ] && [ "$gsum" = "$rsum" ] && [ "$gsum" = "$hsum" ] && echo ok || echo "$gsum/$rsum/$hsum")"

@@ -1,4 +1,4 @@
-// backend_args_test.cpp: the backends' command line (--store --domid --control) and the
+// backend_args_test.cpp: the backends' command line (--store --domid --control --metrics) and the
 // configuration nodes they read from a device's backend directory.
 #include "backend_args.hpp"
 #include "blk_config.hpp"
@@ -25,6 +25,10 @@ TEST(BackendArgs, StoreDomidControlInAnyOrder) {
     auto max = parse({"--store", "s", "--domid", "32751", "--control", "c"});
     ASSERT_TRUE(max.ok());
     EXPECT_EQ(max->domid, 32751);
+    EXPECT_EQ(max->metrics, "");
+    auto m = parse({"--store", "s", "--domid", "2", "--control", "c", "--metrics", "/run/m"});
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->metrics, "/run/m");
 }
 
 TEST(BackendArgs, RefusalsSayWhy) {
@@ -45,6 +49,10 @@ TEST(BackendArgs, RefusalsSayWhy) {
          "--domid '+1': not a domain id (1..32751)"},
         {{"--store", "s", "--domid"}, "--domid needs a value"},
         {{"--store", "", "--domid", "1", "--control", "c"}, "--store needs a value"},
+        {{"--store", "s", "--domid", "1", "--control", "c", "--metrics"},
+         "--metrics needs a value"},
+        {{"--store", "s", "--domid", "1", "--control", "c", "--metrics", "a", "--metrics", "b"},
+         "--metrics given twice"},
         // The device specs of old: the configuration is the store's now.
         {{"--store", "s", "--domid", "1", "--control", "c", "--disk", "a.img"},
          "unknown argument '--disk'"},

@@ -421,12 +421,24 @@ TEST_F(BlkWatcherTest, RestartedProcessFindsEveryDevice) {
                    {back_dir(devid) + "/state", std::to_string(XenbusStateClosed)}});
     put(kXvda, "state", std::to_string(XenbusStateClosing)); // pvblk follows
     put(kXvda, "state", std::to_string(XenbusStateClosed));
-    testing::ChildProcess second(exe, args, err_path);
+    // The second one also keeps a metrics file (the toolstack's `top` reads it).
+    const std::string metrics = dir + "/blkback.metrics";
+    auto with_metrics = args;
+    with_metrics.insert(with_metrics.end(), {"--metrics", metrics});
+    testing::ChildProcess second(exe, with_metrics, err_path);
     ASSERT_TRUE(wait_state(kXvda, XenbusStateInitWait)) << read_file(err_path);
     ASSERT_TRUE(wait_state(kXvdb, XenbusStateInitWait)) << read_file(err_path);
     frontend_connects(kXvda); // pvbus's reconnect: a fresh ring and port
     ASSERT_TRUE(wait_state(kXvda, XenbusStateConnected)) << read_file(err_path);
     EXPECT_TRUE(read_sector0()) << read_file(err_path);
+    const std::string xvda = "vbd." + std::to_string(kXvda) + ".xvda.";
+    EXPECT_TRUE(eventually([&] {
+        const std::string m = read_file(metrics);
+        return m.find(xvda + "requests 1\n") != std::string::npos &&
+               m.find(xvda + "bytes_read 512\n") != std::string::npos &&
+               m.find(xvda + "bytes_written 0\n") != std::string::npos &&
+               m.find("vbd.devices.added 2\n") != std::string::npos;
+    })) << read_file(metrics);
     EXPECT_EQ(second.stop(SIGTERM), 0) << read_file(err_path);
     const std::string err = read_file(err_path);
     EXPECT_EQ(back(kXvda, "state"), std::to_string(XenbusStateClosed)) << err;
@@ -448,7 +460,7 @@ TEST_F(BlkWatcherTest, ProcessRefusesDiskSpecs) {
     EXPECT_EQ(p.stop(0), 2);
     EXPECT_TRUE(read_file(err_path).starts_with(
         "pvisor-blkback: unknown argument '--disk'\nusage: pvisor-blkback --store SOCKET "
-        "--domid N --control SOCKET\n"))
+        "--domid N --control SOCKET [--metrics FILE]\n"))
         << read_file(err_path);
 }
 
