@@ -130,7 +130,8 @@ SCENARIOS = {
         'vcpu_pin': lambda ctx: 'ok', 'paused_state': lambda ctx: 'paused',
         'paused_exits': lambda ctx: 'frozen', 'paused_ticks': lambda ctx: 'frozen',
         'unpaused': lambda ctx: 'alive', 'unpaused_exits': lambda ctx: 'growing',
-        'blk_round_trip': lambda ctx: 'ok', 'blk_detached': lambda ctx: 'ok',
+        'blk_round_trip': lambda ctx: 'ok', 'top_blk': lambda ctx: 'ok',
+        'blk_detached': lambda ctx: 'ok',
         'block_list_after': lambda ctx: '0', 'net_ping': lambda ctx: 'ok',
         'rss_fell': lambda ctx: 'ok', 'vmm_survived': lambda ctx: 'ok',
         'relisted': lambda ctx: 'running', 'reached_after_restart': lambda ctx: 'reached',
@@ -142,6 +143,11 @@ SCENARIOS = {
         'killed': lambda ctx: 'ok', 'stream_running': lambda ctx: 'running',
         'restarted': lambda ctx: 'ok', 'stream': lambda ctx: 'done',
         'reconnects': lambda ctx: '1', 'image': lambda ctx: 'all_flushed_blocks'}},
+    # The toolstack's benchmark (bench/toolstack/toolstack-bench; scenarios/ts_bench.host.sh):
+    # idle guests under pvisor's toolstack and QEMU microvm (virtio drivers from /kmod).
+    'ts_bench': {'vcpus': 1, 'toolstack': 0, 'kmods': ['virtio_mmio', 'virtio_blk', 'virtio_net'],
+                 'values': {'idle_domains_listed': lambda ctx: '8',
+                            'bench_done': lambda ctx: 'ok'}},
 }
 
 # Seconds the emulated L1 machine may take to print PVTEST-L1-READY (it needs about 5 s on

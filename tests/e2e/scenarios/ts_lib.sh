@@ -9,7 +9,8 @@ echo 0 >$ts_seqfile
 ts_fail() { echo "PVTEST-HOST-ACTION-FAILED $*"; }
 value() { echo "PVTEST-VALUE $1=$2"; }
 
-# ts_cfg NAME [LINE...]: an xl.cfg for a guest named NAME running ts_agent.sh, in /tmp.
+# ts_cfg NAME [LINE...]: an xl.cfg for a guest named NAME running ts_agent.sh (or the guest
+# scenario $ts_scenario), with $ts_memory MiB (default 256), in /tmp.
 ts_cfg() {
     name=$1
     shift
@@ -17,8 +18,8 @@ ts_cfg() {
         echo "name = \"$name\""
         echo "kernel = \"$PVTEST_KERNEL\""
         echo "ramdisk = \"$PVTEST_INITRD\""
-        echo "extra = \"console=ttyS0 console=hvc0 acpi=off panic=-1 quiet pvtest.scenario=ts_agent pvtest.vmm=pvisor pvtest.role=$name${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}\""
-        echo "memory = 256"
+        echo "extra = \"console=ttyS0 console=hvc0 acpi=off panic=-1 quiet pvtest.scenario=${ts_scenario:-ts_agent} pvtest.vmm=pvisor pvtest.role=$name${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}\""
+        echo "memory = ${ts_memory:-256}"
         echo "vcpus = 1"
         for line in "$@"; do echo "$line"; done
     } >"/tmp/$name.cfg"
