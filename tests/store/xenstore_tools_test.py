@@ -8,6 +8,10 @@ xenstored_*.c (what the daemon answers). docs/store.md lists what differs and wh
 
 usage: xenstore_tools_test.py --pvisor PVISOR
            starts `PVISOR store serve --socket TMP --domains 2`
+       xenstore_tools_test.py --daemon PVISOR
+           starts the toolstack service, `PVISOR daemon` with PVISOR_RUN_DIR=TMP, and runs
+           the checks against its store (TMP/xenstored.sock, every domain's store), as for
+           --socket
        xenstore_tools_test.py --server-cmd 'CMD ... {socket} ...'
            starts CMD (a store that serves {socket} as the control domain with domains 1 and
            2 introduced and nothing else written), waits for the socket
@@ -356,6 +360,7 @@ def main():
     how = ap.add_mutually_exclusive_group(required=True)
     how.add_argument("--pvisor", help="pvisor binary: runs `pvisor store serve`")
     how.add_argument("--server-cmd", help="command line of a store; {socket} is replaced")
+    how.add_argument("--daemon", help="pvisor binary: runs the toolstack service, `pvisor daemon`")
     how.add_argument("--socket", help="socket of an already running store")
     args = ap.parse_args()
 
@@ -367,10 +372,13 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="xstools-")
     proc = None
-    fresh = args.socket is None
+    fresh = args.socket is None and args.daemon is None
     try:
         sock = args.socket or os.path.join(tmp, "xenstored.sock")
-        if args.pvisor:
+        if args.daemon:
+            os.environ["PVISOR_RUN_DIR"] = tmp
+            proc = start_server([args.daemon, "daemon"], sock)
+        elif args.pvisor:
             proc = start_server([args.pvisor, "store", "serve", "--socket", sock,
                                  "--domains", "2"], sock)
         elif args.server_cmd:
@@ -392,6 +400,8 @@ def main():
         if proc is not None:
             rc, out = stop_server(proc)
             proc = None
+        if args.daemon and (rc != 0 or "pvisor daemon: stopping" not in out):
+            c.failures.append(f"pvisor daemon after SIGTERM: status {rc}, output {out!r}")
         if args.pvisor:
             if rc != 0 or out != f"store: serving {sock}\n":
                 c.failures.append(f"store serve after SIGTERM: status {rc}, output {out!r}")
