@@ -577,8 +577,8 @@ Status Daemon::write_domain_nodes(const Domain& d) {
         return Errc::io_error;
     for (const DomainDisk& disk : d.spec.disks)
         PV_TRY(write_vbd_nodes(d, disk));
-    for (unsigned i = 0; i < d.spec.vifs.size(); ++i)
-        PV_TRY(write_vif_nodes(d, i, d.spec.vifs[i]));
+    for (const DomainVif& vif : d.spec.vifs)
+        PV_TRY(write_vif_nodes(d, vif.handle, vif));
     return {};
 }
 

@@ -78,16 +78,23 @@ Json Daemon::op_network_attach(const Json& req) {
     const auto parsed = with_device(d->spec, "vifs", *vif, "vif", err);
     if (!parsed)
         return err;
-    // The handle: the lowest the domain does not use (detached vifs leave holes).
+    // The handle: the one asked for, or the lowest the domain does not use (detached vifs
+    // leave holes).
+    const auto used = [&](unsigned h) { return store_read(back_dir(d->domid, "vif", h)).ok(); };
     unsigned handle = 0;
-    for (bool used = true; used; ++handle) {
-        used = store_read(back_dir(d->domid, "vif", handle)).ok();
-        if (!used)
-            break;
+    if (json_has(*vif, "handle")) {
+        handle = parsed->vifs.front().handle;
+        if (used(handle))
+            return api_fail(ApiError::exists,
+                            d->spec.name + " has vif " + std::to_string(handle) + " already");
+    } else {
+        while (handle < 8 && used(handle))
+            ++handle;
     }
     if (handle >= 8)
         return api_fail(ApiError::invalid_argument, d->spec.name + " has 8 vifs already");
-    const DomainVif spec = parsed->vifs.front();
+    DomainVif spec = parsed->vifs.front();
+    spec.handle = handle;
     const Status st = write_vif_nodes(*d, handle, spec);
     if (!st.ok())
         return api_fail(ApiError::io_error, "the store refused vif " + std::to_string(handle));
@@ -170,7 +177,15 @@ Json Daemon::op_network_detach(const Json& req) {
     Domain* d = running(req, "network-detach", err);
     if (d == nullptr)
         return err;
-    return detach_device(*d, "vif", static_cast<unsigned>(*handle), lock);
+    const store::DomId id = d->domid;
+    const auto h = static_cast<unsigned>(*handle);
+    Json out = detach_device(*d, "vif", h, lock);
+    // Gone from the domain's record too: a restart (on_reboot) does not bring it back.
+    if (const auto it = m_domains.find(id); it != m_domains.end() && out["ok"] == true) {
+        std::erase_if(it->second->spec.vifs, [h](const DomainVif& v) { return v.handle == h; });
+        persist(*it->second);
+    }
+    return out;
 }
 
 // The devices as the store has them: xl's block-list / network-list columns.

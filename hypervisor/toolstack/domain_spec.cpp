@@ -6,6 +6,7 @@
 #include "devices/vbd_numbering.hpp"
 #include "xen_vdev.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <string>
@@ -75,6 +76,7 @@ Json spec_to_json(const DomainSpec& s) {
             o["bridge"] = v.bridge;
         if (!v.vifname.empty())
             o["vifname"] = v.vifname;
+        o["handle"] = v.handle;
         vifs.push_back(o);
     }
     return {{"name", s.name},
@@ -198,6 +200,16 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
             if (!v.is_object())
                 return bad(at + "must be an object");
             DomainVif vif;
+            vif.handle = kMaxVifs; // none given yet
+            if (json_has(v, "handle")) {
+                const auto h = json_int(v, "handle");
+                if (!h || *h < 0 || *h >= static_cast<std::int64_t>(kMaxVifs))
+                    return bad(at + "handle: must be 0..7");
+                for (const DomainVif& other : s.vifs)
+                    if (other.handle == static_cast<unsigned>(*h))
+                        return bad(at + "handle: " + std::to_string(*h) + " is given twice");
+                vif.handle = static_cast<unsigned>(*h);
+            }
             if (json_has(v, "mac")) {
                 const std::string* m = json_string(v, "mac");
                 const auto mac = m != nullptr ? pvisor::parse_mac(*m) : std::nullopt;
@@ -218,6 +230,16 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
                 vif.vifname = *n;
             }
             s.vifs.push_back(vif);
+        }
+        // The vifs without a handle take the lowest ones the others leave, in order.
+        for (DomainVif& vif : s.vifs) {
+            if (vif.handle != kMaxVifs)
+                continue;
+            unsigned h = 0;
+            while (std::any_of(s.vifs.begin(), s.vifs.end(),
+                               [h](const DomainVif& o) { return o.handle == h; }))
+                ++h;
+            vif.handle = h;
         }
     }
     for (const auto& [key, field] : {std::pair{"on_poweroff", &s.on_poweroff},

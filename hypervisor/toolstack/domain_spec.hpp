@@ -24,6 +24,7 @@ struct DomainVif {
     std::string mac;     // empty: the toolstack's default for (domid, handle)
     std::string bridge;  // empty: none
     std::string vifname; // empty: vif<domid>.<handle>
+    unsigned handle = 0; // the device id: given, or the lowest the domain's other vifs leave
 };
 
 struct DomainSpec {

@@ -102,6 +102,10 @@ TEST_F(DaemonApiTest, CreateRefusesBadConfigsWithTheKey) {
     EXPECT_EQ(message(r), "config: disks[0]: vdev: must be a whole disk xvda..xvdp");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vifs\": [{\"mac\": \"01:00:00:00:00:01\"}]}");
     EXPECT_EQ(message(r), "config: vifs[0]: mac: must be a unicast xx:xx:xx:xx:xx:xx");
+    r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vifs\": [{\"handle\": 8}]}");
+    EXPECT_EQ(message(r), "config: vifs[0]: handle: must be 0..7");
+    r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vifs\": [{\"handle\": 1}, {\"handle\": 1}]}");
+    EXPECT_EQ(message(r), "config: vifs[1]: handle: 1 is given twice");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"on_reboot\": \"explode\"}");
     EXPECT_EQ(message(r), "config: on_reboot: must be destroy, restart or preserve");
     r = create("{\"name\": \"a\", \"kernel\": \"/nonexistent/vmlinuz\", \"memory_mib\": 64}");
@@ -142,6 +146,25 @@ TEST_F(DaemonApiTest, SecondDaemonOnTheSameDirectoryIsRefused) {
     auto second = Daemon::start(opt, why);
     EXPECT_EQ(second.error(), Errc::busy);
     EXPECT_EQ(why, "another pvisor daemon runs on " + dir);
+}
+
+// Vifs keep their handles (device ids) through the domain record; those without one take the
+// lowest the others leave, in order.
+TEST(DomainSpecTest, VifHandlesAreKeptOrFilledIn) {
+    std::string why;
+    auto spec = spec_from_json(Json::parse(R"({"name": "a", "kernel": "/k", "memory_mib": 64,
+        "vifs": [{}, {"handle": 0}, {"bridge": "br0"}, {"handle": 5}]})"), why);
+    ASSERT_TRUE(spec.ok()) << why;
+    std::vector<unsigned> handles;
+    for (const DomainVif& v : spec->vifs)
+        handles.push_back(v.handle);
+    EXPECT_EQ(handles, (std::vector<unsigned>{1, 0, 2, 5}));
+    auto again = spec_from_json(spec_to_json(*spec), why);
+    ASSERT_TRUE(again.ok()) << why;
+    ASSERT_EQ(again->vifs.size(), 4u);
+    EXPECT_EQ(again->vifs[2].handle, 2u);
+    EXPECT_EQ(again->vifs[2].bridge, "br0");
+    EXPECT_EQ(again->vifs[3].handle, 5u);
 }
 
 TEST(DomainSpecTest, NamesAndDefaultMacs) {
