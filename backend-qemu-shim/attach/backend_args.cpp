@@ -15,6 +15,12 @@ Result<BackendArgs> parse_backend_args(std::span<const std::string_view> args, s
     bool seen_domid = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view a = args[i];
+        if (a == "--no-sandbox") {
+            if (!out.sandbox)
+                return fail("--no-sandbox given twice");
+            out.sandbox = false;
+            continue;
+        }
         if (a != "--store" && a != "--domid" && a != "--control" && a != "--metrics")
             return fail("unknown argument '" + std::string(a) + "'");
         if (i + 1 == args.size() || args[i + 1].empty())

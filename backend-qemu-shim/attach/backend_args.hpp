@@ -1,5 +1,5 @@
 // backend_args.hpp: the command line every backend process shares,
-//   --store SOCKET --domid N --control SOCKET [--metrics FILE]
+//   --store SOCKET --domid N --control SOCKET [--metrics FILE] [--no-sandbox]
 // parsed strictly: unknown, repeated, missing or empty arguments are refused with one message.
 #pragma once
 
@@ -18,6 +18,7 @@ struct BackendArgs {
     std::uint16_t domid = 0; // the frontends' domain: 1..kMaxDomid
     std::string control;     // that domain's control socket (<control dir>/guest.ctl)
     std::string metrics;     // optional: the counters, rewritten every second ("" = none)
+    bool sandbox = true;     // --no-sandbox: no seccomp filter (debugging, strace -f)
 };
 
 // Xen's last ordinary domain id (DOMID_FIRST_RESERVED - 1).

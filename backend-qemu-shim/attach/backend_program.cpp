@@ -3,6 +3,7 @@
 
 #include "atomic_file.hpp"
 #include "backend_args.hpp"
+#include "backend_sandbox.hpp"
 #include "unique_fd.hpp"
 
 #include <csignal>
@@ -82,6 +83,10 @@ int backend_main(int argc, char** argv, const BackendProgram& p) {
         log(std::string("signalfd/timerfd: ") + std::strerror(errno));
         return 1;
     }
+    if (opts->sandbox && !enter_sandbox(backend_syscalls(), p.name).ok()) {
+        log(std::string("cannot enter the sandbox (seccomp): ") + std::strerror(errno));
+        return 1;
+    }
     BackendWatcher::Config cfg;
     cfg.store_socket = opts->store;
     cfg.domid = opts->domid;
@@ -99,7 +104,10 @@ int backend_main(int argc, char** argv, const BackendProgram& p) {
     auto write_metrics = [&] {
         if (opts->metrics.empty())
             return;
-        const bool ok = write_file_atomic(opts->metrics, (*watcher)->metrics()).ok();
+        const std::string text = (*watcher)->metrics() + "sandbox.enabled " +
+                                 (opts->sandbox ? "1" : "0") + "\nsandbox.denied " +
+                                 std::to_string(sandbox_denied()) + "\n";
+        const bool ok = write_file_atomic(opts->metrics, text).ok();
         if (!ok && !metrics_failed)
             log("cannot write " + opts->metrics + ": " + std::strerror(errno));
         metrics_failed = !ok;

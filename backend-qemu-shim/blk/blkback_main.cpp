@@ -7,6 +7,7 @@ namespace {
 
 const char* const kUsage =
     "usage: pvisor-blkback --store SOCKET --domid N --control SOCKET [--metrics FILE]\n"
+    "       [--no-sandbox]\n"
     "Serves domain N's PV disks: every directory /local/domain/0/backend/vbd/N/<devid> in the\n"
     "store, those there at start and those added later (hotplug). Each is configured by the\n"
     "nodes the toolstack wrote there:\n"
@@ -21,6 +22,8 @@ const char* const kUsage =
     "  --control SOCKET  that domain's control socket (pvisor run: <control dir>/guest.ctl)\n"
     "  --metrics FILE    rewrite FILE every second with the counters, a \"name value\" line\n"
     "                    each, per device as <type>.<devid>.<name> (the toolstack's `top`)\n"
+    "  --no-sandbox      no seccomp filter (by default every system call outside the\n"
+    "                    backend's list fails with EPERM and is logged and counted)\n"
     "`pvisor run --disk` writes the nodes and starts this process itself.\n"
     "SIGTERM, SIGINT or SIGHUP: stop serving (state Closed) and exit 0; SIGUSR1: counters on\n"
     "stderr (also printed at exit). Exit status: 0 stopped (signal, or the store went away),\n"

@@ -8,6 +8,7 @@ namespace {
 
 const char* const kUsage =
     "usage: pvisor-netback --store SOCKET --domid N --control SOCKET [--metrics FILE]\n"
+    "       [--no-sandbox]\n"
     "Serves domain N's network interfaces: every directory /local/domain/0/backend/vif/N/<i>\n"
     "in the store, those there at start and those added later (hotplug). Each is configured\n"
     "by the nodes the toolstack wrote there:\n"
@@ -22,6 +23,8 @@ const char* const kUsage =
     "  --control SOCKET  that domain's control socket (pvisor run: <control dir>/guest.ctl)\n"
     "  --metrics FILE    rewrite FILE every second with the counters, a \"name value\" line\n"
     "                    each, per device as <type>.<devid>.<name> (the toolstack's `top`)\n"
+    "  --no-sandbox      no seccomp filter (by default every system call outside the\n"
+    "                    backend's list fails with EPERM and is logged and counted)\n"
     "`pvisor run --net` writes the nodes and starts this process itself.\n"
     "SIGTERM, SIGINT or SIGHUP: clean stop (state Closed); SIGUSR1: counters on stderr (also\n"
     "printed at exit). Exit status: 0 stopped (signal, or the store went away), 1 start-up\n"

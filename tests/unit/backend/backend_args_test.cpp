@@ -29,6 +29,10 @@ TEST(BackendArgs, StoreDomidControlInAnyOrder) {
     auto m = parse({"--store", "s", "--domid", "2", "--control", "c", "--metrics", "/run/m"});
     ASSERT_TRUE(m.ok());
     EXPECT_EQ(m->metrics, "/run/m");
+    EXPECT_TRUE(m->sandbox);
+    auto off = parse({"--no-sandbox", "--store", "s", "--domid", "2", "--control", "c"});
+    ASSERT_TRUE(off.ok());
+    EXPECT_FALSE(off->sandbox);
 }
 
 TEST(BackendArgs, RefusalsSayWhy) {
@@ -53,6 +57,8 @@ TEST(BackendArgs, RefusalsSayWhy) {
          "--metrics needs a value"},
         {{"--store", "s", "--domid", "1", "--control", "c", "--metrics", "a", "--metrics", "b"},
          "--metrics given twice"},
+        {{"--no-sandbox", "--no-sandbox", "--store", "s", "--domid", "1", "--control", "c"},
+         "--no-sandbox given twice"},
         // The device specs of old: the configuration is the store's now.
         {{"--store", "s", "--domid", "1", "--control", "c", "--disk", "a.img"},
          "unknown argument '--disk'"},

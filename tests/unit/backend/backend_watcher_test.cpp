@@ -437,7 +437,9 @@ TEST_F(BlkWatcherTest, RestartedProcessFindsEveryDevice) {
         return m.find(xvda + "requests 1\n") != std::string::npos &&
                m.find(xvda + "bytes_read 512\n") != std::string::npos &&
                m.find(xvda + "bytes_written 0\n") != std::string::npos &&
-               m.find("vbd.devices.added 2\n") != std::string::npos;
+               m.find("vbd.devices.added 2\n") != std::string::npos &&
+               // served under the seccomp filter, and nothing it did was refused
+               m.find("sandbox.enabled 1\nsandbox.denied 0\n") != std::string::npos;
     })) << read_file(metrics);
     EXPECT_EQ(second.stop(SIGTERM), 0) << read_file(err_path);
     const std::string err = read_file(err_path);

@@ -1,0 +1,19 @@
+// backend_sandbox.hpp: the system calls a backend process may make once it runs (seccomp,
+// hypervisor/core/sandbox.hpp): its I/O, its sockets to the store and the VMM, its threads.
+#pragma once
+
+#include "sandbox.hpp"
+
+#include <span>
+
+namespace pvisor::backend {
+
+// Everything pvisor-blkback and pvisor-netback need: file and TAP I/O (pread/pwrite, io_uring,
+// ioctl), the store and control sockets (AF_UNIX; AF_INET only for the bridge ioctls), fd
+// passing, epoll/eventfd/timerfd/signalfd, memory, threads (clone with CLONE_THREAD only;
+// clone3 answers ENOSYS so the C library falls back to clone) and the metrics file. Not
+// listed, so refused: exec, fork, ptrace, mount and namespaces, module and kexec loading,
+// bpf, perf, keyrings, other processes' memory, sockets of other families.
+[[nodiscard]] std::span<const SyscallRule> backend_syscalls();
+
+} // namespace pvisor::backend
