@@ -83,9 +83,15 @@ int backend_main(int argc, char** argv, const BackendProgram& p) {
         log(std::string("signalfd/timerfd: ") + std::strerror(errno));
         return 1;
     }
-    if (opts->sandbox && !enter_sandbox(backend_syscalls(), p.name).ok()) {
-        log(std::string("cannot enter the sandbox (seccomp): ") + std::strerror(errno));
-        return 1;
+    if (opts->sandbox) {
+        if (!keep_only_capabilities(backend_capabilities(p.kind.type)).ok()) {
+            log(std::string("cannot drop capabilities: ") + std::strerror(errno));
+            return 1;
+        }
+        if (!enter_sandbox(backend_syscalls(), p.name).ok()) {
+            log(std::string("cannot enter the sandbox (seccomp): ") + std::strerror(errno));
+            return 1;
+        }
     }
     BackendWatcher::Config cfg;
     cfg.store_socket = opts->store;

@@ -2,6 +2,7 @@
 #include "backend_sandbox.hpp"
 
 #include <cerrno>
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -52,5 +53,12 @@ constexpr SyscallRule kRules[] = {
 } // namespace
 
 std::span<const SyscallRule> backend_syscalls() { return kRules; }
+
+std::span<const int> backend_capabilities(std::string_view type) {
+    static constexpr int kNet[] = {CAP_NET_ADMIN};
+    if (type == "vif")
+        return kNet;
+    return {};
+}
 
 } // namespace pvisor::backend

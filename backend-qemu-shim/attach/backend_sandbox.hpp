@@ -5,6 +5,7 @@
 #include "sandbox.hpp"
 
 #include <span>
+#include <string_view>
 
 namespace pvisor::backend {
 
@@ -15,5 +16,10 @@ namespace pvisor::backend {
 // listed, so refused: exec, fork, ptrace, mount and namespaces, module and kexec loading,
 // bpf, perf, keyrings, other processes' memory, sockets of other families.
 [[nodiscard]] std::span<const SyscallRule> backend_syscalls();
+
+// The capabilities a backend of device type `type` keeps: none for "vbd" (its images are
+// opened as their owner, root), CAP_NET_ADMIN for "vif" (TUNSETIFF, bringing the TAP up,
+// adding it to a bridge).
+[[nodiscard]] std::span<const int> backend_capabilities(std::string_view type);
 
 } // namespace pvisor::backend

@@ -7,13 +7,16 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <cstdio>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <optional>
 #include <vector>
 
 namespace pvisor {
@@ -137,6 +140,49 @@ Status enter_sandbox(std::span<const SyscallRule> rules, const char* who) {
     if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0)
         return Errc::system_error;
     return {};
+}
+
+Status keep_only_capabilities(std::span<const int> keep) {
+    std::uint64_t mask = 0;
+    for (const int c : keep) {
+        if (c < 0 || c > 63)
+            return Errc::invalid_argument;
+        mask |= 1ULL << c;
+    }
+    // The bounding set first (that needs CAP_SETPCAP, dropped with the rest below).
+    for (int c = 0; ::prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; ++c)
+        if ((mask & (1ULL << c)) == 0 && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+            return Errc::system_error;
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return Errc::system_error;
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; ++i) {
+        const auto word = static_cast<std::uint32_t>(mask >> (32 * i));
+        data[i].effective = word;
+        data[i].permitted = word;
+        data[i].inheritable = 0;
+    }
+    if (::syscall(SYS_capset, &hdr, data) != 0)
+        return Errc::system_error;
+    return {};
+}
+
+Result<std::uint64_t> effective_capabilities() {
+    std::FILE* f = std::fopen("/proc/self/status", "re");
+    if (f == nullptr)
+        return Errc::system_error;
+    char line[256];
+    std::optional<std::uint64_t> eff;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        unsigned long long v = 0;
+        if (std::sscanf(line, "CapEff: %llx", &v) == 1)
+            eff = v;
+    }
+    std::fclose(f);
+    if (!eff)
+        return Errc::not_found;
+    return *eff;
 }
 
 std::uint64_t sandbox_denied() noexcept { return g_denied.load(std::memory_order_relaxed); }

@@ -1,6 +1,7 @@
-// sandbox.hpp: least privilege for pvisor's own processes: no_new_privs and a seccomp filter
-// that lets through the system calls a process listed; any other is refused with EPERM,
-// counted and logged (never fatal: a refused call is an error the caller handles).
+// sandbox.hpp: least privilege for pvisor's own processes: only the capabilities a process
+// needs, no_new_privs, and a seccomp filter that lets through the system calls it listed; any
+// other is refused with EPERM, counted and logged (never fatal: a refused call is an error the
+// caller handles).
 #pragma once
 
 #include "result.hpp"
@@ -29,6 +30,14 @@ struct SyscallRule {
 // "<who>: system call N (name) refused by the sandbox" to stderr. Errc::invalid_argument: a
 // rule list too long or malformed; Errc::system_error (errno set): the kernel refused.
 [[nodiscard]] Status enter_sandbox(std::span<const SyscallRule> rules, const char* who);
+
+// Drops every capability but `keep` (CAP_* numbers) from the bounding, permitted, effective
+// and inheritable sets (and the ambient set), so a root process keeps only what its work
+// needs. Errc::system_error (errno set) if the kernel refuses.
+[[nodiscard]] Status keep_only_capabilities(std::span<const int> keep);
+
+// The process's effective capability set, as a bit mask (from /proc/self/status CapEff).
+[[nodiscard]] Result<std::uint64_t> effective_capabilities();
 
 // System calls refused since enter_sandbox().
 [[nodiscard]] std::uint64_t sandbox_denied() noexcept;

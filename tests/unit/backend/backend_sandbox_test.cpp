@@ -1,7 +1,8 @@
 // backend_sandbox_test.cpp: the seccomp filter of the backends (backend_sandbox.hpp on
 // hypervisor/core/sandbox.hpp). Each case runs in a forked child, which enters the sandbox
 // and reports through its exit status and stderr: a refused call fails with EPERM, is
-// counted and logged, and the process goes on; what the backends need still works.
+// counted and logged, and the process goes on; what the backends need still works; only the
+// capabilities of the backend's kind remain.
 #include "backend_sandbox.hpp"
 
 #include <array>
@@ -19,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 
 namespace pvisor::backend {
@@ -130,6 +132,38 @@ TEST(BackendSandbox, WhatBackendsNeedStillWorks) {
     EXPECT_EQ(r.err, "test-backend: system call 53 (socketpair) refused by the sandbox\n");
     std::remove(file.c_str());
     std::remove((file + ".metrics").c_str());
+    ::rmdir(dir);
+}
+
+// A block backend keeps no capability, a network backend CAP_NET_ADMIN only; what needed
+// another (changing a file's owner) is refused, a file of its own owner still opens.
+TEST(BackendSandbox, BackendsKeepOnlyTheCapabilitiesTheirKindNeeds) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root (capabilities to drop)";
+    char dir[] = "/tmp/pvisor-caps-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    const std::string file = std::string(dir) + "/img";
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    for (const auto& [type, want] : {std::pair{"vbd", 0ULL}, std::pair{"vif", 1ULL << 12}}) {
+        const ChildResult r = in_child([&file, type = type, want = want] {
+            if (!keep_only_capabilities(backend_capabilities(type)).ok())
+                return 1;
+            const auto eff = effective_capabilities();
+            if (!eff.ok() || *eff != want)
+                return 2;
+            if (::chown(file.c_str(), 1234, 1234) != -1 || errno != EPERM)
+                return 3;
+            const int f = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+            if (f < 0)
+                return 4;
+            ::close(f);
+            return 0;
+        });
+        EXPECT_EQ(r.status, 0) << type << ": " << r.err;
+    }
+    std::remove(file.c_str());
     ::rmdir(dir);
 }
 
