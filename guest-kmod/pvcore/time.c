@@ -5,6 +5,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/string.h>
 #include <asm/msr.h>
 #include <asm/pvclock.h>
 #include <pv/event_channel.h>
@@ -24,6 +25,16 @@ struct pv_timer {
 	int irq;
 	bool registered;
 };
+
+/*
+ * The tick device: "pv", pvisor's one-shot timer (VCPUOP_set_singleshot_timer, each
+ * reprogramming a hypercall), or "lapic", the local APIC TSC-deadline timer the kernel had,
+ * which KVM serves without leaving the kernel. Event channels, console, store and devices
+ * stay PV either way.
+ */
+static char *timer = "pv";
+module_param(timer, charp, 0444);
+MODULE_PARM_DESC(timer, "tick device: pv (pvisor's one-shot timer) or lapic (the local APIC timer)");
 
 static DEFINE_PER_CPU(struct pv_timer, pv_timers);
 static enum cpuhp_state pv_timer_hp_state;
@@ -175,6 +186,15 @@ static int pv_timer_cpu_offline(unsigned int cpu)
 int pv_time_init(void)
 {
 	int state;
+
+	if (!strcmp(timer, "lapic")) {
+		pr_info("pvcore: tick device: the local APIC timer (timer=lapic)\n");
+		return 0;
+	}
+	if (strcmp(timer, "pv")) {
+		pr_err("pvcore: timer=%s: must be pv or lapic\n", timer);
+		return -EINVAL;
+	}
 
 	state = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvcore/timer:online",
 				  pv_timer_cpu_online, pv_timer_cpu_offline);

@@ -47,10 +47,18 @@ finish() {
     sleep 30
 }
 
+# modprobe's rule: the words MODULE.PARAM=VALUE of the kernel command line are MODULE's.
+module_args() {
+    for word in $(cat /proc/cmdline); do
+        case $word in "$1".*=*) echo "${word#"$1".}" ;; esac
+    done
+}
 if [ "$vmm" = pvisor ]; then
     for ko in /modules/*.ko; do
         [ -e "$ko" ] || continue
-        insmod "$ko" || fail "insmod-$(basename "$ko")"
+        name=$(basename "$ko" .ko)
+        # shellcheck disable=SC2046 # one word per parameter
+        insmod "$ko" $(module_args "${name#[0-9][0-9]-}") || fail "insmod-$(basename "$ko")"
     done
     # From here on the scenario talks through the PV console (what pvisor's stdin feeds).
     if [ -c /dev/hvc0 ]; then

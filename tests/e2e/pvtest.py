@@ -30,7 +30,16 @@ PVISOR_METRICS = {'console.broken': lambda v: v == 0, 'evtchn.bad_sends': lambda
 # typed on the guest console after PVTEST-READY.
 SCENARIOS = {
     'boot': {'vcpus': 1, 'values': {'uname': lambda ctx: ctx.kernel_version}},
-    'smp': {'vcpus': 4, 'values': {'cpus_online': lambda ctx: '0-3'}},
+    'smp': {'vcpus': 4, 'values': {'cpus_online': lambda ctx: '0-3',
+                                   'tick_device': lambda ctx: (
+                                       'pv-timer0,pv-timer1,pv-timer2,pv-timer3'
+                                       if ctx.vmms[0] == 'pvisor' else
+                                       'lapic-deadline,lapic-deadline,lapic-deadline,lapic-deadline')}},
+    # pvcore.timer=lapic (l2-init.sh hands MODULE.PARAM words to insmod, as modprobe does):
+    # the tick stays on the local APIC timer, everything else is PV.
+    'timer_lapic': {'vcpus': 2, 'l2_args': 'pvcore.timer=lapic', 'values': {
+        'timer_param': lambda ctx: 'lapic', 'tick_device': lambda ctx: 'lapic-deadline,lapic-deadline',
+        'sleep_ok': lambda ctx: 'ok', 'events': lambda ctx: 'ok'}},
     'console': {'vcpus': 1, 'input': 'echo PVTEST-ECHO $((6*7))\n', 'output': 'PVTEST-ECHO 42'},
     # 10,000 ping-pongs: each vCPU's MSI-X upcall went out through its irqfd at least
     # 10,000 times (pvisor's --metrics file, read at exit).
@@ -435,9 +444,8 @@ def launch_command(ctx, platform, scenario):
             # pvisor finds its backends (pvisor-netback, ...) on $PATH, as L1 has them beside it.
             dirs = ':'.join(sorted({shlex.quote(str(t.resolve().parent)) for t in ctx.l1_tools}))
             script.insert(0, f'export PATH={dirs}:"$PATH"')
-        if os.environ.get('PVISOR_E2E_L2_ARGS'):
-            script.insert(0, 'export PVTEST_L2_EXTRA=' +
-                          shlex.quote(os.environ['PVISOR_E2E_L2_ARGS']))
+        if l2_extra(spec):
+            script.insert(0, 'export PVTEST_L2_EXTRA=' + shlex.quote(l2_extra(spec)))
         if ctx.disk:
             # run-l2.sh passes it to pvisor as --disk.
             spec_ro = (',ro' if ctx.disk[1] else '') + spec.get('disk_opts', '')
@@ -451,13 +459,20 @@ def launch_command(ctx, platform, scenario):
     # (docs/testing.md, "Known platform effects"). PVISOR_E2E_L2_ARGS: more of every guest's
     # kernel command line, for experiments.
     for word, value in (('kvm_amd', os.environ.get('PVISOR_E2E_KVM_AMD', 'npt=0')),
-                        ('l2args', os.environ.get('PVISOR_E2E_L2_ARGS', ''))):
+                        ('l2args', l2_extra(spec))):
         if value.split():
             append += f' pvtest.{word}=' + ','.join(value.split())
     if ctx.disk:
         append += (f' pvtest.disk=/dev/vda{",ro" if ctx.disk[1] else ""}'
                    f'{spec.get("disk_opts", "")}')
     return l1_machine(ctx.vmlinuz, l1, append, ctx.disk, l1_reset_log(ctx, scenario))
+
+
+def l2_extra(spec):
+    """More words of every guest's kernel command line: the scenario's own ('l2_args') and
+    PVISOR_E2E_L2_ARGS (experiments)."""
+    return ' '.join(filter(None, (spec.get('l2_args', ''),
+                                  os.environ.get('PVISOR_E2E_L2_ARGS', ''))))
 
 
 def l1_reset_log(ctx, scenario):
