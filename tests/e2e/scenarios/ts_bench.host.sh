@@ -29,6 +29,15 @@ bench_cfg() {
     ts_cfg "$1" "disk = [ \"/tmp/$1.img,raw,xvda,rw\" ]" 'vif = [ "bridge=pvbr0" ]'
 }
 vmm_log() { echo "$PVISOR_RUN_DIR/dom/$1/vmm.log"; }
+# pid_of GLOB: the process whose command line (arguments joined by spaces) matches GLOB.
+pid_of() {
+    for d in /proc/[0-9]*; do
+        c=$( (tr '\0' ' ' <"$d/cmdline") 2>/dev/null) || continue
+        # shellcheck disable=SC2254 # GLOB is a pattern
+        case $c in $1) echo "${d#/proc/}"; return 0 ;; esac
+    done
+    return 1
+}
 idle() { grep -q PVTEST-IDLE "$1" 2>/dev/null; }
 
 "$P" list >/dev/null || ts_fail "the toolstack service does not start"
@@ -77,9 +86,9 @@ svc=$("$probe" mem --ram-kib $ram_kib "$service") || ts_fail "memory of the serv
 share=$((${svc##*total_kib=} / guests))
 for n in $(seq $guests); do
     id=$(ts_domid "ts-idle$n")
-    vmm=$(pgrep -f "run .*--domid $id --name")
-    blk=$(pgrep -f "blkback --store .* --domid $id --control")
-    net=$(pgrep -f "netback --store .* --domid $id --control")
+    vmm=$(pid_of "*pvisor run *--domid $id --name *")
+    blk=$(pid_of "*pvisor-blkback --store *--domid $id --control *")
+    net=$(pid_of "*pvisor-netback --store *--domid $id --control *")
     out=$("$probe" mem --ram-kib $ram_kib "$vmm" "$blk" "$net") ||
         { ts_fail "memory of domain $id"; continue; }
     kib() { echo "$out" | sed -n "${1}s/.*pss_kib=\([0-9]*\).*/\1/p"; }
