@@ -3,7 +3,8 @@
 # a NIC on the bridge, and runs scenarios/ts_idle.sh; pvisor-ts-probe does the measuring.
 #  1. boot: from `pvisor create` to the guest's init (PVTEST-INIT), beside QEMU microvm started
 #     by hand with the same kernel, initramfs, memory and devices, three times each;
-#  2. list: `pvisor list` latency with one idle domain and with eight;
+#  2. list: `pvisor list` latency with one idle domain and with eight, beside `pvisor --help`
+#     (the same program started, no request: what exec alone costs there);
 #  3. mem: host memory per idle domain beyond its guest RAM (PSS of its VMM and backends plus
 #     an eighth of the service's), beside one idle QEMU's.
 ts_scenario=ts_idle
@@ -74,6 +75,9 @@ for n in $(seq $guests); do
         sleep 5
         got=$("$probe" latency --runs 30 -- "$P" list) || ts_fail "pvisor list"
         echo "PVTEST-BENCH list domains=$n $got"
+        # The same binary started without a request: what exec alone costs here.
+        got=$("$probe" latency --runs 30 -- "$P" --help) || ts_fail "pvisor --help"
+        echo "PVTEST-BENCH exec domains=$n $got"
     fi
 done
 listed=$("$P" list | grep -c ' running ')
