@@ -96,6 +96,14 @@ void Daemon::stop() {
     wake_supervisor();
     if (m_supervisor.joinable())
         m_supervisor.join();
+    // No restart begins now (m_stopping); those under way finish their create.
+    std::vector<Restart> restarts;
+    {
+        std::lock_guard lock(m_mu);
+        restarts.swap(m_restarts);
+    }
+    for (Restart& r : restarts)
+        r.thread.join();
     m_changed.notify_all();
 }
 
@@ -422,11 +430,28 @@ void Daemon::vmm_exited(store::DomId domid) {
     m_changed.notify_all();
     if (act != Action::restart || m_stopping)
         return;
-    // A restart is a new domain of the same name and configuration (a new id, as in Xen).
+    // The restarts that ended are joined here; this one starts once m_mu is free.
+    std::erase_if(m_restarts, [](Restart& r) {
+        if (!r.done->load())
+            return false;
+        r.thread.join();
+        return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    m_restarts.push_back({std::thread([this, spec, reboots, done] {
+                              restart(spec, reboots);
+                              done->store(true);
+                          }),
+                          done});
+}
+
+// A restart is a new domain of the same name and configuration (a new id, as in Xen).
+void Daemon::restart(DomainSpec spec, unsigned reboots) {
+    std::unique_lock lock(m_mu);
+    if (m_stopping)
+        return;
     std::string why;
-    std::unique_lock<std::mutex> relock(m_mu, std::adopt_lock);
-    auto again = create_domain(spec, relock, [](const std::string&) {}, why);
-    relock.release(); // the supervisor's own lock goes on holding m_mu
+    auto again = create_domain(spec, lock, [](const std::string&) {}, why);
     if (!again.ok()) {
         log("restart of " + spec.name + " failed: " + why);
         return;

@@ -9,6 +9,7 @@
 #include "store_link.hpp"
 #include "store_service.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace pvisor::toolstack {
 
@@ -77,6 +79,8 @@ class Daemon {
     [[nodiscard]] Status write_domain_nodes(const Domain& d);
     [[nodiscard]] Status attach_store(Domain& d, bool adopt, std::vector<store::Watch> watches,
                                       std::string& why);
+    // A new domain of `spec`'s name and configuration, on a thread of its own (m_restarts).
+    void restart(DomainSpec spec, unsigned reboots);
     void vmm_exited(store::DomId domid);
     void release(Domain& d);
     void persist(const Domain& d);
@@ -134,6 +138,13 @@ class Daemon {
     UniqueFd m_wake;
     bool m_stopping = false;
     std::time_t m_started = 0;
+    // Restarts (on_reboot/on_crash = restart) run beside the supervisor: starting a domain
+    // waits for its VMM, and other domains' events must not wait for that.
+    struct Restart {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Restart> m_restarts; // guarded by m_mu; joined by stop()
     std::thread m_supervisor; // last: joined first
 };
 
