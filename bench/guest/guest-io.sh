@@ -20,7 +20,9 @@ guest_ip=10.77.0.2
 load_list() {
     [ -f "$1" ] || return 0
     for ko in $(cat "$1"); do
-        insmod "/gio/modules/$ko" || echo "PVTEST-GIO-WARN insmod $ko failed"
+        # shellcheck disable=SC2046 # MODULE.PARAM=VALUE words of the command line
+        insmod "/gio/modules/$ko" $(module_args "${ko%.ko}") ||
+            echo "PVTEST-GIO-WARN insmod $ko failed"
     done
 }
 load_list /gio/stock.list

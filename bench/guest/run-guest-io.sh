@@ -9,7 +9,7 @@
 # known flake, see docs/testing.md), is started again, at most twice.
 #
 # usage: run-guest-io.sh CFG QEMU PVISOR KERNEL INITRD IMAGE TAP PV_FEATURES CMDLINE
-#   CFG virtio|emulated|pv; PV_FEATURES: the pvisor devices to attach (blk,net or none;
+#   CFG virtio|emulated|pv|pv-lapic; PV_FEATURES: the pvisor devices to attach (blk,net or none;
 #   nodirect: pvisor's disk option takes direct=off)
 set -u
 cfg=$1 qemu=$2 pvisor=$3 kernel=$4 initrd=$5 image=$6 tap=$7 pvfeat=$8 cmdline=$9
@@ -29,9 +29,12 @@ kvm_snapshot() {
 # both its configurations (-M pc: microvm has no IDE); the disk is the RAM-backed image through
 # QEMU's default thread-pool AIO, the NIC a TAP without vhost (the userspace backend).
 devs=blk,net
-[ "$cfg" = pv ] && devs=$(echo "$pvfeat" | sed 's/,*nodirect//')
+case $cfg in pv | pv-lapic) devs=$(echo "$pvfeat" | sed 's/,*nodirect//') ;; esac
 cmdline="$cmdline pvtest.gio_dev=$devs"
-if [ "$cfg" = pv ]; then
+# pv-lapic: pvcore leaves each CPU's tick on the local APIC timer (guest-io.sh's insmod takes
+# MODULE.PARAM words from the command line).
+[ "$cfg" = pv-lapic ] && cmdline="$cmdline pvcore.timer=lapic"
+if [ "$cfg" = pv ] || [ "$cfg" = pv-lapic ]; then
     set -- "$pvisor" run --kernel "$kernel" --initrd "$initrd" --memory 512M --vcpus 1 \
         --console pv --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline pvtest.vmm=pvisor"
     disk=$image
