@@ -82,15 +82,6 @@ std::uint64_t drain_peer(int fd) {
 
 } // namespace
 
-// ASan keeps freed memory poisoned in a quarantine (256 MiB by default) so a use after free
-// is caught. Every input builds and frees a whole backend (about 150 KB of heap), so the
-// default quarantine made each input's allocations fresh pages: page faults and munmaps were
-// two thirds of the time. 16 MiB still holds the last hundred inputs' frees, far more than
-// one input's backend lifetime, in which any use after free of this target would happen.
-extern "C" const char* __asan_default_options() {
-    return "quarantine_size_mb=16";
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     World& w = world();
     if (size < 1)
