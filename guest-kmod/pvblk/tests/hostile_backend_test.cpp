@@ -117,6 +117,16 @@ class PvblkHostileBackend : public ::testing::Test {
         set_rsp_prod(++rsp_prod_);
     }
 
+    // Backend: takes the next request and answers it as sent (its id and operation) with
+    // @status; the id.
+    std::uint64_t answer_next(std::int16_t status) {
+        std::uint64_t id = 0;
+        std::uint8_t op = 0;
+        EXPECT_TRUE(take(&id, &op));
+        respond(id, op, status);
+        return id;
+    }
+
     // Backend: writes a response into the slot of index @idx (masked, as in the ring).
     void write_slot(std::uint32_t idx, std::uint64_t id, std::uint8_t op, std::int16_t status) {
         struct blkif_response rsp;
@@ -171,14 +181,8 @@ TEST_F(PvblkHostileBackend, WellBehavedResponsesEndTheirRequestsWithTheirStatus)
     ASSERT_EQ(submit(5, BLKIF_OP_WRITE), 0);
     ASSERT_EQ(submit(31, BLKIF_OP_FLUSH_DISKCACHE), 0);
     ASSERT_EQ(submit(7, BLKIF_OP_INDIRECT), 0);
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    const std::int16_t statuses[] = {BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_EOPNOTSUPP,
-                                     BLKIF_RSP_OKAY};
-    for (std::int16_t st : statuses) {
-        ASSERT_TRUE(take(&id, &op));
-        respond(id, op, st);
-    }
+    for (int st : {BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_OKAY})
+        answer_next(static_cast<std::int16_t>(st));
     drain();
     EXPECT_TRUE(seen_.violations.empty());
     EXPECT_EQ(front_.broken, 0);
@@ -195,10 +199,7 @@ TEST_F(PvblkHostileBackend, ProduceRefusesABusyOrOutOfRangeIdAndAFullRing) {
     EXPECT_EQ(submit(front_.size, BLKIF_OP_READ), -EBUSY);
     ASSERT_EQ(submit(3, BLKIF_OP_READ), 0);
     EXPECT_EQ(submit(3, BLKIF_OP_WRITE), -EBUSY) << "one request per id";
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, BLKIF_RSP_OKAY); // answered but not consumed: its slot is still taken
+    answer_next(BLKIF_RSP_OKAY);
     for (std::uint32_t t = 0; t < front_.size; ++t) {
         if (t != 3) {
             ASSERT_EQ(submit(t, BLKIF_OP_READ), 0);
@@ -232,10 +233,9 @@ TEST_P(PvblkUnknownId, BreaksTheRingAndFailsEveryOutstandingRequestWithEio) {
     ASSERT_EQ(submit(2, BLKIF_OP_READ), 0);
     ASSERT_EQ(submit(4, BLKIF_OP_WRITE), 0);
     ASSERT_EQ(submit(6, BLKIF_OP_READ), 0);
+    answer_next(BLKIF_RSP_OKAY); // a good one first: it still counts
     std::uint64_t id = 0;
     std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, BLKIF_RSP_OKAY); // a good one first: it still counts
     ASSERT_TRUE(take(&id, &op));
     respond(GetParam(), op, BLKIF_RSP_OKAY);
     drain();
@@ -255,11 +255,7 @@ INSTANTIATE_TEST_SUITE_P(Ids, PvblkUnknownId,
 TEST_F(PvblkHostileBackend, AnIdAnsweredTwiceBreaksTheRingAndEndsItsRequestOnce) {
     ASSERT_EQ(submit(9, BLKIF_OP_READ), 0);
     ASSERT_EQ(submit(10, BLKIF_OP_READ), 0);
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, BLKIF_RSP_OKAY);
-    respond(id, op, BLKIF_RSP_OKAY);
+    respond(answer_next(BLKIF_RSP_OKAY), BLKIF_OP_READ, BLKIF_RSP_OKAY);
     drain();
     expect_broken("response id not outstanding");
     EXPECT_EQ(seen_.violation_ids[0], 9U);
@@ -270,10 +266,7 @@ TEST_F(PvblkHostileBackend, AnIdAnsweredTwiceBreaksTheRingAndEndsItsRequestOnce)
 TEST_F(PvblkHostileBackend, AnIdAnsweredAgainInALaterBatchBreaksTheRing) {
     ASSERT_EQ(submit(1, BLKIF_OP_WRITE), 0);
     ASSERT_EQ(submit(2, BLKIF_OP_WRITE), 0);
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, BLKIF_RSP_OKAY);
+    answer_next(BLKIF_RSP_OKAY);
     drain();
     EXPECT_TRUE(seen_.violations.empty());
     respond(1, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
@@ -318,10 +311,7 @@ class PvblkBadStatus : public PvblkHostileBackend,
 TEST_P(PvblkBadStatus, BreaksTheRing) {
     ASSERT_EQ(submit(0, BLKIF_OP_READ), 0);
     ASSERT_EQ(submit(1, BLKIF_OP_WRITE), 0);
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, GetParam());
+    answer_next(GetParam());
     drain();
     expect_broken("unknown response status");
     EXPECT_EQ(status_of(0), BLK_STS_IOERR) << "a bad status is no success";
@@ -357,10 +347,7 @@ INSTANTIATE_TEST_SUITE_P(Producers, PvblkRspProdAhead,
 TEST_F(PvblkHostileBackend, RspProdAheadAfterGoodResponsesEndsThoseAndFailsTheRest) {
     for (std::uint32_t t = 0; t < 4; ++t)
         ASSERT_EQ(submit(t, BLKIF_OP_WRITE), 0);
-    std::uint64_t id = 0;
-    std::uint8_t op = 0;
-    ASSERT_TRUE(take(&id, &op));
-    respond(id, op, BLKIF_RSP_OKAY);
+    answer_next(BLKIF_RSP_OKAY);
     drain();
     ASSERT_TRUE(seen_.violations.empty());
     set_rsp_prod(1 + 4); // four more responses claimed, three requests outstanding
