@@ -157,7 +157,9 @@ static inline bool pvblk_is_broken(const struct pvblk_info *info)
 /* The shadow unit's view of @ring (shadow.h). */
 static inline struct pvblk_inflight pvblk_ring_inflight(struct pvblk_ring *ring)
 {
-	return (struct pvblk_inflight){ .ring = ring, .front = &ring->front, .shadow = ring->shadow };
+	return (struct pvblk_inflight){
+		.ring = ring, .front = &ring->front, .shadow = ring->shadow,
+	};
 }
 
 /* request.c */
