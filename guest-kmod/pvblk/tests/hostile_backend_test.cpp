@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -371,6 +372,25 @@ TEST_F(PvblkHostileBackend, ABrokenRingIsNeverReadAgain) {
     EXPECT_EQ(status_of(0), BLK_STS_IOERR);
     EXPECT_NE(front_.broken, 0);
     EXPECT_EQ(seen_.violations.size(), 1U) << "reported once";
+}
+
+// The rest of what a backend writes is never trusted: the response's padding is not looked
+// at, and req_event (where it asks to be notified) only decides whether to notify.
+TEST_F(PvblkHostileBackend, PaddingAndReqEventChangeNothing) {
+    static_cast<pv_sring_hdr*>(page_.get())->req_event = 0xdeadbeefU;
+    ASSERT_EQ(submit(0, BLKIF_OP_READ), 0);
+    ASSERT_EQ(submit(1, BLKIF_OP_WRITE), 0);
+    for (std::uint32_t k = 0; k < 2; ++k) {
+        answer_next(BLKIF_RSP_OKAY);
+        auto* slot = static_cast<unsigned char*>(page_.get()) + PV_RING_HEADER_SIZE +
+                     k * sizeof(union blkif_sring_entry);
+        slot[offsetof(struct blkif_response, pad0)] = 0xff;
+        std::memset(slot + offsetof(struct blkif_response, pad1), 0xff, 4);
+    }
+    drain();
+    EXPECT_TRUE(seen_.violations.empty());
+    EXPECT_EQ(status_of(0), BLK_STS_OK);
+    EXPECT_EQ(status_of(1), BLK_STS_OK);
 }
 
 // A backend answering with random field values (and now and then a random producer index)
