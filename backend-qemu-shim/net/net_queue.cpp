@@ -36,7 +36,8 @@ Result<std::unique_ptr<NetQueue>> NetQueue::create(std::string name, NetPort& po
     PV_TRY(port.set_offloads(rx_offloads(binding.front)));
     PV_TRY_ASSIGN(engine, UringEngine::create(kUringEntries, port.fd()));
     NetTxPath tx(std::move(tx_ring), grants, counters, offer);
-    NetRxPath rx(std::move(rx_ring), grants, counters, binding.front);
+    PV_TRY_ASSIGN(buffers, NetRxPath::map_buffers());
+    NetRxPath rx(std::move(rx_ring), grants, counters, binding.front, std::move(buffers));
     return std::unique_ptr<NetQueue>(new NetQueue(std::move(name), counters, std::move(pins),
                                                   std::move(tx), std::move(rx), std::move(engine),
                                                   std::move(binding)));

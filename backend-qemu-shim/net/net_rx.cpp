@@ -2,17 +2,31 @@
 #include "net_rx.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <pv/netif.h>
+#include <sys/mman.h>
 
 namespace pvisor::backend {
 
+Result<Mapping> NetRxPath::map_buffers() {
+    void* p = ::mmap(nullptr, kBufferMapBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return Errc::no_memory;
+    Mapping m(p, kBufferMapBytes);
+    if (::mprotect(m.bytes() + kBufferMapBytes - 4096, 4096, PROT_NONE) != 0)
+        return Errc::no_memory; // the split mapping needs a VMA the kernel could not get
+    return m;
+}
+
 NetRxPath::NetRxPath(NetBackRing ring, GrantTableView& grants, NetCounters& counters,
-                     NetFrontFeatures front)
+                     NetFrontFeatures front, Mapping buffers)
     : m_ring(std::move(ring)), m_grants(&grants), m_counters(&counters), m_front(front),
-      m_bufs(std::size_t{kBuffers} * kBufferBytes), m_iov(kBuffers) {
+      m_bufs(std::move(buffers)), m_iov(kBuffers) {
+    assert(m_bufs.size() == kBufferMapBytes);
     m_free.reserve(kBuffers);
     for (std::uint32_t i = kBuffers; i-- > 0;)
         m_free.push_back(i);

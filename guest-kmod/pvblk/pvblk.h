@@ -13,6 +13,7 @@
 #include <pv/ring_ops.h>
 
 #include "pvbus.h"
+#include "shadow.h"
 
 #define PVBLK_MAX_QUEUES PV_BLKIF_MAX_QUEUES
 /*
@@ -47,16 +48,6 @@ struct pvblk_disk_params {
 	unsigned int sector_size;
 	unsigned int phys_sector_size;
 	bool read_only;
-};
-
-/*
- * The private record of one request in flight on a ring slot (indexed by the request id,
- * which is the blk-mq tag). The backend's responses are checked against it; the request
- * itself is never read back from the shared ring.
- */
-struct pvblk_shadow {
-	struct request *rq; /* NULL: no request with this id is outstanding */
-	u8 operation;	    /* the operation written to the ring (BLKIF_OP_*) */
 };
 
 struct pvblk_info;
@@ -162,6 +153,13 @@ void pvblk_broken_work(struct work_struct *work);
 static inline bool pvblk_is_broken(const struct pvblk_info *info)
 {
 	return test_bit(0, &info->broken);
+}
+/* The shadow unit's view of @ring (shadow.h). */
+static inline struct pvblk_inflight pvblk_ring_inflight(struct pvblk_ring *ring)
+{
+	return (struct pvblk_inflight){
+		.ring = ring, .front = &ring->front, .shadow = ring->shadow,
+	};
 }
 
 /* request.c */

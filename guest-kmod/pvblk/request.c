@@ -280,23 +280,35 @@ static blk_status_t pvblk_build(struct pvblk_info *info, struct request *rq,
 static blk_status_t pvblk_submit(struct pvblk_ring *ring, struct request *rq,
 				 union blkif_request_any *req)
 {
+	struct pvblk_inflight f = pvblk_ring_inflight(ring);
 	unsigned long flags;
 	blk_status_t st = BLK_STS_OK;
-	u32 id = rq->tag;
+	int err;
 
 	spin_lock_irqsave(&ring->lock, flags);
-	if (!ring->live || id >= ring->front.size || ring->shadow[id].rq) {
+	/*
+	 * Checked again under the ring lock: the device may have broken since queue_rq looked,
+	 * and pvblk_broken_work may already have failed this ring's requests. A request put on
+	 * the ring now would wait for a backend that is no longer listened to.
+	 */
+	if (pvblk_is_broken(ring->info)) {
+		st = BLK_STS_IOERR;
+		goto out;
+	}
+	if (!ring->live) {
 		st = BLK_STS_RESOURCE; /* no ring (a reconnect is coming): blk-mq retries later */
 		goto out;
 	}
-	req->rw.id = id; /* id is at the same offset in every request form */
-	if (pv_front_produce(&ring->front, req, sizeof(*req)) < 0) {
+	err = pvblk_inflight_produce(&f, rq->tag, rq, req);
+	if (err == -ENOSPC) {
 		ring->need_run = true; /* the next response makes room and reruns the queue */
 		st = BLK_STS_DEV_RESOURCE;
 		goto out;
 	}
-	ring->shadow[id].rq = rq;
-	ring->shadow[id].operation = req->rw.operation;
+	if (err) {
+		st = BLK_STS_RESOURCE;
+		goto out;
+	}
 	if (pv_front_push_requests(&ring->front))
 		pvcore_notify_remote(ring->evtchn);
 out:

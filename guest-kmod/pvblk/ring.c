@@ -23,29 +23,20 @@ void pvblk_mark_broken(struct pvblk_info *info, const char *why, u64 id)
 	schedule_work(&info->broken_work);
 }
 
-static blk_status_t pvblk_rsp_status(s16 status, bool *valid)
+/* shadow.c's callback: a violation on @ring breaks the whole device. */
+void pvblk_ring_violation(struct pvblk_ring *ring, const char *why, u64 id)
 {
-	*valid = true;
-	switch (status) {
-	case BLKIF_RSP_OKAY:
-		return BLK_STS_OK;
-	case BLKIF_RSP_EOPNOTSUPP:
-		return BLK_STS_NOTSUPP;
-	case BLKIF_RSP_ERROR:
-		return BLK_STS_IOERR;
-	default:
-		*valid = false;
-		return BLK_STS_IOERR;
-	}
+	pvblk_mark_broken(ring->info, why, id);
 }
 
-/* Ends the shadow entry of @id and completes its request with @status. Ring lock held. */
-static void pvblk_finish(struct pvblk_ring *ring, u64 id, blk_status_t status)
+/* shadow.c's callback: @rq is off the shadow; its data and grants are settled here. */
+void pvblk_end_request(struct pvblk_ring *ring, struct request *rq, u8 operation,
+		       blk_status_t status)
 {
-	struct request *rq = ring->shadow[id].rq;
 	struct pvblk_req *preq = blk_mq_rq_to_pdu(rq);
 
-	ring->shadow[id].rq = NULL;
+	if (status == BLK_STS_NOTSUPP && operation == BLKIF_OP_FLUSH_DISKCACHE)
+		dev_warn_ratelimited(&ring->info->pvdev->dev, "backend refused a flush\n");
 	if (status == BLK_STS_OK)
 		pvblk_copy_back(preq);
 	pvblk_release_grants(preq);
@@ -56,11 +47,9 @@ static void pvblk_finish(struct pvblk_ring *ring, u64 id, blk_status_t status)
 /* Fails every outstanding request of the ring. Ring lock held. */
 static void pvblk_fail_outstanding(struct pvblk_ring *ring)
 {
-	u32 i;
+	struct pvblk_inflight f = pvblk_ring_inflight(ring);
 
-	for (i = 0; i < ring->front.size; i++)
-		if (ring->shadow[i].rq)
-			pvblk_finish(ring, i, BLK_STS_IOERR);
+	pvblk_inflight_fail_all(&f);
 }
 
 /* After pvblk_mark_broken: fails what every ring still has outstanding (rings locked one at
@@ -81,61 +70,12 @@ void pvblk_broken_work(struct work_struct *work)
 	}
 }
 
-/*
- * One response, a private copy. Checked before anything is trusted: the id names an
- * outstanding request of this ring, the operation is the one we sent, the status is known.
- * false: a violation (the caller breaks the device).
- */
-static bool pvblk_handle_response(struct pvblk_ring *ring, const struct blkif_response *rsp)
-{
-	struct pvblk_info *info = ring->info;
-	blk_status_t status;
-	bool valid;
-
-	if (rsp->id >= ring->front.size || !ring->shadow[rsp->id].rq) {
-		pvblk_mark_broken(info, "response id not outstanding", rsp->id);
-		return false;
-	}
-	if (rsp->operation != ring->shadow[rsp->id].operation) {
-		pvblk_mark_broken(info, "response operation differs from the request", rsp->id);
-		return false;
-	}
-	status = pvblk_rsp_status(rsp->status, &valid);
-	if (!valid) {
-		pvblk_mark_broken(info, "unknown response status", rsp->id);
-		return false;
-	}
-	if (status == BLK_STS_NOTSUPP && rsp->operation == BLKIF_OP_FLUSH_DISKCACHE)
-		dev_warn_ratelimited(&info->pvdev->dev, "backend refused a flush\n");
-	pvblk_finish(ring, rsp->id, status);
-	return true;
-}
-
-/* Consumes every published response. Ring lock held. */
+/* Consumes every published response (checked in shadow.c). Ring lock held. */
 static void pvblk_ring_drain(struct pvblk_ring *ring)
 {
-	struct blkif_response rsp;
-	int n;
+	struct pvblk_inflight f = pvblk_ring_inflight(ring);
 
-	for (;;) {
-		while ((n = pv_front_consume_response(&ring->front, &rsp, sizeof(rsp))) == 1)
-			if (!pvblk_handle_response(ring, &rsp))
-				goto broken;
-		if (n < 0) {
-			pvblk_mark_broken(ring->info, "more responses than requests", 0);
-			goto broken;
-		}
-		n = pv_front_final_check_for_responses(&ring->front);
-		if (n == 0)
-			return;
-		if (n < 0) {
-			pvblk_mark_broken(ring->info, "more responses than requests", 0);
-			goto broken;
-		}
-	}
-broken:
-	/* The ring is never read again: fail all of this ring's I/O (other rings see the bit). */
-	pvblk_fail_outstanding(ring);
+	pvblk_inflight_drain(&f);
 }
 
 static irqreturn_t pvblk_interrupt(int irq, void *dev_id)
@@ -252,12 +192,13 @@ void pvblk_ring_teardown(struct pvblk_ring *ring, bool requeue)
 	spin_lock_irq(&ring->lock);
 	ring->live = false;
 	for (i = 0; i < ring->front.size; i++) {
+		struct pvblk_inflight f = pvblk_ring_inflight(ring);
 		struct request *rq = ring->shadow[i].rq;
 
 		if (!rq)
 			continue;
 		if (!requeue || pvblk_is_broken(info)) {
-			pvblk_finish(ring, i, BLK_STS_IOERR);
+			pvblk_inflight_end(&f, i, BLK_STS_IOERR);
 			continue;
 		}
 		ring->shadow[i].rq = NULL;

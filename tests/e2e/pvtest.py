@@ -667,9 +667,72 @@ def never_started(console):
     return exits > 0 and console.count('PVTEST-INIT') < exits
 
 
-def triple_faulted(console):
-    """True when pvisor ended with a guest triple fault (its exit status 4)."""
-    return 'PVTEST-VMM-EXIT vmm=pvisor status=4' in console
+# pvisor's exit statuses (docs/design.md) that say pvisor or its guest failed: an internal
+# error (1), a guest triple fault (4), a guest crash (5), the guest's watchdog (6). A status
+# of 128 or more is a death by signal (the shell's 128 + N).
+PVISOR_FAILED_STATUS = {
+    '1': 'pvisor failed (exit status 1)',
+    '4': 'the guest triple-faulted under pvisor (exit status 4)',
+    '5': 'the guest crashed under pvisor (exit status 5)',
+    '6': "the guest's watchdog fired under pvisor (exit status 6)",
+}
+SANITIZER_REPORT = re.compile(r'ERROR: (?:Address|Leak|Memory)Sanitizer|WARNING: ThreadSanitizer'
+                              r'|: runtime error: ')
+
+
+def pvisor_failure(console):
+    """Why pvisor's own run failed, or None: its guest triple-faulted, crashed or was reset by
+    its watchdog, pvisor exited with an error or died of a signal, or a sanitizer reported.
+    Such a run is never retried: it is a bug of pvisor or its guest, not of the platform."""
+    for st in re.findall(r'PVTEST-VMM-EXIT vmm=pvisor status=(\S+)', console):
+        if st in PVISOR_FAILED_STATUS:
+            return PVISOR_FAILED_STATUS[st]
+        if st.isdigit() and int(st) >= 128:
+            return f'pvisor died of signal {int(st) - 128} (exit status {st})'
+    m = SANITIZER_REPORT.search(console)
+    if m:
+        line = console[console.rfind('\n', 0, m.start()) + 1:].split('\n', 1)[0]
+        return f'sanitizer report: {line.strip()}'
+    return None
+
+
+def platform_flake(platform, status, console, vmm_runs, l1_resets):
+    """Why the run looks like a flake of the emulated machine itself, or None. vmm_runs: the
+    VMM runs the scenario makes; l1_resets: the text of the L1 machine's reset log.
+    Seen on the emulated machine, neither caused by the guest under test: the L1 machine
+    stalls after its firmware (rare); the L2 kernel resets before printing anything and its
+    VMM exits (about one run in three under load; with no_timer_check it hangs instead, which
+    points at its early timer check); the L1 machine dies under a running VMM."""
+    if platform != 'nested':
+        return None  # on a host whose KVM runs the guest directly nothing is retried
+    if status == NOT_READY:
+        return f'the L1 machine did not start within {L1_READY_TIMEOUT:.0f} s'
+    if never_started(console):
+        return 'the L2 guest reset before its first line'
+    if (status == 0 and console.count('PVTEST-VMM-EXIT') < vmm_runs and
+            'PVTEST-TS-HOST-END' not in console):
+        # (A toolstack scenario's host half says when it ended; it has no VMM-EXIT.) The L1
+        # machine ended on its own while the VMM still ran: it died under the VMM (a crashed
+        # or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
+        how = 'it triple-faulted' if 'Triple fault' in l1_resets else 'no reason logged'
+        return f'the L1 machine stopped before the VMM exited ({how})'
+    return None
+
+
+def retry_reason(platform, status, console, vmm_runs, l1_resets):
+    """Why this run may run again (a platform flake), or None: it stands as it is. A failure
+    of pvisor or its guest is never retried, even where it looks like a flake too."""
+    if pvisor_failure(console):
+        return None
+    return platform_flake(platform, status, console, vmm_runs, l1_resets)
+
+
+def record_retry(ctx, scenario, attempt, reason):
+    """Says the retry out loud and appends it to BUILD/e2e/retries.log, one line each, which
+    scripts/test sums up at its end."""
+    log(f'{reason} (nested platform flake); retry {attempt}')
+    with open(ctx.work / 'retries.log', 'a') as f:
+        f.write(f'{scenario} retry {attempt}: {reason}\n')
 
 
 def guest_part(console):
@@ -711,56 +774,34 @@ def main():
     # The emulated L1 machine is ready within seconds; one stuck in its own boot is killed
     # after L1_READY_TIMEOUT and retried below.
     ready = ('PVTEST-L1-READY', L1_READY_TIMEOUT) if platform == 'nested' else (None, 0.0)
+    resets = l1_reset_log(ctx, args.scenario)
+    resets.unlink(missing_ok=True)  # each run's own: a failure prints it
     status, secs = run_bounded(cmd, logfile, args.timeout, *ready)
     console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
-    for attempt in range(2):
-        # Seen on the emulated machine, neither caused by the guest under test: the L2
-        # kernel resets before printing anything and its VMM exits 0 (about one run in three
-        # under load; with no_timer_check it hangs instead, which points at its early timer
-        # check), or the L1 machine itself stalls after its firmware (rare). At most two
-        # retries, each said out loud; then the run fails as usual.
-        if platform != 'nested':
+    for attempt in (1, 2):
+        # At most two retries of a platform flake, each said out loud and counted; then the
+        # run fails as usual.
+        reason = retry_reason(platform, status, console, len(ctx.vmms),
+                              resets.read_text(errors='replace') if resets.exists() else '')
+        if not reason:
             break
-        if status == NOT_READY:
-            log(f'the L1 machine did not start within {L1_READY_TIMEOUT:.0f} s (nested '
-                f'platform flake); retry {attempt + 1}')
-        elif never_started(console):
-            log(f'the L2 guest reset before its first line (nested platform flake); '
-                f'retry {attempt + 1}')
-        elif triple_faulted(console) and not args.disk:
-            # Like the early resets above, this has been seen under load at any point of a
-            # run, with one vCPU or several, and not tied to how much the guest used pvisor
-            # (150,000 event-channel round trips in one boot did not provoke it). The L1's
-            # KVM trace is kept in the test output so each one can be examined; on a host
-            # whose KVM runs the guest directly, a triple fault always fails the test. A
-            # scenario's own disk image starts afresh (all its boots run again); a disk the
-            # user gave (--disk) is not written twice.
-            log(f'the L2 guest triple-faulted under pvisor (nested platform flake?); '
-                f'retry {attempt + 1}. KVM trace of the last events:')
-            trace = [l for l in console.splitlines() if l.startswith('PVTEST-KVMTRACE ')]
-            print('\n'.join(trace[-40:]))
-        elif (status == 0 and console.count('PVTEST-VMM-EXIT') < len(ctx.vmms) and
-              'PVTEST-TS-HOST-END' not in console):
-            # (A toolstack scenario's host half says when it ended; it has no VMM-EXIT.)
-            # The L1 machine ended on its own while the VMM still ran: it died under the
-            # VMM (a crashed or hung VMM still gets its PVTEST-VMM-EXIT line, or times out).
-            resets = l1_reset_log(ctx, args.scenario)
-            how = ('it triple-faulted' if resets.exists() and
-                   'Triple fault' in resets.read_text(errors='replace') else 'no reason logged')
-            log(f'the L1 machine stopped before the VMM exited ({how}; nested platform '
-                f'flake); retry {attempt + 1}')
-        else:
-            break
+        record_retry(ctx, args.scenario, attempt, reason)
         if ctx.disk and not args.disk:
-            # The scenario's own image starts afresh: all of its boots run again.
+            # The scenario's own image starts afresh: all of its boots run again. A disk
+            # the user gave (--disk) is not written twice.
             ctx.disk = prepare_disk(ctx, spec, '')
         # The failed attempt's console stays for a look (LOG.1, LOG.2).
-        logfile.replace(logfile.with_name(f'{logfile.name}.{attempt + 1}'))
+        logfile.replace(logfile.with_name(f'{logfile.name}.{attempt}'))
+        if resets.exists():
+            resets.replace(resets.with_name(f'{resets.name}.{attempt}'))
         status, secs = run_bounded(cmd, logfile, args.timeout, *ready)
         console = logfile.read_bytes().decode(errors='replace').replace('\r', '')
     if status == NOT_READY:
         status = None
     errors = check(ctx, args.scenario, console, status)
+    failure = pvisor_failure(console)
+    if failure:
+        errors.insert(0, f'{failure}; not retried (docs/testing.md, "Retries")')
     if before and file_digest(ctx.disk[0]) != before:
         errors.append('the read-only disk image changed')
     if 'disk_check' in spec and not errors:
@@ -779,6 +820,9 @@ def main():
         if trace:
             print('---- KVM trace before the triple fault (L1 tracefs, last 80 events) ----')
             print('\n'.join(trace[-80:]))
+        if resets.exists() and 'Triple fault' in resets.read_text(errors='replace'):
+            print(f'---- the L1 machine\'s reset log ({resets}, last 30 lines) ----')
+            print('\n'.join(resets.read_text(errors='replace').splitlines()[-30:]))
         print('----')
         for e in errors:
             log(f'FAIL: {e}')
