@@ -95,7 +95,7 @@ for n in $(seq $guests); do
     net=$(pid_of "*pvisor-netback --store *--domid $id --control *")
     out=$("$probe" mem --ram-kib $ram_kib "$vmm" "$blk" "$net") ||
         { ts_fail "memory of domain $id"; continue; }
-    kib() { echo "$out" | sed -n "${1}s/.*pss_kib=\([0-9]*\).*/\1/p"; }
+    kib() { echo "$out" | sed -n "${1}s/.* pss_kib=\([0-9]*\) .*/\1/p"; }
     total=${out##*total_kib=}
     echo "PVTEST-BENCH mem vmm=pvisor dom=$id vmm_kib=$(kib 1) blkback_kib=$(kib 2)" \
         "netback_kib=$(kib 3) service_share_kib=$share total_kib=$((total + share))"
