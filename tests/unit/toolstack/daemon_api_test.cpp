@@ -98,6 +98,8 @@ TEST_F(DaemonApiTest, CreateRefusesBadConfigsWithTheKey) {
     EXPECT_EQ(message(r), "config: colour: unknown key");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vcpus\": 65}");
     EXPECT_EQ(message(r), "config: vcpus: must be 1..64");
+    r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"acpi\": 0}");
+    EXPECT_EQ(message(r), "config: acpi: must be true or false");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"disks\": [{\"target\": \"/d\", \"vdev\": \"sda\"}]}");
     EXPECT_EQ(message(r), "config: disks[0]: vdev: must be a whole disk xvda..xvdp");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vifs\": [{\"mac\": \"01:00:00:00:00:01\"}]}");
