@@ -166,7 +166,7 @@ SCENARIOS = {
 # pvisor's platform tables for scenarios that do not choose ('acpi' above): on, pvisor's own
 # default (ACPI tables, no MP table), or off (`--acpi off` and acpi=off on the guest's command
 # line). PVISOR_E2E_ACPI=on|off overrides it for the whole suite.
-DEFAULT_ACPI = os.environ.get('PVISOR_E2E_ACPI', 'off')
+DEFAULT_ACPI = os.environ.get('PVISOR_E2E_ACPI', 'on')
 
 
 def scenario_acpi(scenario):
@@ -721,7 +721,8 @@ def main():
     platform = choose_platform()
     cmd = launch_command(ctx, platform, args.scenario)
     logfile = ctx.work / f'{args.scenario}-{"+".join(ctx.vmms)}.log'
-    log(f'{args.scenario} under {args.vmm}, platform {platform}, console in {logfile}')
+    tables = f', pvisor --acpi {scenario_acpi(args.scenario)}' if 'pvisor' in ctx.vmms else ''
+    log(f'{args.scenario} under {args.vmm}, platform {platform}{tables}, console in {logfile}')
     # The emulated L1 machine is ready within seconds; one stuck in its own boot is killed
     # after L1_READY_TIMEOUT and retried below.
     ready = ('PVTEST-L1-READY', L1_READY_TIMEOUT) if platform == 'nested' else (None, 0.0)
