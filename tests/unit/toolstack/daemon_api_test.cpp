@@ -156,5 +156,25 @@ TEST(DomainSpecTest, NamesAndDefaultMacs) {
     EXPECT_FALSE(valid_domain_name(std::string(65, 'a')));
 }
 
+// acpi: true unless the config says false; it survives the JSON the service keeps (and reads
+// back after a restart).
+TEST(DomainSpecTest, AcpiDefaultAndRoundTrip) {
+    std::string why;
+    const Json base = {{"name", "a"}, {"kernel", "/k"}, {"memory_mib", 64}};
+    auto d = spec_from_json(base, why);
+    ASSERT_TRUE(d.ok()) << why;
+    EXPECT_TRUE(d->acpi);
+    Json off = base;
+    off["acpi"] = false;
+    auto o = spec_from_json(off, why);
+    ASSERT_TRUE(o.ok()) << why;
+    EXPECT_FALSE(o->acpi);
+    const Json back = spec_to_json(*o);
+    EXPECT_EQ(back["acpi"], false);
+    auto again = spec_from_json(back, why);
+    ASSERT_TRUE(again.ok()) << why;
+    EXPECT_FALSE(again->acpi);
+}
+
 } // namespace
 } // namespace pvisor::toolstack
