@@ -147,7 +147,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
                                  a == "--blkback" || a == "--net" || a == "--netback" ||
-                                 a == "--store" || a == "--domid" || a == "--name";
+                                 a == "--store" || a == "--domid" || a == "--name" ||
+                                 a == "--acpi";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -189,6 +190,12 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         } else if (a == "--vcpus") {
             PV_TRY_ASSIGN(n, parse_vcpus(v, error));
             opt.vcpus = n;
+        } else if (a == "--acpi") {
+            if (v != "on" && v != "off") {
+                error = "--acpi " + v + ": must be on or off";
+                return Errc::invalid_argument;
+            }
+            opt.acpi = v == "on";
         } else if (v == "pv" || v == "serial") {
             opt.console = v == "pv" ? ConsoleKind::pv : ConsoleKind::serial;
         } else {
@@ -221,6 +228,7 @@ const char* run_usage() {
            "                  [--memory SIZE] [--vcpus N] [--console pv|serial] [--control DIR]\n"
            "                  [--store SOCKET] [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
            "                  [--net SPEC]... [--netback PATH] [--domid N] [--name NAME]\n"
+           "                  [--acpi on|off]\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
@@ -249,8 +257,10 @@ const char* run_usage() {
            "  --store SOCKET  managed mode: the toolstack (pvisor daemon) serving SOCKET holds\n"
            "                  this guest's store and starts its backends; it takes the guest's\n"
            "                  store ring over the control socket (no --disk/--net then)\n"
-           "  --cmdline STR   default \"console=ttyS0 acpi=off\"; pvisor has no ACPI tables,\n"
-           "                  SMP comes from the MP table\n"
+           "  --acpi on|off   on (default): ACPI tables (RSDP, XSDT, MADT, FADT, DSDT with the\n"
+           "                  PCI host bridge) and no MP table; off: the MP table alone, for a\n"
+           "                  guest booted with acpi=off (docs/platform.md)\n"
+           "  --cmdline STR   the guest's command line (default \"console=ttyS0\")\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"
            "exit status: 0 poweroff, 1 error, 2 usage, 3 reboot, 4 triple fault,\n"
            "             5 guest crash, 6 watchdog, 7 stopped (SIGINT/SIGTERM/SIGHUP or Ctrl-])\n";

@@ -34,7 +34,10 @@ inline constexpr std::size_t kMaxNameLength = 64;
 struct RunOptions {
     std::string kernel;
     std::string initrd; // empty: none
-    std::string cmdline = "console=ttyS0 acpi=off";
+    std::string cmdline = "console=ttyS0";
+    // --acpi on (default): ACPI tables and no MP table; off: the MP table only (the guest
+    // then boots as with acpi=off).
+    bool acpi = true;
     std::uint64_t memory_bytes = 512ULL << 20;
     unsigned vcpus = 1;
     ConsoleKind console = ConsoleKind::pv;

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace pvisor {
 namespace {
@@ -99,8 +100,33 @@ Status Vm::setup(std::string& why) {
     return setup_interrupts(why);
 }
 
+namespace {
+// Both 8259s as a PC BIOS leaves them: every IRQ masked, vectors at 0x08 and 0x70. KVM creates
+// them unmasked with vector base 0, and BSP's LINT0 passes their ExtINT on. A guest on the MP
+// table programs them itself; one on hardware-reduced ACPI never touches them (Linux then
+// uses no legacy PIC), and an ISA IRQ (the 8250's IRQ 4) would arrive as vector 4 (#OF).
+Status mask_pics(int vm_fd) {
+    for (const auto& [chip, base] : {std::pair{KVM_IRQCHIP_PIC_MASTER, 0x08},
+                                     std::pair{KVM_IRQCHIP_PIC_SLAVE, 0x70}}) {
+        kvm_irqchip c{};
+        c.chip_id = static_cast<std::uint32_t>(chip);
+        if (::ioctl(vm_fd, KVM_GET_IRQCHIP, &c) < 0)
+            return Errc::system_error;
+        c.chip.pic.imr = 0xFF;
+        c.chip.pic.irq_base = static_cast<std::uint8_t>(base);
+        if (::ioctl(vm_fd, KVM_SET_IRQCHIP, &c) < 0)
+            return Errc::system_error;
+    }
+    return {};
+}
+} // namespace
+
 // The PC's legacy routing, then the platform device whose MSI-X vectors carry the upcalls.
 Status Vm::setup_interrupts(std::string& why) {
+    if (!mask_pics(m_vm.get()).ok()) {
+        why = errno_text("KVM_SET_IRQCHIP (8259 masks)");
+        return Errc::system_error;
+    }
     m_routing = std::make_unique<IrqRouting>(m_vm.get());
     if (!m_routing->install_legacy().ok()) {
         why = errno_text("KVM_SET_GSI_ROUTING");

@@ -2,6 +2,7 @@
 #include "run_command.hpp"
 
 #include "arch/x86_boot.hpp"
+#include "boot/acpi_tables.hpp"
 #include "boot/bzimage.hpp"
 #include "boot/mptable.hpp"
 #include "console_hub.hpp"
@@ -21,6 +22,7 @@
 #include "store_client.hpp"
 #include "store_service.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -264,14 +266,42 @@ std::unique_ptr<mgmt::Server> open_mgmt_socket(const std::string& dir, mgmt::Tar
     return std::move(server).value();
 }
 
+// Whether the space-separated `words` hold `word`.
+bool has_word(std::string_view words, std::string_view word) {
+    while (!words.empty()) {
+        const std::size_t end = std::min(words.find(' '), words.size());
+        if (words.substr(0, end) == word)
+            return true;
+        words.remove_prefix(std::min(end + 1, words.size()));
+    }
+    return false;
+}
+
+// The tables that describe the machine: ACPI's (and no MP table, so that nothing but ACPI
+// finds the CPUs), or with --acpi off the MP table alone.
+Status write_platform_tables(const GuestMemory& mem, const RunOptions& opt) {
+    if (!opt.acpi) {
+        const auto mp = build_mptable(static_cast<std::uint32_t>(kMpTableGpa), opt.vcpus);
+        return mem.write(kMpTableGpa, mp.data(), mp.size());
+    }
+    if (has_word(opt.cmdline, "acpi=off"))
+        std::fprintf(stderr, "pvisor: --cmdline has acpi=off, but with --acpi on pvisor writes "
+                             "no MP table: the guest will find one CPU and no PCI bus\n");
+    const AcpiTables acpi = build_acpi_tables(kAcpiGpa, opt.vcpus);
+    if (acpi.gpa + acpi.bytes.size() > kAcpiAreaEnd)
+        return Errc::too_big;
+    return mem.write(acpi.gpa, acpi.bytes.data(), acpi.bytes.size());
+}
+
 int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
          const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
     std::string why;
     BootImages images{kernel, initrd, opt.cmdline};
+    if (opt.acpi)
+        images.acpi_rsdp = kAcpiGpa;
     if (!load_bzimage(vm.memory(), info, images, why).ok())
         return fail("--memory", why.empty() ? "cannot load the kernel" : why);
-    const auto mp = build_mptable(static_cast<std::uint32_t>(kMpTableGpa), opt.vcpus);
-    if (!vm.memory().write(kMpTableGpa, mp.data(), mp.size()).ok() ||
+    if (!write_platform_tables(vm.memory(), opt).ok() ||
         !write_boot_tables(vm.memory(), kPml4Gpa, kGdtGpa).ok())
         return fail("boot", "cannot write boot tables");
     if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())

@@ -25,6 +25,7 @@ constexpr std::size_t kInitrdAddrMax = 0x22C;
 constexpr std::size_t kXLoadFlags = 0x236;
 constexpr std::size_t kCmdlineSize = 0x238;
 constexpr std::size_t kInitSize = 0x260;
+constexpr std::size_t kAcpiRsdpAddr = 0x070;
 constexpr std::size_t kExtRamdiskImage = 0x0C0;
 constexpr std::size_t kExtRamdiskSize = 0x0C4;
 constexpr std::size_t kExtCmdLinePtr = 0x0C8;
@@ -33,6 +34,7 @@ constexpr std::size_t kE820Table = 0x2D0;
 constexpr std::size_t kE820Max = 128;
 constexpr std::uint8_t kCanUseHeap = 0x80;
 constexpr std::uint16_t kXlfKernel64 = 1;
+constexpr std::uint16_t kProtocolAcpiRsdp = 0x020E; // boot_params.acpi_rsdp_addr
 
 template <typename T>
 T load(std::span<const std::uint8_t> b, std::size_t off) {
@@ -140,6 +142,8 @@ Status load_bzimage(const GuestMemory& mem, const BzImageInfo& info, const BootI
     store<std::uint16_t>(z, kHeapEndPtr, 0xFE00);
     store<std::uint32_t>(z, kCmdLinePtr, static_cast<std::uint32_t>(kCmdlineGpa));
     store<std::uint32_t>(z, kExtCmdLinePtr, 0);
+    if (images.acpi_rsdp != 0 && info.protocol >= kProtocolAcpiRsdp)
+        store<std::uint64_t>(z, kAcpiRsdpAddr, images.acpi_rsdp);
     if (!images.initrd.empty()) {
         std::uint64_t gpa = 0;
         PV_TRY(place_initrd(mem, info, images.initrd, kernel_end, gpa, why));

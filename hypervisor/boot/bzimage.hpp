@@ -52,6 +52,7 @@ struct BootImages {
     std::span<const std::uint8_t> kernel;
     std::span<const std::uint8_t> initrd; // empty: none
     std::string cmdline;
+    std::uint64_t acpi_rsdp = 0; // boot_params.acpi_rsdp_addr (protocol 2.14+); 0: none
 };
 
 // Writes the protected-mode kernel at kKernelGpa, the initrd as high as allowed, the command

@@ -78,6 +78,7 @@ std::optional<Json> load_config_file(const std::string& path, std::string& why) 
               {"maxmem_mib", cfg->maxmem_mib},
               {"vcpus", cfg->vcpus},
               {"maxvcpus", cfg->maxvcpus},
+              {"acpi", cfg->acpi},
               {"disks", disks},
               {"vifs", vifs},
               {"on_poweroff", action(cfg->on_poweroff)},

@@ -510,6 +510,10 @@ Result<store::DomId> Daemon::create_domain(const DomainSpec& spec,
                                      std::to_string(domid),
                                      "--name",
                                      spec.name};
+    if (!spec.acpi) {
+        argv.emplace_back("--acpi");
+        argv.emplace_back("off");
+    }
     if (!spec.ramdisk.empty()) {
         argv.emplace_back("--initrd");
         argv.push_back(spec.ramdisk);

@@ -87,6 +87,7 @@ Json spec_to_json(const DomainSpec& s) {
             {"maxmem_mib", s.maxmem_mib},
             {"vcpus", s.vcpus},
             {"maxvcpus", s.maxvcpus},
+            {"acpi", s.acpi},
             {"disks", disks},
             {"vifs", vifs},
             {"on_poweroff", action_name(s.on_poweroff)},
@@ -105,7 +106,7 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
     static constexpr const char* kKeys[] = {"name",       "kernel",     "ramdisk", "cmdline",
                                             "memory_mib", "maxmem_mib", "vcpus",   "maxvcpus",
                                             "disks",      "vifs",       "on_poweroff",
-                                            "on_reboot",  "on_crash"};
+                                            "on_reboot",  "on_crash",   "acpi"};
     for (const auto& [key, value] : j.items()) {
         bool known = false;
         for (const char* k : kKeys)
@@ -157,6 +158,12 @@ Result<DomainSpec> spec_from_json(const Json& j, std::string& why) {
         if (!v || *v < s.vcpus || *v > kMaxVcpus)
             return bad("config: maxvcpus: must be vcpus..64");
         s.maxvcpus = static_cast<unsigned>(*v);
+    }
+    if (json_has(j, "acpi")) {
+        const auto acpi = json_bool(j, "acpi");
+        if (!acpi)
+            return bad("config: acpi: must be true or false");
+        s.acpi = *acpi;
     }
     if (json_has(j, "disks")) {
         const Json* disks = json_array(j, "disks");

@@ -36,6 +36,7 @@ struct DomainSpec {
     std::uint64_t maxmem_mib = 0;
     unsigned vcpus = 1;
     unsigned maxvcpus = 1;
+    bool acpi = true; // false: the VMM runs with --acpi off (the MP table alone)
     std::vector<DomainDisk> disks;
     std::vector<DomainVif> vifs;
     Action on_poweroff = Action::destroy;

@@ -24,7 +24,8 @@ constexpr unsigned kMaxVcpus = PV_MAX_VCPUS;
 
 constexpr std::string_view kKeys[] = {
     "name",   "type",     "kernel", "ramdisk", "cmdline", "root",        "extra",     "memory",
-    "maxmem", "maxvcpus", "vcpus",  "disk",    "vif",     "on_poweroff", "on_reboot", "on_crash"};
+    "maxmem", "maxvcpus", "vcpus",  "disk",    "vif",     "on_poweroff", "on_reboot", "on_crash",
+    "acpi"};
 
 // xl.cfg keys a pvisor guest cannot have, named as such rather than as unknown; each
 // between spaces.
@@ -100,6 +101,7 @@ class ConfigReader {
     bool name(const XlSetting& s);
     bool type(const XlSetting& s);
     bool action(const XlSetting& s, ShutdownAction& out);
+    bool boolean(const XlSetting& s, bool& out);
     template <typename Spec, typename Parse, typename Clash>
     bool devices(const XlSetting& s, Parse parse, Clash clash, std::vector<Spec>& out);
     bool finish();
@@ -146,6 +148,8 @@ bool ConfigReader::setting(const XlSetting& s) {
         return number(s, kVcpusRule, m_cfg.vcpus);
     if (k == "maxvcpus")
         return number(s, kVcpusRule, m_cfg.maxvcpus);
+    if (k == "acpi")
+        return boolean(s, m_cfg.acpi);
     if (k == "on_poweroff")
         return action(s, m_cfg.on_poweroff);
     if (k == "on_reboot")
@@ -256,6 +260,19 @@ bool ConfigReader::action(const XlSetting& s, ShutdownAction& out) {
         return fail(s.line, s.key,
                     quoted(t) + " is not supported by pvisor (destroy, restart or preserve)");
     return fail(s.line, s.key, quoted(t) + " is not an action (destroy, restart or preserve)");
+}
+
+// xl's boolean keys (xlu_cfg_get_defbool): 0 or 1, as a bare number or a string.
+bool ConfigReader::boolean(const XlSetting& s, bool& out) {
+    const XlAtom* a = atom(s);
+    if (a == nullptr)
+        return false;
+    if (s.appended)
+        return fail(s.line, s.key, "\"+=\" does not apply to booleans");
+    if (a->text != "0" && a->text != "1")
+        return fail(s.line, s.key, quoted(a->text) + " is not 0 or 1");
+    out = a->text == "1";
+    return true;
 }
 
 // A disk or vif list: each item parsed by `parse`; `clash(earlier, item)` names what an item

@@ -34,6 +34,7 @@ struct DomainConfig {
     std::uint64_t maxmem_mib = kDefaultMemoryMiB;
     unsigned vcpus = 1;
     unsigned maxvcpus = 1;
+    bool acpi = true; // acpi=: ACPI tables (1), or the MP table alone (0)
     std::vector<DiskSpec> disks; // in list order; vdevs and targets differ
     std::vector<VifSpec> vifs;   // in list order (the DEVID is the index); macs, vifnames differ
     ShutdownAction on_poweroff = ShutdownAction::destroy;
@@ -54,6 +55,8 @@ struct DomainConfig {
 //   memory, maxmem: MiB, 16..1048576; maxmem defaults to memory and may not be less; as in
 //             libxl, memory defaults to maxmem, and to 32 MiB when neither is given.
 //   vcpus     1..64 (default 1); maxvcpus vcpus..64 (default vcpus).
+//   acpi      1 (default): pvisor describes the machine with ACPI tables; 0: with the MP
+//             table alone (`pvisor run --acpi off`; the guest then boots as with acpi=off).
 //   disk, vif lists of xl_disk.hpp / xl_vif.hpp specifications.
 //   on_poweroff (default destroy), on_reboot (restart), on_crash (destroy): destroy, restart
 //             or preserve; xl's other actions are errors that say pvisor does not have them.

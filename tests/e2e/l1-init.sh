@@ -23,6 +23,8 @@ for m in irqbypass kvm ccp kvm-amd; do
     insmod "/kvm/$m.ko" $params || echo "PVTEST-L1-ERROR insmod $m $params"
 done
 [ -n "$(arg l2args)" ] && export PVTEST_L2_EXTRA="$(arg l2args | tr , ' ')"
+# pvisor's platform tables (pvtest.py's scenario_acpi): run-l2.sh's and ts_lib.sh's --acpi.
+export PVTEST_ACPI="$(arg acpi)"
 [ -c /dev/kvm ] || echo "PVTEST-L1-ERROR no /dev/kvm"
 p=/sys/module/kvm_amd/parameters
 echo "PVTEST-L1-KVM npt=$(cat $p/npt 2>/dev/null) vgif=$(cat $p/vgif 2>/dev/null)"

@@ -40,6 +40,25 @@ SCENARIOS = {
     'timer_lapic': {'vcpus': 2, 'l2_args': 'pvcore.timer=lapic', 'values': {
         'timer_param': lambda ctx: 'lapic', 'tick_device': lambda ctx: 'lapic-deadline,lapic-deadline',
         'sleep_ok': lambda ctx: 'ok', 'events': lambda ctx: 'ok'}},
+    # How pvisor describes the machine ('acpi': pvisor run --acpi on|off, default
+    # DEFAULT_ACPI). acpi: ACPI tables and no MP table; the kernel takes its CPUs from the
+    # MADT, the host bridge PNP0A03 has the DSDT's MMIO window, the platform device, pvcore,
+    # a PV disk and a PV NIC work. mptable: the MP table and acpi=off, as before ACPI.
+    'acpi': {'vcpus': 4, 'acpi': 'on', 'disk_mb': 64, 'nets': [('tap=pvtap0,bridge=pvbr0', '')],
+             'values': {'cpus_online': lambda ctx: '0-3',
+                        'acpi_tables': lambda ctx: 'APIC,DSDT,FACP',
+                        'smp_source': lambda ctx: 'madt', 'mptable': lambda ctx: 'none',
+                        'host_bridge': lambda ctx: '1',
+                        'pci_window': lambda ctx: 'c0000000-febfffff',
+                        'platform_device': lambda ctx: '0000:00:01.0',
+                        'pvcore': lambda ctx: '1', 'blk_round_trip': lambda ctx: 'ok',
+                        'net_ping': lambda ctx: 'ok'}},
+    'mptable': {'vcpus': 4, 'acpi': 'off',
+                'values': {'cpus_online': lambda ctx: '0-3', 'acpi_tables': lambda ctx: '',
+                           'smp_source': lambda ctx: 'other', 'mptable': lambda ctx: 'found',
+                           'host_bridge': lambda ctx: '0',
+                           'platform_device': lambda ctx: '0000:00:01.0',
+                           'pvcore': lambda ctx: '1'}},
     'console': {'vcpus': 1, 'input': 'echo PVTEST-ECHO $((6*7))\n', 'output': 'PVTEST-ECHO 42'},
     # 10,000 ping-pongs: each vCPU's MSI-X upcall went out through its irqfd at least
     # 10,000 times (pvisor's --metrics file, read at exit).
@@ -158,6 +177,19 @@ SCENARIOS = {
                  'values': {'idle_domains_listed': lambda ctx: '8',
                             'bench_done': lambda ctx: 'ok'}},
 }
+
+# pvisor's platform tables for scenarios that do not choose ('acpi' above): on, pvisor's own
+# default (ACPI tables, no MP table), or off (`--acpi off` and acpi=off on the guest's command
+# line). PVISOR_E2E_ACPI=on|off overrides it for the whole suite.
+DEFAULT_ACPI = os.environ.get('PVISOR_E2E_ACPI', 'on')
+
+
+def scenario_acpi(scenario):
+    acpi = SCENARIOS[scenario].get('acpi', DEFAULT_ACPI)
+    if acpi not in ('on', 'off'):
+        sys.exit(f'pvtest: PVISOR_E2E_ACPI must be on or off, not {acpi!r}')
+    return acpi
+
 
 # Seconds the emulated L1 machine may take to print PVTEST-L1-READY (it needs about 5 s on
 # a quiet machine and 30 s under heavy load).
@@ -421,6 +453,7 @@ def launch_command(ctx, platform, scenario):
         shutil.rmtree(run_dir, ignore_errors=True)
         dirs = ':'.join(sorted({str(t.resolve().parent) for t in ctx.l1_tools}))
         script = [f'export PVISOR_RUN_DIR={shlex.quote(str(run_dir))}',
+                  f'export PVTEST_ACPI={scenario_acpi(scenario)}',
                   f'export PATH={shlex.quote(dirs)}:"$PATH"',
                   shlex.join(['unshare', '--net', 'sh', str(HERE / 'toolstack-host.sh'), scenario,
                               str(ctx.vmm_binary('pvisor')), str(ctx.vmlinuz), str(l2)])]
@@ -444,6 +477,7 @@ def launch_command(ctx, platform, scenario):
             # pvisor finds its backends (pvisor-netback, ...) on $PATH, as L1 has them beside it.
             dirs = ':'.join(sorted({shlex.quote(str(t.resolve().parent)) for t in ctx.l1_tools}))
             script.insert(0, f'export PATH={dirs}:"$PATH"')
+        script.insert(0, f'export PVTEST_ACPI={scenario_acpi(scenario)}')
         if l2_extra(spec):
             script.insert(0, 'export PVTEST_L2_EXTRA=' + shlex.quote(l2_extra(spec)))
         if ctx.disk:
@@ -453,7 +487,8 @@ def launch_command(ctx, platform, scenario):
         return ['sh', '-c', '; '.join(script)]
     l1 = l1_initrd(ctx, l2)
     append = (f'console=ttyS0 panic=-1 quiet pvtest.vmm={",".join(ctx.vmms)} '
-              f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]}')
+              f'pvtest.scenario={scenario} pvtest.vcpus={spec["vcpus"]} '
+              f'pvtest.acpi={scenario_acpi(scenario)}')
     # kvm_amd in L1 runs its guests on shadow page tables (npt=0) unless told otherwise: the
     # emulated CPU's nested paging is where the platform's triple faults come from
     # (docs/testing.md, "Known platform effects"). PVISOR_E2E_L2_ARGS: more of every guest's
@@ -770,7 +805,8 @@ def main():
     platform = choose_platform()
     cmd = launch_command(ctx, platform, args.scenario)
     logfile = ctx.work / f'{args.scenario}-{"+".join(ctx.vmms)}.log'
-    log(f'{args.scenario} under {args.vmm}, platform {platform}, console in {logfile}')
+    tables = f', pvisor --acpi {scenario_acpi(args.scenario)}' if 'pvisor' in ctx.vmms else ''
+    log(f'{args.scenario} under {args.vmm}, platform {platform}{tables}, console in {logfile}')
     # The emulated L1 machine is ready within seconds; one stuck in its own boot is killed
     # after L1_READY_TIMEOUT and retried below.
     ready = ('PVTEST-L1-READY', L1_READY_TIMEOUT) if platform == 'nested' else (None, 0.0)

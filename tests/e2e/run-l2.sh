@@ -22,6 +22,8 @@
 # The PVTEST-HOST-NET-* actions run in the background, each kind once.
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
+# pvisor's platform tables come in the environment: PVTEST_ACPI=on (the default: ACPI tables,
+# no MP table) or off (--acpi off, the MP table, and acpi=off on the guest's command line).
 # A PV disk for pvisor comes in the environment: PVTEST_DISK=PATH[,ro] becomes --disk.
 # So does a network interface (net-host.sh): PVTEST_NET=SPEC becomes --net SPEC, and
 # PVTEST_L2_ARGS=WORDS more of the guest's kernel command line (pvtest.role=a, ...), as
@@ -47,8 +49,10 @@ qemu)
     ;;
 pvisor)
     # ttyS0 carries the boot until pvcore registers hvc0; stdin goes to hvc0 (--console pv).
-    set -- "$bin" run --kernel "$kernel" --initrd "$initrd" \
-        --cmdline "console=ttyS0 console=hvc0 acpi=off $cmdline" --memory 512M \
+    acpi=${PVTEST_ACPI:-on}
+    [ "$acpi" = off ] && cmdline="acpi=off $cmdline"
+    set -- "$bin" run --kernel "$kernel" --initrd "$initrd" --acpi "$acpi" \
+        --cmdline "console=ttyS0 console=hvc0 $cmdline" --memory 512M \
         --vcpus "$vcpus" --console pv --metrics "$work/metrics" \
         --control "$work/ctl" ${PVTEST_DISK:+--disk "$PVTEST_DISK"} \
         ${PVTEST_NET:+--net "$PVTEST_NET"}

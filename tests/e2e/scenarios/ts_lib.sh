@@ -18,7 +18,14 @@ ts_cfg() {
         echo "name = \"$name\""
         echo "kernel = \"$PVTEST_KERNEL\""
         echo "ramdisk = \"$PVTEST_INITRD\""
-        echo "extra = \"console=ttyS0 console=hvc0 acpi=off panic=-1 quiet pvtest.scenario=${ts_scenario:-ts_agent} pvtest.vmm=pvisor pvtest.role=$name${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}\""
+        # pvisor's platform tables as run-l2.sh's (PVTEST_ACPI): xl's acpi = 1 or 0.
+        if [ "${PVTEST_ACPI:-on}" = off ]; then
+            echo "acpi = 0"
+            acpi_off="acpi=off "
+        else
+            acpi_off=
+        fi
+        echo "extra = \"console=ttyS0 console=hvc0 ${acpi_off}panic=-1 quiet pvtest.scenario=${ts_scenario:-ts_agent} pvtest.vmm=pvisor pvtest.role=$name${PVTEST_L2_EXTRA:+ $PVTEST_L2_EXTRA}\""
         echo "memory = ${ts_memory:-256}"
         echo "vcpus = 1"
         for line in "$@"; do echo "$line"; done

@@ -65,6 +65,23 @@ TEST(BzImage, ZeroPageAndE820) {
     EXPECT_EQ(sp.type, 2U);
 }
 
+// boot_params.acpi_rsdp_addr is written for a kernel of protocol 2.14 or later, only.
+TEST(BzImage, AcpiRsdpAddress) {
+    for (const std::uint16_t version : {std::uint16_t{0x20D}, std::uint16_t{0x20E}}) {
+        auto mem = GuestMemory::create(64 << 20);
+        ASSERT_TRUE(mem.ok());
+        const auto img = fake_bzimage(version, 1);
+        std::string why;
+        auto info = validate_bzimage(img, why);
+        ASSERT_TRUE(info.ok());
+        BootImages images{img, {}, ""};
+        images.acpi_rsdp = 0xE0000;
+        ASSERT_TRUE(load_bzimage(*mem, *info, images, why).ok()) << why;
+        EXPECT_EQ(*mem->read_obj<std::uint64_t>(kZeroPageGpa + 0x70),
+                  version >= 0x20E ? 0xE0000U : 0U);
+    }
+}
+
 TEST(BzImage, MemoryTooSmall) {
     auto mem = GuestMemory::create(0x180000); // 1.5 MiB < 1 MiB + init_size
     ASSERT_TRUE(mem.ok());

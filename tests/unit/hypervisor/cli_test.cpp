@@ -13,6 +13,23 @@ TEST(RunArgs, Defaults) {
     EXPECT_EQ(o->memory_bytes, 512ULL << 20);
     EXPECT_EQ(o->vcpus, 1U);
     EXPECT_EQ(o->console, ConsoleKind::pv);
+    EXPECT_TRUE(o->acpi);
+    EXPECT_EQ(o->cmdline, "console=ttyS0");
+}
+
+TEST(RunArgs, Acpi) {
+    std::string err;
+    auto off = parse_run_args({"--kernel", "k", "--acpi", "off"}, err);
+    ASSERT_TRUE(off.ok()) << err;
+    EXPECT_FALSE(off->acpi);
+    auto on = parse_run_args({"--kernel", "k", "--acpi", "off", "--acpi", "on"}, err);
+    ASSERT_TRUE(on.ok()) << err;
+    EXPECT_TRUE(on->acpi);
+    EXPECT_EQ(parse_run_args({"--kernel", "k", "--acpi", "1"}, err).error(),
+              Errc::invalid_argument);
+    EXPECT_EQ(err, "--acpi 1: must be on or off");
+    EXPECT_EQ(parse_run_args({"--kernel", "k", "--acpi"}, err).error(), Errc::invalid_argument);
+    EXPECT_EQ(err, "--acpi: missing value");
 }
 
 TEST(RunArgs, AllOptions) {

@@ -98,6 +98,8 @@ TEST_F(DaemonApiTest, CreateRefusesBadConfigsWithTheKey) {
     EXPECT_EQ(message(r), "config: colour: unknown key");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vcpus\": 65}");
     EXPECT_EQ(message(r), "config: vcpus: must be 1..64");
+    r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"acpi\": 0}");
+    EXPECT_EQ(message(r), "config: acpi: must be true or false");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"disks\": [{\"target\": \"/d\", \"vdev\": \"sda\"}]}");
     EXPECT_EQ(message(r), "config: disks[0]: vdev: must be a whole disk xvda..xvdp");
     r = create("{\"name\": \"a\", \"kernel\": \"/k\", \"memory_mib\": 64, \"vifs\": [{\"mac\": \"01:00:00:00:00:01\"}]}");
@@ -175,6 +177,26 @@ TEST(DomainSpecTest, NamesAndDefaultMacs) {
     EXPECT_FALSE(valid_domain_name("-x"));
     EXPECT_FALSE(valid_domain_name("a b"));
     EXPECT_FALSE(valid_domain_name(std::string(65, 'a')));
+}
+
+// acpi: true unless the config says false; it survives the JSON the service keeps (and reads
+// back after a restart).
+TEST(DomainSpecTest, AcpiDefaultAndRoundTrip) {
+    std::string why;
+    const Json base = {{"name", "a"}, {"kernel", "/k"}, {"memory_mib", 64}};
+    auto d = spec_from_json(base, why);
+    ASSERT_TRUE(d.ok()) << why;
+    EXPECT_TRUE(d->acpi);
+    Json off = base;
+    off["acpi"] = false;
+    auto o = spec_from_json(off, why);
+    ASSERT_TRUE(o.ok()) << why;
+    EXPECT_FALSE(o->acpi);
+    const Json back = spec_to_json(*o);
+    EXPECT_EQ(back["acpi"], false);
+    auto again = spec_from_json(back, why);
+    ASSERT_TRUE(again.ok()) << why;
+    EXPECT_FALSE(again->acpi);
 }
 
 } // namespace

@@ -195,6 +195,17 @@ TEST(XlConfig, Vcpus) {
               "t.cfg:5: maxvcpus: 2 is less than vcpus (4)");
 }
 
+// acpi=: xl's boolean, 1 by default; 0 asks for the MP table alone (pvisor run --acpi off).
+TEST(XlConfig, Acpi) {
+    EXPECT_TRUE(parse(with_required("")).acpi);
+    EXPECT_FALSE(parse(with_required("acpi = 0")).acpi);
+    EXPECT_TRUE(parse(with_required("acpi = '1'")).acpi);
+    EXPECT_EQ(error_of(with_required("acpi = 'yes'")), "t.cfg:3: acpi: \"yes\" is not 0 or 1");
+    EXPECT_EQ(error_of(with_required("acpi = 2")), "t.cfg:3: acpi: \"2\" is not 0 or 1");
+    EXPECT_EQ(error_of(with_required("acpi = [ 1 ]")),
+              "t.cfg:3: acpi: expected a single value, not a list");
+}
+
 TEST(XlConfig, Names) {
     EXPECT_EQ(parse("name = 'A-z_0.9'\nkernel = '/k'").name, "A-z_0.9");
     EXPECT_EQ(parse("name = '" + std::string(64, 'n') + "'\nkernel = '/k'").name,
