@@ -10,6 +10,8 @@
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 #include "devices/net_store_nodes.hpp"
+#include "domain_restorer.hpp"
+#include "domain_saver.hpp"
 #include "exit_record.hpp"
 #include "host_terminal.hpp"
 #include "kvm_vm.hpp"
@@ -108,7 +110,8 @@ void serial_input_loop(Vm& vm, bool escape, int stop_fd) {
 // Starts the config store on the guest's store ring and on <control dir>/store.sock. Without
 // a usable socket path the guest still gets its store (warned once on stderr).
 Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
-                                                         const RunOptions& opt, int notify_fd) {
+                                                         const RunOptions& opt, int notify_fd,
+                                                         const std::string* restore_from) {
     PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
     PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
     store::StoreConfig cfg;
@@ -121,6 +124,8 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
     PvServices* services = &pv;
     cfg.notify_guest = [services, port] { services->raise_host_port(port); };
     cfg.guest_notify_fd = notify_fd;
+    if (restore_from != nullptr)
+        cfg.restore_from = *restore_from;
     auto svc = store::StoreService::create(cfg);
     if (!svc.ok()) {
         std::fprintf(stderr, "pvisor: store: cannot listen on %s: %s; host access disabled\n",
@@ -264,18 +269,10 @@ std::unique_ptr<mgmt::Server> open_mgmt_socket(const std::string& dir, mgmt::Tar
     return std::move(server).value();
 }
 
-int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
-         const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
-    std::string why;
-    BootImages images{kernel, initrd, opt.cmdline};
-    if (!load_bzimage(vm.memory(), info, images, why).ok())
-        return fail("--memory", why.empty() ? "cannot load the kernel" : why);
-    const auto mp = build_mptable(static_cast<std::uint32_t>(kMpTableGpa), opt.vcpus);
-    if (!vm.memory().write(kMpTableGpa, mp.data(), mp.size()).ok() ||
-        !write_boot_tables(vm.memory(), kPml4Gpa, kGdtGpa).ok())
-        return fail("boot", "cannot write boot tables");
-    if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())
-        return fail("vcpus", std::strerror(errno));
+// Runs the guest whose memory and vCPUs are set up (booted or restored) with the PV services,
+// store, control socket, backends, console and management sockets; returns the exit status.
+// `restored`: the rest of a restored domain's state (PV services, platform device, store).
+int serve(Vm& vm, const RunOptions& opt, const snapshot::DomainImage* restored) {
     // The console attach socket: what stdout gets, it gets too (declared before the PV
     // services, whose console writes to it, so that it outlives them).
     std::unique_ptr<ConsoleHub> hub = open_console_hub(control_dir(opt));
@@ -303,11 +300,17 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     auto pv = PvServices::create(vm, pvc);
     if (!pv.ok())
         return fail("pv services", std::string(errc_name(pv.error())));
+    if (restored != nullptr) {
+        std::string why;
+        if (!(*pv)->restore_state(restored->pv, why).ok())
+            return fail("--restore " + opt.restore, why);
+    }
     vm.set_hooks(pv->get());
     UniqueFd store_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     std::unique_ptr<store::StoreService> store;
     if (opt.store_socket.empty()) {
-        auto own = start_store(vm, **pv, opt, store_notify.get());
+        const std::string* snap = restored != nullptr && restored->store ? &*restored->store : nullptr;
+        auto own = start_store(vm, **pv, opt, store_notify.get(), snap);
         if (!own.ok())
             return fail("store", std::string(errc_name(own.error())));
         store = std::move(*own);
@@ -316,6 +319,13 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     }
     if (!(*pv)->start().ok())
         return fail("pv services", "cannot start");
+    if (restored != nullptr) {
+        // The MSI-X routes come back (upcalls the guest had enabled), then every vCPU with
+        // events pending gets its upcall and every timer one expiry.
+        if (!vm.platform_device().restore(restored->platform).ok())
+            return fail("--restore " + opt.restore, "platform device: vector count differs");
+        (*pv)->kick_pending();
+    }
     std::unique_ptr<ControlServer> control =
         start_control(vm, **pv, opt, store.get(), store_notify.get());
     const std::uint16_t domid = opt.domid;
@@ -354,7 +364,8 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
 
     if (hub && !hub->start(console_input(vm, *services, opt.console)).ok())
         hub.reset();
-    mgmt::VmTarget target(vm, {opt.domid, opt.name, opt.memory_bytes}, counters);
+    DomainSaver saver(vm, *services, store.get(), opt.domid, opt.name);
+    mgmt::VmTarget target(vm, {opt.domid, opt.name, opt.memory_bytes}, counters, &saver);
     std::unique_ptr<mgmt::Server> mgmt = open_mgmt_socket(control_dir(opt), target);
 
     UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
@@ -377,6 +388,52 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     (*pv)->stop();
     hub.reset(); // its input goes to the PV services: stopped before they go
     std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
+    return status;
+}
+
+int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
+         const std::vector<std::uint8_t>& initrd, const BzImageInfo& info) {
+    std::string why;
+    BootImages images{kernel, initrd, opt.cmdline};
+    if (!load_bzimage(vm.memory(), info, images, why).ok())
+        return fail("--memory", why.empty() ? "cannot load the kernel" : why);
+    const auto mp = build_mptable(static_cast<std::uint32_t>(kMpTableGpa), opt.vcpus);
+    if (!vm.memory().write(kMpTableGpa, mp.data(), mp.size()).ok() ||
+        !write_boot_tables(vm.memory(), kPml4Gpa, kGdtGpa).ok())
+        return fail("boot", "cannot write boot tables");
+    if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())
+        return fail("vcpus", std::strerror(errno));
+    return serve(vm, opt, nullptr);
+}
+
+// --restore FILE: a VM shaped as the stream's DOMAIN record, its memory and state from the
+// stream (every record checked before the guest runs), then served as a booted one.
+int restore_and_run(RunOptions opt, std::string& reason) {
+    std::string why;
+    auto stream = RestoreStream::open(opt.restore, why);
+    if (!stream.ok())
+        return fail("--restore", why);
+    const snapshot::DomainRecord& d = (*stream)->domain();
+    opt.memory_bytes = d.ram_bytes;
+    opt.vcpus = d.vcpus;
+    opt.domid = d.domid;
+    opt.name = d.name;
+    VmConfig vc;
+    vc.memory_bytes = opt.memory_bytes;
+    vc.vcpus = opt.vcpus;
+    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
+        vc.kvm_device = dev;
+    auto vm = Vm::create(vc, why);
+    if (!vm.ok())
+        return fail("--restore", why);
+    auto image = (*stream)->load((*vm)->memory(), why);
+    if (!image.ok())
+        return fail("--restore", why);
+    if (!(*vm)->restore_vcpus(image->vcpus, d.tsc_khz, why).ok() ||
+        !snapshot::restore_vm((*vm)->vm_fd(), image->vm, why).ok())
+        return fail("--restore " + opt.restore, why);
+    const int status = serve(**vm, opt, &*image);
+    reason = (*vm)->exit_reason();
     return status;
 }
 
@@ -426,7 +483,7 @@ int run_guest(const RunOptions& opt) {
     ::mkdir(dir.c_str(), 0700); // may exist already; the sockets report a real problem
     remove_exit_record(dir);
     std::string reason;
-    const int status = load_and_run(opt, reason);
+    const int status = opt.restore.empty() ? load_and_run(opt, reason) : restore_and_run(opt, reason);
     if (reason.empty())
         reason = last_failure().empty() ? "pvisor failed" : last_failure();
     if (!write_exit_record(dir, status, reason).ok())

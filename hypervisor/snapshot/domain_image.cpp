@@ -103,8 +103,8 @@ constexpr std::uint32_t kAllVcpuBits = (1U << (kLastVcpuType - kFirstVcpuType + 
 // VM and PV records that must appear once, as bits of StateCollector::m_seen.
 constexpr RecordType kOnceTypes[] = {RecordType::irqchip, RecordType::pit,    RecordType::clock,
                                      RecordType::evtchn,  RecordType::timers, RecordType::grants,
-                                     RecordType::platform, RecordType::balloon};
-constexpr std::size_t kRequiredOnce = 7; // all but balloon (absent: nothing given back)
+                                     RecordType::platform, RecordType::balloon, RecordType::store};
+constexpr std::size_t kRequiredOnce = 7; // not balloon (absent: nothing given back), store
 
 int once_bit(std::uint32_t type) {
     for (std::size_t i = 0; i < std::size(kOnceTypes); ++i)
@@ -151,7 +151,10 @@ Status write_state_records(StreamWriter& w, const DomainImage& image) {
     const PlatformDeviceState& pd = image.platform;
     const PlatformHeader ph{pd.command,      pd.bar0, pd.int_line, pd.msix_control,
                             static_cast<std::uint32_t>(pd.vectors.size()), 0};
-    return w.record(RecordType::platform, true, {bytes_of(ph), bytes_of(pd.vectors)});
+    PV_TRY(w.record(RecordType::platform, true, {bytes_of(ph), bytes_of(pd.vectors)}));
+    if (image.store)
+        PV_TRY(w.record(RecordType::store, true, {std::as_bytes(std::span(*image.store))}));
+    return {};
 }
 
 Result<DomainRecord, StreamErr> decode_domain(const Record& r, std::string& why) {
@@ -264,6 +267,10 @@ BasicStatus<StreamErr> StateCollector::add(const Record& r, std::string& why) {
         pd.msix_control = h.msix_control;
         break;
     }
+    case RecordType::store:
+        // Checked whole by Store::restore when the store starts from it.
+        m_image.store.emplace(reinterpret_cast<const char*>(r.payload.data()), r.payload.size());
+        return {};
     default: break;
     }
     if (!ok || !c.done())

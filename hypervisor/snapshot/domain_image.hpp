@@ -40,10 +40,13 @@ struct DomainImage {
     VmKvmState vm;
     PvState pv;
     PlatformDeviceState platform;
+    // The VMM's own store (standalone `pvisor run`): Store::snapshot bytes, tree and the
+    // guest ring's watches. Absent in managed mode (the toolstack holds the store).
+    std::optional<std::string> store;
 };
 
 // Writes the records of `image` after DOMAIN and memory: each vCPU's ten, then irqchip, PIT,
-// clock, then event channels, timers, grant frames, balloon, platform device.
+// clock, then event channels, timers, grant frames, balloon, platform device, store (if any).
 [[nodiscard]] Status write_state_records(StreamWriter& w, const DomainImage& image);
 
 // Checks a DOMAIN record's payload; `why` gets the refusal.
