@@ -223,6 +223,7 @@ const char* main_usage() {
     return "usage: pvisor run --kernel BZIMAGE [options]   boot a Linux guest on KVM\n"
            "       pvisor run --restore FILE [options]    resume a guest saved to FILE\n"
            "       pvisor store OP ...                     talk to a running guest's store\n"
+           "       pvisor vmm-request [--control DIR] JSON  one request on a guest's vmm.sock\n"
            "       pvisor version                          print the version\n"
            "       pvisor --help | run --help\n";
 }
