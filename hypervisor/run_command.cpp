@@ -406,6 +406,16 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
     return serve(vm, opt, nullptr);
 }
 
+// The VM's shape: memory and vCPUs from the options, /dev/kvm unless PVISOR_KVM_DEVICE.
+VmConfig vm_config(const RunOptions& opt) {
+    VmConfig vc;
+    vc.memory_bytes = opt.memory_bytes;
+    vc.vcpus = opt.vcpus;
+    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
+        vc.kvm_device = dev;
+    return vc;
+}
+
 // --restore FILE: a VM shaped as the stream's DOMAIN record, its memory and state from the
 // stream (every record checked before the guest runs), then served as a booted one.
 int restore_and_run(RunOptions opt, std::string& reason) {
@@ -418,12 +428,7 @@ int restore_and_run(RunOptions opt, std::string& reason) {
     opt.vcpus = d.vcpus;
     opt.domid = d.domid;
     opt.name = d.name;
-    VmConfig vc;
-    vc.memory_bytes = opt.memory_bytes;
-    vc.vcpus = opt.vcpus;
-    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
-        vc.kvm_device = dev;
-    auto vm = Vm::create(vc, why);
+    auto vm = Vm::create(vm_config(opt), why);
     if (!vm.ok())
         return fail("--restore", why);
     auto image = (*stream)->load((*vm)->memory(), why);
@@ -461,12 +466,7 @@ int load_and_run(const RunOptions& opt, std::string& reason) {
         return fail("--memory " + std::to_string(opt.memory_bytes >> 20) + "M",
                     "memory too small for kernel and initrd");
 
-    VmConfig vc;
-    vc.memory_bytes = opt.memory_bytes;
-    vc.vcpus = opt.vcpus;
-    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
-        vc.kvm_device = dev;
-    auto vm = Vm::create(vc, why);
+    auto vm = Vm::create(vm_config(opt), why);
     if (!vm.ok()) {
         std::fprintf(stderr, "pvisor: %s\n", why.c_str());
         return kExitError;
