@@ -180,7 +180,10 @@ host_actions() {
             "{\"op\":\"save\",\"path\":\"$work/guest.sav\"}" 2>&1)
         echo "PVTEST-HOST-SAVED $reply"
     fi
-    if [ -n "${saved:-}" ] && [ -z "${typed:-}" ] && grep -q '^PVTEST-HOST-RESTORING' "$work/out"; then
+    # Typed once the restored guest printed again: the new VMM holds the console FIFO open
+    # then (a write while no VMM has it open would be lost to EPIPE).
+    if [ -n "${saved:-}" ] && [ -z "${typed:-}" ] &&
+        sed -n '/^PVTEST-HOST-RESTORING/,$p' "$work/out" | grep -q '^PVSEQ'; then
         typed=1
         echo restored >&3
     fi
