@@ -143,6 +143,10 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             opt.help = true;
             return opt;
         }
+        if (a == "--paused") {
+            opt.start_paused = true;
+            continue;
+        }
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
@@ -204,10 +208,9 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
                                    : "run: --kernel and --restore exclude each other";
         return Errc::invalid_argument;
     }
-    if (!opt.restore.empty() && (!opt.initrd.empty() || !opt.disks.empty() || !opt.nets.empty() ||
-                                 !opt.store_socket.empty())) {
+    if (!opt.restore.empty() && (!opt.initrd.empty() || !opt.disks.empty() || !opt.nets.empty())) {
         error = "--restore: the domain's memory, vCPUs and devices come from the file (no "
-                "--initrd, --disk, --net or --store yet)";
+                "--initrd, --disk or --net)";
         return Errc::invalid_argument;
     }
     if (!opt.store_socket.empty() && (!opt.disks.empty() || !opt.nets.empty())) {
@@ -234,7 +237,8 @@ const char* run_usage() {
            "                  [--store SOCKET] [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
            "                  [--net SPEC]... [--netback PATH] [--domid N] [--name NAME]\n"
            "       pvisor run --restore FILE [--console pv|serial] [--control DIR]\n"
-           "                  [--metrics FILE]\n"
+           "                  [--metrics FILE] [--store SOCKET] [--paused]\n"
+           "  --paused        start with the vCPUs paused (unpause on vmm.sock runs them)\n"
            "  --restore FILE  resume the guest a save on vmm.sock wrote to FILE (its memory,\n"
            "                  vCPUs, domain id and name come from the file)\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"

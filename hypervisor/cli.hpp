@@ -34,6 +34,7 @@ inline constexpr std::size_t kMaxNameLength = 64;
 struct RunOptions {
     std::string kernel;
     std::string restore; // --restore FILE: start from a save stream instead of a kernel
+    bool start_paused = false; // --paused: the vCPUs wait for unpause on vmm.sock (xl -p)
     std::string initrd; // empty: none
     std::string cmdline = "console=ttyS0 acpi=off";
     std::uint64_t memory_bytes = 512ULL << 20;

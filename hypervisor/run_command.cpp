@@ -372,6 +372,8 @@ int serve(Vm& vm, const RunOptions& opt, const snapshot::DomainImage* restored) 
     std::thread input;
     if (opt.console == ConsoleKind::serial)
         input = std::thread(serial_input_loop, std::ref(vm), terminal.active(), stop_input.get());
+    if (opt.start_paused)
+        vm.pause(); // before the vCPU threads start: each parks before its first KVM_RUN
     const int status = vm.run();
     mgmt.reset(); // no requests on a VM going down
     const std::uint64_t one = 1;

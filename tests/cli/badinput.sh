@@ -66,7 +66,7 @@ for opt in "--domid N" "--name NAME" "vmm.sock" "console.sock"; do
 done
 # --restore: a stream refused before any VM exists, with the reader's code (docs/save-format.md).
 expect 2 "pvisor: run: --kernel and --restore exclude each other" run --kernel "$work/bz" --restore "$work/x"
-expect 2 "pvisor: --restore: the domain's memory, vCPUs and devices come from the file" \
+expect 2 "pvisor: --restore: the domain's memory, vCPUs and devices come from the file (no --initrd, --disk or --net)" \
     run --restore "$work/x" --disk "$work/zeros"
 expect 1 "pvisor: --restore: $work/missing.sav: No such file or directory" run --restore "$work/missing.sav"
 expect 1 "pvisor: --restore: $work/zeros: not a pvisor save stream (no PVISORSV magic) [bad_magic]" \
