@@ -24,6 +24,7 @@
 #include "store_service.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -421,6 +422,7 @@ VmConfig vm_config(const RunOptions& opt) {
 // --restore FILE: a VM shaped as the stream's DOMAIN record, its memory and state from the
 // stream (every record checked before the guest runs), then served as a booted one.
 int restore_and_run(RunOptions opt, std::string& reason) {
+    const auto start = std::chrono::steady_clock::now();
     std::string why;
     auto stream = RestoreStream::open(opt.restore, why);
     if (!stream.ok())
@@ -439,6 +441,10 @@ int restore_and_run(RunOptions opt, std::string& reason) {
     if (!(*vm)->restore_vcpus(image->vcpus, d.tsc_khz, why).ok() ||
         !snapshot::restore_vm((*vm)->vm_fd(), image->vm, why).ok())
         return fail("--restore " + opt.restore, why);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    std::fprintf(stderr, "pvisor: restored domain %u (%s) from %s in %lld ms\n", opt.domid,
+                 opt.name.c_str(), opt.restore.c_str(), static_cast<long long>(ms.count()));
     const int status = serve(**vm, opt, &*image);
     reason = (*vm)->exit_reason();
     return status;
