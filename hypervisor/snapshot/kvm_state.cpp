@@ -23,6 +23,9 @@ constexpr unsigned kMaxMsrs = 1024;
 constexpr std::uint32_t kMsrTsc = 0x10;
 constexpr std::uint32_t kMsrTscDeadline = 0x6E0;
 
+// KVM_SET_MSRS order: IA32_TSC first, IA32_TSC_DEADLINE last, the rest between.
+int msr_rank(std::uint32_t index) { return index == kMsrTsc ? 0 : index == kMsrTscDeadline ? 2 : 1; }
+
 Status failed(std::string& why, const char* what) {
     why = std::string(what) + ": " + std::strerror(errno);
     return Errc::system_error;
@@ -57,17 +60,14 @@ Result<std::vector<std::uint32_t>> msr_index_list(int kvm_fd) {
     if (::ioctl(kvm_fd, kGetMsrIndexList, buf.data()) < 0)
         return Errc::system_error;
     std::vector<std::uint32_t> list(buf.begin() + 1, buf.begin() + 1 + buf[0]);
-    std::stable_sort(list.begin(), list.end(), [](std::uint32_t a, std::uint32_t b) {
-        auto rank = [](std::uint32_t i) { return i == kMsrTsc ? 0 : i == kMsrTscDeadline ? 2 : 1; };
-        return rank(a) < rank(b);
-    });
+    std::stable_sort(list.begin(), list.end(),
+                     [](std::uint32_t a, std::uint32_t b) { return msr_rank(a) < msr_rank(b); });
     return list;
 }
 
 void order_msrs(std::vector<kvm_msr_entry>& msrs) {
     std::stable_sort(msrs.begin(), msrs.end(), [](const kvm_msr_entry& a, const kvm_msr_entry& b) {
-        auto rank = [](std::uint32_t i) { return i == kMsrTsc ? 0 : i == kMsrTscDeadline ? 2 : 1; };
-        return rank(a.index) < rank(b.index);
+        return msr_rank(a.index) < msr_rank(b.index);
     });
 }
 
