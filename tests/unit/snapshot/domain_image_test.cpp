@@ -221,6 +221,15 @@ TEST(DomainImage, DomainRecordChecks) {
     EXPECT_EQ(why, "record 0 (memory) at byte 0: the stream must start with a domain record");
 }
 
+TEST(KvmState, TscFirstTscDeadlineLast) {
+    std::vector<kvm_msr_entry> msrs = {{0x6E0, 0, 1}, {0x174, 0, 2}, {0x10, 0, 3}, {0x1B, 0, 4}};
+    order_msrs(msrs);
+    std::vector<std::uint32_t> order;
+    for (const auto& m : msrs)
+        order.push_back(m.index);
+    EXPECT_EQ(order, (std::vector<std::uint32_t>{0x10, 0x174, 0x1B, 0x6E0}));
+}
+
 TEST(MemoryImage, OnlyDataPagesTravel) {
     auto src = GuestMemory::create(16ULL << 20, PV_SPECIAL_PAGES_GPA, PV_SPECIAL_PAGES_COUNT);
     ASSERT_TRUE(src.ok());
