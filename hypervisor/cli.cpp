@@ -143,12 +143,16 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             opt.help = true;
             return opt;
         }
+        if (a == "--paused") {
+            opt.start_paused = true;
+            continue;
+        }
         const bool takes_value = a == "--kernel" || a == "--initrd" || a == "--cmdline" ||
                                  a == "--memory" || a == "--vcpus" || a == "--console" ||
                                  a == "--control" || a == "--metrics" || a == "--disk" ||
                                  a == "--blkback" || a == "--net" || a == "--netback" ||
                                  a == "--store" || a == "--domid" || a == "--name" ||
-                                 a == "--acpi";
+                                 a == "--acpi" || a == "--restore";
         if (!takes_value) {
             error = a + ": unknown option (see pvisor run --help)";
             return Errc::invalid_argument;
@@ -160,6 +164,8 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
         const std::string& v = args[++i];
         if (a == "--kernel") {
             opt.kernel = v;
+        } else if (a == "--restore") {
+            opt.restore = v;
         } else if (a == "--initrd") {
             opt.initrd = v;
         } else if (a == "--cmdline") {
@@ -203,8 +209,14 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
             return Errc::invalid_argument;
         }
     }
-    if (opt.kernel.empty()) {
-        error = "run: --kernel is required";
+    if (opt.kernel.empty() == opt.restore.empty()) {
+        error = opt.kernel.empty() ? "run: --kernel is required"
+                                   : "run: --kernel and --restore exclude each other";
+        return Errc::invalid_argument;
+    }
+    if (!opt.restore.empty() && (!opt.initrd.empty() || !opt.disks.empty() || !opt.nets.empty())) {
+        error = "--restore: the domain's memory, vCPUs and devices come from the file (no "
+                "--initrd, --disk or --net)";
         return Errc::invalid_argument;
     }
     if (!opt.store_socket.empty() && (!opt.disks.empty() || !opt.nets.empty())) {
@@ -218,7 +230,9 @@ Result<RunOptions> parse_run_args(const std::vector<std::string>& args, std::str
 
 const char* main_usage() {
     return "usage: pvisor run --kernel BZIMAGE [options]   boot a Linux guest on KVM\n"
+           "       pvisor run --restore FILE [options]    resume a guest saved to FILE\n"
            "       pvisor store OP ...                     talk to a running guest's store\n"
+           "       pvisor vmm-request [--control DIR] JSON  one request on a guest's vmm.sock\n"
            "       pvisor version                          print the version\n"
            "       pvisor --help | run --help\n";
 }
@@ -229,6 +243,11 @@ const char* run_usage() {
            "                  [--store SOCKET] [--metrics FILE] [--disk SPEC]... [--blkback PATH]\n"
            "                  [--net SPEC]... [--netback PATH] [--domid N] [--name NAME]\n"
            "                  [--acpi on|off]\n"
+           "       pvisor run --restore FILE [--console pv|serial] [--control DIR]\n"
+           "                  [--metrics FILE] [--store SOCKET] [--paused]\n"
+           "  --paused        start with the vCPUs paused (unpause on vmm.sock runs them)\n"
+           "  --restore FILE  resume the guest a save on vmm.sock wrote to FILE (its memory,\n"
+           "                  vCPUs, domain id and name come from the file)\n"
            "  --memory SIZE   guest RAM: bytes or with K/M/G suffix (default 512M)\n"
            "  --vcpus N       virtual CPUs (default 1)\n"
            "  --console KIND  where stdin goes: pv (hvc0, default) or serial (ttyS0);\n"
@@ -263,7 +282,8 @@ const char* run_usage() {
            "  --cmdline STR   the guest's command line (default \"console=ttyS0\")\n"
            "On a terminal the console is raw (Ctrl-C reaches the guest); Ctrl-] stops the guest.\n"
            "exit status: 0 poweroff, 1 error, 2 usage, 3 reboot, 4 triple fault,\n"
-           "             5 guest crash, 6 watchdog, 7 stopped (SIGINT/SIGTERM/SIGHUP or Ctrl-])\n";
+           "             5 guest crash, 6 watchdog, 7 stopped (SIGINT/SIGTERM/SIGHUP or Ctrl-]),\n"
+           "             8 saved (save on vmm.sock)\n";
 }
 
 } // namespace pvisor

@@ -33,6 +33,8 @@ inline constexpr std::size_t kMaxNameLength = 64;
 
 struct RunOptions {
     std::string kernel;
+    std::string restore; // --restore FILE: start from a save stream instead of a kernel
+    bool start_paused = false; // --paused: the vCPUs wait for unpause on vmm.sock (xl -p)
     std::string initrd; // empty: none
     std::string cmdline = "console=ttyS0";
     // --acpi on (default): ACPI tables and no MP table; off: the MP table only (the guest
@@ -62,6 +64,7 @@ inline constexpr int kExitTripleFault = 4;
 inline constexpr int kExitCrash = 5;
 inline constexpr int kExitWatchdog = 6;
 inline constexpr int kExitStopped = 7; // SIGINT/SIGTERM/SIGHUP, or Ctrl-] on the console
+inline constexpr int kExitSaved = 8;   // saved (save on vmm.sock): the domain lives in the file
 
 // Parses the arguments after "run". On failure `error` holds "<what>: <why>" (the caller
 // prefixes "pvisor: ") and the result is Errc::invalid_argument.

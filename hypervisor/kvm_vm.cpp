@@ -211,6 +211,59 @@ Status Vm::create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp)
     return {};
 }
 
+Status Vm::restore_vcpus(const std::vector<snapshot::VcpuState>& vcpus, std::uint32_t tsc_khz,
+                         std::string& why) {
+    if (vcpus.size() != m_vcpu_count) {
+        why = "the stream has " + std::to_string(vcpus.size()) + " vCPUs, the VM " +
+              std::to_string(m_vcpu_count);
+        return Errc::invalid_argument;
+    }
+    for (unsigned i = 0; i < m_vcpu_count; ++i) {
+        PV_TRY_ASSIGN(v, Vcpu::create(*this, i));
+        const int khz = ::ioctl(v->fd(), KVM_GET_TSC_KHZ, 0);
+        if (tsc_khz != 0 && khz > 0 && static_cast<std::uint32_t>(khz) != tsc_khz &&
+            ::ioctl(v->fd(), KVM_SET_TSC_KHZ, static_cast<unsigned long>(tsc_khz)) < 0) {
+            why = "vCPU " + std::to_string(i) + ": the stream's TSC runs at " +
+                  std::to_string(tsc_khz) + " kHz, this host's at " + std::to_string(khz) +
+                  " kHz, and KVM cannot scale it: " + std::strerror(errno);
+            return Errc::not_supported;
+        }
+        std::string what;
+        if (!snapshot::restore_vcpu(v->fd(), vcpus[i], what).ok()) {
+            why = "vCPU " + std::to_string(i) + ": " + what;
+            return Errc::not_supported;
+        }
+        m_vcpus.push_back(std::move(v));
+    }
+    return {};
+}
+
+Result<std::vector<snapshot::VcpuState>> Vm::capture_vcpus(std::string& why) {
+    auto msrs = snapshot::msr_index_list(m_kvm.get());
+    if (!msrs.ok()) {
+        why = errno_text("KVM_GET_MSR_INDEX_LIST");
+        return msrs.error();
+    }
+    std::vector<snapshot::VcpuState> out;
+    for (auto& v : m_vcpus) {
+        std::string what;
+        auto st = snapshot::capture_vcpu(v->fd(), *msrs, what);
+        if (!st.ok()) {
+            why = "vCPU " + std::to_string(v->id()) + ": " + what;
+            return st.error();
+        }
+        out.push_back(std::move(*st));
+    }
+    return out;
+}
+
+std::uint32_t Vm::guest_tsc_khz() const {
+    if (m_vcpus.empty())
+        return 0;
+    const int khz = ::ioctl(m_vcpus[0]->fd(), KVM_GET_TSC_KHZ, 0);
+    return khz > 0 ? static_cast<std::uint32_t>(khz) : 0;
+}
+
 int Vm::run() {
     for (auto& v : m_vcpus) {
         if (!v->start().ok()) {

@@ -7,6 +7,7 @@
 #include "devices/serial8250.hpp"
 #include "guest_memory.hpp"
 #include "irq_routing.hpp"
+#include "kvm_state.hpp"
 #include "platform.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
@@ -49,6 +50,16 @@ class Vm final : public Platform {
 
     // Creates the vCPUs with CPUID; vCPU 0 gets the long-mode boot state (rip, rsi).
     [[nodiscard]] Status create_vcpus(std::uint64_t rip, std::uint64_t rsi, std::uint64_t rsp);
+    // Restore: creates the vCPUs and writes each one's saved state (the stream's CPUID
+    // included). A saved TSC rate other than this host's is asked of KVM (KVM_SET_TSC_KHZ);
+    // Errc::not_supported (and `why`) if KVM refuses it or any state.
+    [[nodiscard]] Status restore_vcpus(const std::vector<snapshot::VcpuState>& vcpus,
+                                       std::uint32_t tsc_khz, std::string& why);
+    // Save: every vCPU's state. The VM must be paused (the vCPUs parked).
+    [[nodiscard]] Result<std::vector<snapshot::VcpuState>> capture_vcpus(std::string& why);
+    // The guest TSC's rate in kHz (0 if KVM does not say).
+    [[nodiscard]] std::uint32_t guest_tsc_khz() const;
+
     // Runs all vCPUs until shutdown; returns the exit status.
     int run();
 

@@ -1,6 +1,7 @@
 // main.cpp: the pvisor command dispatcher (run, store, version, help).
 #include "cli.hpp"
 #include "run_command.hpp"
+#include "vmm_request_cli.hpp"
 #include "store_cli.hpp"
 #include "xl_cli.hpp"
 #include "api_server.hpp"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "store")
         return store::store_command_main(argc - 1, argv + 1);
+    if (cmd == "vmm-request")
+        return vmm_request_main(argc - 1, argv + 1);
     if (cmd == "daemon")
         return toolstack::daemon_command_main(argc - 1, argv + 1);
     if (toolstack::is_xl_command(cmd))

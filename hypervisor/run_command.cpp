@@ -11,6 +11,8 @@
 #include "devices/backend_process.hpp"
 #include "devices/blk_store_nodes.hpp"
 #include "devices/net_store_nodes.hpp"
+#include "domain_restorer.hpp"
+#include "domain_saver.hpp"
 #include "exit_record.hpp"
 #include "host_terminal.hpp"
 #include "kvm_vm.hpp"
@@ -24,6 +26,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -110,7 +113,8 @@ void serial_input_loop(Vm& vm, bool escape, int stop_fd) {
 // Starts the config store on the guest's store ring and on <control dir>/store.sock. Without
 // a usable socket path the guest still gets its store (warned once on stderr).
 Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
-                                                         const RunOptions& opt, int notify_fd) {
+                                                         const RunOptions& opt, int notify_fd,
+                                                         const std::string* restore_from) {
     PV_TRY(pv.connect_host_port(pv.store_port(), notify_fd));
     PV_TRY_ASSIGN(page, store::store_ring_page(vm.memory()));
     store::StoreConfig cfg;
@@ -123,6 +127,8 @@ Result<std::unique_ptr<store::StoreService>> start_store(Vm& vm, PvServices& pv,
     PvServices* services = &pv;
     cfg.notify_guest = [services, port] { services->raise_host_port(port); };
     cfg.guest_notify_fd = notify_fd;
+    if (restore_from != nullptr)
+        cfg.restore_from = *restore_from;
     auto svc = store::StoreService::create(cfg);
     if (!svc.ok()) {
         std::fprintf(stderr, "pvisor: store: cannot listen on %s: %s; host access disabled\n",
@@ -266,6 +272,130 @@ std::unique_ptr<mgmt::Server> open_mgmt_socket(const std::string& dir, mgmt::Tar
     return std::move(server).value();
 }
 
+// Runs the guest whose memory and vCPUs are set up (booted or restored) with the PV services,
+// store, control socket, backends, console and management sockets; returns the exit status.
+// `restored`: the rest of a restored domain's state (PV services, platform device, store).
+int serve(Vm& vm, const RunOptions& opt, const snapshot::DomainImage* restored) {
+    // The console attach socket: what stdout gets, it gets too (declared before the PV
+    // services, whose console writes to it, so that it outlives them).
+    std::unique_ptr<ConsoleHub> hub = open_console_hub(control_dir(opt));
+    ConsoleHub::Input tap;
+    if (hub)
+        tap = [h = hub.get()](const char* data, std::size_t len) { h->output(data, len); };
+    vm.attach_serial(STDOUT_FILENO, tap);
+
+    // Before any thread starts, so that all of them inherit the blocked stop signals.
+    auto signals = StopSignals::start([&vm](int signo) {
+        vm.stop_with(kExitStopped, std::string("stopped by SIG") + ::sigabbrev_np(signo));
+    });
+    if (!signals.ok())
+        return fail("signals", std::strerror(errno));
+    // The guest console owns an interactive terminal: raw, with Ctrl-] as the way out.
+    const RawTerminal terminal(STDIN_FILENO);
+
+    PvConfig pvc;
+    pvc.vcpus = opt.vcpus;
+    pvc.console_on_stdio = opt.console == ConsoleKind::pv;
+    if (pvc.console_on_stdio)
+        pvc.console_tap = tap;
+    if (terminal.active())
+        pvc.on_console_escape = [&vm] { stop_from_console(vm); };
+    auto pv = PvServices::create(vm, pvc);
+    if (!pv.ok())
+        return fail("pv services", std::string(errc_name(pv.error())));
+    if (restored != nullptr) {
+        std::string why;
+        if (!(*pv)->restore_state(restored->pv, why).ok())
+            return fail("--restore " + opt.restore, why);
+    }
+    vm.set_hooks(pv->get());
+    UniqueFd store_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    std::unique_ptr<store::StoreService> store;
+    if (opt.store_socket.empty()) {
+        const std::string* snap = restored != nullptr && restored->store ? &*restored->store : nullptr;
+        auto own = start_store(vm, **pv, opt, store_notify.get(), snap);
+        if (!own.ok())
+            return fail("store", std::string(errc_name(own.error())));
+        store = std::move(*own);
+    } else if (!(*pv)->connect_host_port((*pv)->store_port(), store_notify.get()).ok()) {
+        return fail("store", "cannot connect the store port");
+    }
+    if (!(*pv)->start().ok())
+        return fail("pv services", "cannot start");
+    if (restored != nullptr) {
+        // The MSI-X routes come back (upcalls the guest had enabled), then every vCPU with
+        // events pending gets its upcall and every timer one expiry.
+        if (!vm.platform_device().restore(restored->platform).ok())
+            return fail("--restore " + opt.restore, "platform device: vector count differs");
+        (*pv)->kick_pending();
+    }
+    std::unique_ptr<ControlServer> control =
+        start_control(vm, **pv, opt, store.get(), store_notify.get());
+    const std::uint16_t domid = opt.domid;
+    const BackendSite site{store.get(), store::store_socket_path(control_dir(opt)), control.get(),
+                           control_socket_path(opt), domid};
+    auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
+                                 [domid](store::Store& s, unsigned i, const DiskSpec& c) {
+                                     return add_blk_store_nodes(s, domid, i, c);
+                                 });
+    if (!blkback.ok())
+        return kExitError;
+    auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
+                                 [domid](store::Store& s, unsigned i, const NetSpec& c) {
+                                     return add_vif_store_nodes(s, domid, i, c);
+                                 });
+    if (!netback.ok())
+        return kExitError;
+
+    PvServices* services = pv->get();
+    ControlServer* ctl = control.get();
+    auto counters = [&vm, services, ctl] {
+        std::string out;
+        vm.append_counters(out);
+        services->append_counters(out);
+        if (ctl != nullptr)
+            ctl->append_counters(out);
+        return out;
+    };
+    std::unique_ptr<MetricsFile> metrics;
+    if (!opt.metrics_path.empty()) {
+        auto m = MetricsFile::start(opt.metrics_path, counters, std::chrono::seconds(1));
+        if (!m.ok())
+            return fail("--metrics " + opt.metrics_path, std::strerror(errno));
+        metrics = std::move(*m);
+    }
+
+    if (hub && !hub->start(console_input(vm, *services, opt.console)).ok())
+        hub.reset();
+    DomainSaver saver(vm, *services, store.get(), opt.domid, opt.name);
+    mgmt::VmTarget target(vm, {opt.domid, opt.name, opt.memory_bytes}, counters, &saver);
+    std::unique_ptr<mgmt::Server> mgmt = open_mgmt_socket(control_dir(opt), target);
+
+    UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
+    std::thread input;
+    if (opt.console == ConsoleKind::serial)
+        input = std::thread(serial_input_loop, std::ref(vm), terminal.active(), stop_input.get());
+    if (opt.start_paused)
+        vm.pause(); // before the vCPU threads start: each parks before its first KVM_RUN
+    const int status = vm.run();
+    mgmt.reset(); // no requests on a VM going down
+    const std::uint64_t one = 1;
+    (void)!::write(stop_input.get(), &one, sizeof one);
+    if (input.joinable())
+        input.join();
+    metrics.reset(); // the final figures, before the services go
+    // Backends stopped and reaped while their control connections and the store still work.
+    netback->reset();
+    blkback->reset();
+    control.reset(); // backends' ports unbound before the services stop
+    if (store)
+        store->stop();
+    (*pv)->stop();
+    hub.reset(); // its input goes to the PV services: stopped before they go
+    std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
+    return status;
+}
+
 // Whether the space-separated `words` hold `word`.
 bool has_word(std::string_view words, std::string_view word) {
     while (!words.empty()) {
@@ -306,107 +436,47 @@ int boot(Vm& vm, const RunOptions& opt, const std::vector<std::uint8_t>& kernel,
         return fail("boot", "cannot write boot tables");
     if (!vm.create_vcpus(kKernelGpa + kKernel64Entry, kZeroPageGpa, kBootStackTop).ok())
         return fail("vcpus", std::strerror(errno));
-    // The console attach socket: what stdout gets, it gets too (declared before the PV
-    // services, whose console writes to it, so that it outlives them).
-    std::unique_ptr<ConsoleHub> hub = open_console_hub(control_dir(opt));
-    ConsoleHub::Input tap;
-    if (hub)
-        tap = [h = hub.get()](const char* data, std::size_t len) { h->output(data, len); };
-    vm.attach_serial(STDOUT_FILENO, tap);
+    return serve(vm, opt, nullptr);
+}
 
-    // Before any thread starts, so that all of them inherit the blocked stop signals.
-    auto signals = StopSignals::start([&vm](int signo) {
-        vm.stop_with(kExitStopped, std::string("stopped by SIG") + ::sigabbrev_np(signo));
-    });
-    if (!signals.ok())
-        return fail("signals", std::strerror(errno));
-    // The guest console owns an interactive terminal: raw, with Ctrl-] as the way out.
-    const RawTerminal terminal(STDIN_FILENO);
+// The VM's shape: memory and vCPUs from the options, /dev/kvm unless PVISOR_KVM_DEVICE.
+VmConfig vm_config(const RunOptions& opt) {
+    VmConfig vc;
+    vc.memory_bytes = opt.memory_bytes;
+    vc.vcpus = opt.vcpus;
+    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
+        vc.kvm_device = dev;
+    return vc;
+}
 
-    PvConfig pvc;
-    pvc.vcpus = opt.vcpus;
-    pvc.console_on_stdio = opt.console == ConsoleKind::pv;
-    if (pvc.console_on_stdio)
-        pvc.console_tap = tap;
-    if (terminal.active())
-        pvc.on_console_escape = [&vm] { stop_from_console(vm); };
-    auto pv = PvServices::create(vm, pvc);
-    if (!pv.ok())
-        return fail("pv services", std::string(errc_name(pv.error())));
-    vm.set_hooks(pv->get());
-    UniqueFd store_notify(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    std::unique_ptr<store::StoreService> store;
-    if (opt.store_socket.empty()) {
-        auto own = start_store(vm, **pv, opt, store_notify.get());
-        if (!own.ok())
-            return fail("store", std::string(errc_name(own.error())));
-        store = std::move(*own);
-    } else if (!(*pv)->connect_host_port((*pv)->store_port(), store_notify.get()).ok()) {
-        return fail("store", "cannot connect the store port");
-    }
-    if (!(*pv)->start().ok())
-        return fail("pv services", "cannot start");
-    std::unique_ptr<ControlServer> control =
-        start_control(vm, **pv, opt, store.get(), store_notify.get());
-    const std::uint16_t domid = opt.domid;
-    const BackendSite site{store.get(), store::store_socket_path(control_dir(opt)), control.get(),
-                           control_socket_path(opt), domid};
-    auto blkback = start_backend(kBlkBackend, "--disk", opt.disks, opt.blkback, site,
-                                 [domid](store::Store& s, unsigned i, const DiskSpec& c) {
-                                     return add_blk_store_nodes(s, domid, i, c);
-                                 });
-    if (!blkback.ok())
-        return kExitError;
-    auto netback = start_backend(kNetBackend, "--net", opt.nets, opt.netback, site,
-                                 [domid](store::Store& s, unsigned i, const NetSpec& c) {
-                                     return add_vif_store_nodes(s, domid, i, c);
-                                 });
-    if (!netback.ok())
-        return kExitError;
-
-    PvServices* services = pv->get();
-    ControlServer* ctl = control.get();
-    auto counters = [&vm, services, ctl] {
-        std::string out;
-        vm.append_counters(out);
-        services->append_counters(out);
-        if (ctl != nullptr)
-            ctl->append_counters(out);
-        return out;
-    };
-    std::unique_ptr<MetricsFile> metrics;
-    if (!opt.metrics_path.empty()) {
-        auto m = MetricsFile::start(opt.metrics_path, counters, std::chrono::seconds(1));
-        if (!m.ok())
-            return fail("--metrics " + opt.metrics_path, std::strerror(errno));
-        metrics = std::move(*m);
-    }
-
-    if (hub && !hub->start(console_input(vm, *services, opt.console)).ok())
-        hub.reset();
-    mgmt::VmTarget target(vm, {opt.domid, opt.name, opt.memory_bytes}, counters);
-    std::unique_ptr<mgmt::Server> mgmt = open_mgmt_socket(control_dir(opt), target);
-
-    UniqueFd stop_input(::eventfd(0, EFD_CLOEXEC));
-    std::thread input;
-    if (opt.console == ConsoleKind::serial)
-        input = std::thread(serial_input_loop, std::ref(vm), terminal.active(), stop_input.get());
-    const int status = vm.run();
-    mgmt.reset(); // no requests on a VM going down
-    const std::uint64_t one = 1;
-    (void)!::write(stop_input.get(), &one, sizeof one);
-    if (input.joinable())
-        input.join();
-    metrics.reset(); // the final figures, before the services go
-    // Backends stopped and reaped while their control connections and the store still work.
-    netback->reset();
-    blkback->reset();
-    control.reset(); // backends' ports unbound before the services stop
-    if (store)
-        store->stop();
-    (*pv)->stop();
-    hub.reset(); // its input goes to the PV services: stopped before they go
-    std::fprintf(stderr, "pvisor: %s; exit status %d\n", vm.exit_reason().c_str(), status);
+// --restore FILE: a VM shaped as the stream's DOMAIN record, its memory and state from the
+// stream (every record checked before the guest runs), then served as a booted one.
+int restore_and_run(RunOptions opt, std::string& reason) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string why;
+    auto stream = RestoreStream::open(opt.restore, why);
+    if (!stream.ok())
+        return fail("--restore", why);
+    const snapshot::DomainRecord& d = (*stream)->domain();
+    opt.memory_bytes = d.ram_bytes;
+    opt.vcpus = d.vcpus;
+    opt.domid = d.domid;
+    opt.name = d.name;
+    auto vm = Vm::create(vm_config(opt), why);
+    if (!vm.ok())
+        return fail("--restore", why);
+    auto image = (*stream)->load((*vm)->memory(), why);
+    if (!image.ok())
+        return fail("--restore", why);
+    if (!(*vm)->restore_vcpus(image->vcpus, d.tsc_khz, why).ok() ||
+        !snapshot::restore_vm((*vm)->vm_fd(), image->vm, why).ok())
+        return fail("--restore " + opt.restore, why);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    std::fprintf(stderr, "pvisor: restored domain %u (%s) from %s in %lld ms\n", opt.domid,
+                 opt.name.c_str(), opt.restore.c_str(), static_cast<long long>(ms.count()));
+    const int status = serve(**vm, opt, &*image);
+    reason = (*vm)->exit_reason();
     return status;
 }
 
@@ -434,12 +504,7 @@ int load_and_run(const RunOptions& opt, std::string& reason) {
         return fail("--memory " + std::to_string(opt.memory_bytes >> 20) + "M",
                     "memory too small for kernel and initrd");
 
-    VmConfig vc;
-    vc.memory_bytes = opt.memory_bytes;
-    vc.vcpus = opt.vcpus;
-    if (const char* dev = std::getenv("PVISOR_KVM_DEVICE"))
-        vc.kvm_device = dev;
-    auto vm = Vm::create(vc, why);
+    auto vm = Vm::create(vm_config(opt), why);
     if (!vm.ok()) {
         std::fprintf(stderr, "pvisor: %s\n", why.c_str());
         return kExitError;
@@ -456,7 +521,7 @@ int run_guest(const RunOptions& opt) {
     ::mkdir(dir.c_str(), 0700); // may exist already; the sockets report a real problem
     remove_exit_record(dir);
     std::string reason;
-    const int status = load_and_run(opt, reason);
+    const int status = opt.restore.empty() ? load_and_run(opt, reason) : restore_and_run(opt, reason);
     if (reason.empty())
         reason = last_failure().empty() ? "pvisor failed" : last_failure();
     if (!write_exit_record(dir, status, reason).ok())

@@ -89,6 +89,7 @@ void Vcpu::thread_main() {
     }
     while (!m_stopping.load()) {
         if (m_vm.pause_requested()) {
+            settle();
             m_vm.pause_gate(*this);
             std::atomic_ref<std::uint8_t>(run_area().immediate_exit).store(0);
             continue; // the flags again: a pause or stop may have come meanwhile
@@ -100,6 +101,14 @@ void Vcpu::thread_main() {
     if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
         m_final_cpu_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
                              static_cast<std::uint64_t>(ts.tv_nsec));
+}
+
+void Vcpu::settle() {
+    // KVM finishes an exit (an `in` from the hypercall port, an MMIO read) at the next
+    // KVM_RUN; with immediate_exit set that KVM_RUN returns EINTR without running the guest.
+    // So a parked vCPU's registers hold the completed instruction (what a save reads).
+    std::atomic_ref<std::uint8_t>(run_area().immediate_exit).store(1);
+    (void)::ioctl(m_fd.get(), KVM_RUN, 0);
 }
 
 std::uint64_t Vcpu::cpu_ns() const {

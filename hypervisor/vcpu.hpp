@@ -74,6 +74,8 @@ class Vcpu final : public VcpuAccess {
   private:
     Vcpu(Vm& vm, unsigned id) : m_vm(vm), m_id(id) {}
     void thread_main();
+    // Completes the last exit without running the guest (before parking).
+    void settle();
     bool handle_io();
     // "rip ... rsp ... cr0 ... cr3 ..." for exit reasons.
     [[nodiscard]] std::string register_summary() const;

@@ -230,4 +230,41 @@ std::uint64_t PvPlatformDevice::latched(unsigned i) const {
     return i < m_vectors.size() ? m_vectors[i].latched : 0;
 }
 
+PlatformDeviceState PvPlatformDevice::save() const {
+    std::lock_guard lock(m_mu);
+    PlatformDeviceState st;
+    st.command = m_cfg.read32(kRegCommand);
+    st.bar0 = m_cfg.read32(kRegBar0);
+    st.int_line = m_cfg.read32(kRegIntLine);
+    st.msix_control = m_cfg.read32(kCapMsix);
+    for (const Vector& v : m_vectors)
+        st.vectors.push_back({v.msg.address, v.msg.data, static_cast<std::uint8_t>(v.masked),
+                              static_cast<std::uint8_t>(v.pending), 0});
+    return st;
+}
+
+Status PvPlatformDevice::restore(const PlatformDeviceState& st) {
+    std::vector<unsigned> enabled;
+    {
+        std::lock_guard lock(m_mu);
+        if (st.vectors.size() != m_vectors.size())
+            return Errc::invalid_argument;
+        m_cfg.write32(kRegCommand, st.command, 0xF);
+        m_cfg.write32(kRegBar0, st.bar0, 0xF);
+        m_cfg.write32(kRegIntLine, st.int_line, 0xF);
+        m_cfg.write32(kCapMsix, st.msix_control, 0xF);
+        for (std::size_t i = 0; i < m_vectors.size(); ++i) {
+            Vector& v = m_vectors[i];
+            v.msg = MsiMessage{st.vectors[i].address, st.vectors[i].data};
+            v.masked = st.vectors[i].masked != 0;
+            v.pending = st.vectors[i].pending != 0;
+            v.live = false;
+        }
+        for (unsigned i = 0; i < m_vectors.size(); ++i)
+            update_locked(i, enabled);
+    }
+    notify(enabled);
+    return {};
+}
+
 } // namespace pvisor

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "irq_routing.hpp"
+#include "platform_device_state.hpp"
 #include "pci.hpp"
 #include "result.hpp"
 #include "unique_fd.hpp"
@@ -38,6 +39,13 @@ class PvPlatformDevice final : public PciDevice {
     // Raises vector `i` (any thread). Masked or not yet enabled: latched in the PBA and
     // delivered when the guest unmasks it.
     void raise(unsigned i);
+
+    // Save/restore. restore() writes the configuration through its writable masks (so a
+    // stream cannot change the device's identity), then the entries, then routes every live
+    // one; a pending entry that is live fires. Errc::invalid_argument if the vector count
+    // differs.
+    [[nodiscard]] PlatformDeviceState save() const;
+    [[nodiscard]] Status restore(const PlatformDeviceState& state);
 
     // Counters for tests and the host's view.
     [[nodiscard]] std::uint64_t raised(unsigned i) const;

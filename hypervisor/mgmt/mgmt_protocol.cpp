@@ -52,6 +52,28 @@ Result<Request> parse_pin(const json& j, Request req, Error& error) {
     return req;
 }
 
+Result<Request> parse_save(const json& j, Request req, Error& error) {
+    const auto path = j.find("path");
+    if (path == j.end() || !path->is_string())
+        return refuse(error, Code::bad_request, "save: \"path\" must be a string");
+    req.path = path->get<std::string>();
+    if (req.path.empty() || req.path[0] != '/' || req.path.size() > kMaxPath ||
+        req.path.find('\0') != std::string::npos)
+        return refuse(error, Code::invalid_argument,
+                      "save: \"path\" must be an absolute path of at most " +
+                          std::to_string(kMaxPath) + " bytes");
+    for (const char* key : {"keep_running", "paused"}) {
+        const auto v = j.find(key);
+        if (v == j.end())
+            continue;
+        if (!v->is_boolean())
+            return refuse(error, Code::bad_request,
+                          std::string("save: \"") + key + "\" must be true or false");
+        (std::string_view(key) == "paused" ? req.leave_paused : req.keep_running) = v->get<bool>();
+    }
+    return req;
+}
+
 } // namespace
 
 const char* code_name(Code c) noexcept {
@@ -60,6 +82,7 @@ const char* code_name(Code c) noexcept {
     case Code::unknown_op: return "unknown_op";
     case Code::invalid_argument: return "invalid_argument";
     case Code::busy: return "busy";
+    case Code::failed: return "failed";
     }
     return "bad_request";
 }
@@ -88,6 +111,9 @@ Result<Request> parse_request(std::string_view line, Error& error) {
         req.op = Op::info;
     } else if (name == "destroy") {
         req.op = Op::destroy;
+    } else if (name == "save") {
+        req.op = Op::save;
+        return parse_save(j, std::move(req), error);
     } else if (name == "vcpu-pin") {
         req.op = Op::vcpu_pin;
         return parse_pin(j, std::move(req), error);
@@ -108,6 +134,16 @@ std::string reply_error(const Error& error) {
     ordered r;
     r["ok"] = false;
     r["error"] = std::move(e);
+    return dump_line(r);
+}
+
+std::string reply_saved(const Saved& saved) {
+    ordered r;
+    r["ok"] = true;
+    r["bytes"] = saved.bytes;
+    r["pages"] = saved.pages;
+    r["zero_pages"] = saved.zero_pages;
+    r["ms"] = saved.ms;
     return dump_line(r);
 }
 

@@ -21,7 +21,7 @@ inline constexpr std::size_t kMaxLine = 64 * 1024;
 // vcpu-pin: at most this many entries in "cpus" (a cpu_set_t's size).
 inline constexpr std::size_t kMaxPinCpus = 1024;
 
-enum class Op : std::uint8_t { pause, unpause, info, vcpu_pin, destroy };
+enum class Op : std::uint8_t { pause, unpause, info, vcpu_pin, destroy, save };
 
 // The closed set of error codes a reply carries in error.code.
 enum class Code : std::uint8_t {
@@ -29,6 +29,8 @@ enum class Code : std::uint8_t {
     unknown_op,       // "op" names no operation
     invalid_argument, // well-formed, but names a vCPU or a CPU that does not exist
     busy,             // too many clients: the connection is closed after this reply
+    failed,           // the host could not do it (a save's file or KVM): the message says
+                      // why, and the domain is as it was before the request
 };
 [[nodiscard]] const char* code_name(Code c) noexcept;
 
@@ -41,6 +43,18 @@ struct Request {
     Op op = Op::info;
     std::uint64_t vcpu = 0;           // vcpu-pin
     std::vector<std::uint64_t> cpus;  // vcpu-pin: non-empty, at most kMaxPinCpus
+    std::string path;                 // save: absolute, at most kMaxPath bytes
+    bool keep_running = false;        // save: "keep_running" (xl save -c)
+    bool leave_paused = false;        // save: "paused" (xl save -p)
+};
+inline constexpr std::size_t kMaxPath = 4095;
+
+// What a save reply reports.
+struct Saved {
+    std::uint64_t bytes = 0;
+    std::uint64_t pages = 0;
+    std::uint64_t zero_pages = 0;
+    std::uint64_t ms = 0;
 };
 
 // Parses one request line (without its newline). On failure `error` says why and the
@@ -70,5 +84,7 @@ struct Info {
 [[nodiscard]] std::string reply_ok();
 [[nodiscard]] std::string reply_error(const Error& error);
 [[nodiscard]] std::string reply_info(const Info& info);
+// {"ok":true,"bytes":B,"pages":P,"zero_pages":Z,"ms":T}
+[[nodiscard]] std::string reply_saved(const Saved& saved);
 
 } // namespace pvisor::mgmt

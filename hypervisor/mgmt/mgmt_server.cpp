@@ -151,6 +151,19 @@ void Server::answer(Client& c, std::string_view line) {
         (void)flush(c);
         m_target.destroy();
         return;
+    case Op::save: {
+        Saved saved;
+        if (auto e = m_target.save(*req, saved)) {
+            c.out += reply_error(*e);
+            return;
+        }
+        c.out += reply_saved(saved);
+        if (!req->keep_running) {
+            (void)flush(c);
+            m_target.saved_exit(req->path);
+        }
+        return;
+    }
     }
     c.out += reply_ok();
 }

@@ -26,6 +26,10 @@ class Target {
     [[nodiscard]] virtual std::optional<Error> pin_vcpu(std::uint64_t vcpu,
                                                        const std::vector<std::uint64_t>& cpus) = 0;
     virtual void destroy() = 0; // called after the reply went out
+    // save: a failed Error (nothing kept, the domain as it was) or what was written. Unless
+    // keep_running, saved_exit() follows once the reply went out: the VMM ends.
+    [[nodiscard]] virtual std::optional<Error> save(const Request& req, Saved& saved) = 0;
+    virtual void saved_exit(const std::string& path) = 0;
 };
 
 class Server {

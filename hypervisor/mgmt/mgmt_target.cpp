@@ -1,7 +1,8 @@
-// mgmt_target.cpp: pause, info, vcpu-pin and destroy on the VMM's Vm.
+// mgmt_target.cpp: pause, info, vcpu-pin, destroy and save on the VMM's Vm.
 #include "mgmt_target.hpp"
 
 #include "cli.hpp"
+#include "domain_saver.hpp"
 #include "kvm_vm.hpp"
 
 #include <sched.h>
@@ -107,5 +108,20 @@ std::optional<Error> VmTarget::pin_vcpu(std::uint64_t vcpu, const std::vector<st
 }
 
 void VmTarget::destroy() { m_vm.stop_with(kExitStopped, "destroyed by the toolstack"); }
+
+std::optional<Error> VmTarget::save(const Request& req, Saved& saved) {
+    if (m_saver == nullptr)
+        return Error{Code::failed, "save: this VMM cannot save its domain"};
+    std::string why;
+    auto out = m_saver->save({req.path, req.keep_running, req.leave_paused}, why);
+    if (!out.ok())
+        return Error{Code::failed, "save: " + why};
+    saved = Saved{out->bytes, out->pages, out->zero_pages, out->ms};
+    return std::nullopt;
+}
+
+void VmTarget::saved_exit(const std::string& path) {
+    m_vm.stop_with(kExitSaved, "saved to " + path);
+}
 
 } // namespace pvisor::mgmt

@@ -9,6 +9,7 @@
 
 namespace pvisor {
 class Vm;
+class DomainSaver;
 }
 
 namespace pvisor::mgmt {
@@ -22,8 +23,10 @@ struct VmIdentity {
 class VmTarget final : public Target {
   public:
     // `counters` returns the --metrics lines (any thread).
-    VmTarget(Vm& vm, VmIdentity id, std::function<std::string()> counters)
-        : m_vm(vm), m_id(std::move(id)), m_counters(std::move(counters)) {}
+    // `saver`: null if the VMM cannot save (save then answers failed).
+    VmTarget(Vm& vm, VmIdentity id, std::function<std::string()> counters,
+             DomainSaver* saver = nullptr)
+        : m_vm(vm), m_id(std::move(id)), m_counters(std::move(counters)), m_saver(saver) {}
 
     void pause() override;
     void unpause() override;
@@ -31,11 +34,14 @@ class VmTarget final : public Target {
     [[nodiscard]] std::optional<Error> pin_vcpu(std::uint64_t vcpu,
                                                const std::vector<std::uint64_t>& cpus) override;
     void destroy() override;
+    [[nodiscard]] std::optional<Error> save(const Request& req, Saved& saved) override;
+    void saved_exit(const std::string& path) override;
 
   private:
     Vm& m_vm;
     VmIdentity m_id;
     std::function<std::string()> m_counters;
+    DomainSaver* m_saver;
 };
 
 // CPU numbers (ascending) as "0-3,6" for messages; "none" for none.

@@ -47,4 +47,25 @@ Status Balloon::populate(std::uint64_t gfn) {
     return {};
 }
 
+std::vector<std::uint64_t> Balloon::out_frames() const {
+    std::lock_guard lock(m_lock);
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t gfn = 0; gfn < m_bits.size() * 64; ++gfn) {
+        if (test(gfn))
+            out.push_back(gfn);
+    }
+    return out;
+}
+
+Status Balloon::restore_out(const std::vector<std::uint64_t>& gfns) {
+    std::lock_guard lock(m_lock);
+    for (std::uint64_t gfn : gfns) {
+        if (!m_mem.is_ram_frame(gfn) || gfn / 64 >= m_bits.size() || test(gfn))
+            return Errc::invalid_argument;
+        m_bits[gfn / 64] |= std::uint64_t{1} << (gfn % 64);
+        m_out.fetch_add(1);
+    }
+    return {};
+}
+
 } // namespace pvisor

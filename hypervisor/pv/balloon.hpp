@@ -36,6 +36,11 @@ class Balloon {
     // Errc::invalid_argument (not RAM), not_found (not out), system_error (punch failed).
     [[nodiscard]] Status populate(std::uint64_t gfn);
     [[nodiscard]] bool is_out(std::uint64_t gfn) const;
+    // Save/restore: the frames given back, ascending. restore_out() marks them out again on a
+    // fresh balloon (their pages were never written into the new memfd, so they are holes):
+    // Errc::invalid_argument for a frame that is not RAM, or listed twice.
+    [[nodiscard]] std::vector<std::uint64_t> out_frames() const;
+    [[nodiscard]] Status restore_out(const std::vector<std::uint64_t>& gfns);
 
     void refuse(BalloonRefusal why) { m_refused[static_cast<std::size_t>(why)].fetch_add(1); }
 

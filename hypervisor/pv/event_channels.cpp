@@ -352,3 +352,88 @@ bool EventChannels::port_pending(std::uint32_t port) const {
 }
 
 } // namespace pvisor
+
+namespace pvisor {
+
+std::vector<SavedPort> EventChannels::save() const {
+    std::lock_guard lock(m_lock);
+    std::vector<SavedPort> out;
+    for (std::uint32_t p = 1; p < kNrPorts; ++p) {
+        const Port& port = m_ports[p];
+        SavedPort s;
+        s.port = p;
+        s.vcpu = port.vcpu;
+        s.virq = port.virq;
+        s.remote_dom = port.remote_dom;
+        s.remote_port = port.remote_port;
+        switch (port.state) {
+        case State::closed: continue;
+        case State::unbound: s.state = static_cast<std::uint8_t>(SavedPortState::unbound); break;
+        case State::interdomain:
+            s.state = static_cast<std::uint8_t>(SavedPortState::interdomain);
+            break;
+        case State::virq: s.state = static_cast<std::uint8_t>(SavedPortState::virq); break;
+        case State::ipi: s.state = static_cast<std::uint8_t>(SavedPortState::ipi); break;
+        case State::host:
+            if (port.remote_port == 1) { // a backend's: it binds it again after restore
+                s.state = static_cast<std::uint8_t>(SavedPortState::unbound);
+                s.remote_dom = PV_DOMID_HOST;
+                s.remote_port = 0;
+            } else {
+                s.state = static_cast<std::uint8_t>(SavedPortState::host);
+            }
+            break;
+        }
+        out.push_back(s);
+    }
+    return out;
+}
+
+Status EventChannels::restore(std::uint64_t shared_info_gpa, const std::vector<SavedPort>& ports) {
+    if (shared_info_gpa != 0) {
+        if (shared_info_gpa % kPageSize != 0 ||
+            !m_platform.memory().is_ram_frame(shared_info_gpa >> kPageShift))
+            return Errc::invalid_argument;
+    }
+    std::lock_guard lock(m_lock);
+    for (const SavedPort& s : ports) {
+        if (!valid_port(s.port) || s.vcpu >= m_vcpus)
+            return Errc::invalid_argument;
+        Port& p = m_ports[s.port];
+        const auto state = static_cast<SavedPortState>(s.state);
+        if (state == SavedPortState::host) {
+            // pvisor's own ports are bound again by the services at the same numbers.
+            if (p.state != State::host || p.remote_port != 0)
+                return Errc::invalid_argument;
+            p.vcpu = s.vcpu;
+            continue;
+        }
+        if (p.state != State::closed)
+            return Errc::invalid_argument;
+        switch (state) {
+        case SavedPortState::unbound:
+            if (s.remote_dom != PV_DOMID_HOST && s.remote_dom != DOMID_SELF)
+                return Errc::invalid_argument;
+            p = Port{State::unbound, s.vcpu, 0, s.remote_dom, 0, 0};
+            break;
+        case SavedPortState::interdomain:
+            if (!valid_port(s.remote_port))
+                return Errc::invalid_argument;
+            p = Port{State::interdomain, s.vcpu, 0, DOMID_SELF, s.remote_port, 0};
+            break;
+        case SavedPortState::virq:
+            if (s.virq >= NR_VIRQS || (!per_vcpu_virq(s.virq) && s.vcpu != 0) ||
+                m_virq_port[s.vcpu][s.virq] != 0)
+                return Errc::invalid_argument;
+            p = Port{State::virq, s.vcpu, s.virq, 0, 0, 0};
+            m_virq_port[s.vcpu][s.virq] = s.port;
+            break;
+        case SavedPortState::ipi: p = Port{State::ipi, s.vcpu, 0, 0, 0, 0}; break;
+        default: return Errc::invalid_argument;
+        }
+    }
+    m_shared_info_gpa.store(shared_info_gpa, std::memory_order_release);
+    return {};
+}
+
+} // namespace pvisor

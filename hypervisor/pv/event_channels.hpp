@@ -2,6 +2,7 @@
 #pragma once
 
 #include "platform.hpp"
+#include "pv_state.hpp"
 
 #include <pv/event_channel.h>
 #include <pv/pvisor.h>
@@ -74,6 +75,15 @@ class EventChannels {
     // True if vcpu has an upcall pending (for SCHEDOP_block/poll).
     [[nodiscard]] bool upcall_pending(unsigned vcpu) const;
     [[nodiscard]] bool port_pending(std::uint32_t port) const;
+
+    // Save/restore. save() lists every open port (backend-bound ports as unbound to
+    // domain 0). restore() runs on a table where only pvisor's own host ports exist (the
+    // console and store, bound again at the same numbers): it re-opens every other port and
+    // places shared_info at `shared_info_gpa` without zeroing it (its pending bits and masks
+    // came back with guest memory). Errc::invalid_argument for a port, state, vCPU or VIRQ
+    // out of range, a host port that is not one of pvisor's, or a misplaced shared_info.
+    [[nodiscard]] std::vector<SavedPort> save() const;
+    [[nodiscard]] Status restore(std::uint64_t shared_info_gpa, const std::vector<SavedPort>& ports);
 
     [[nodiscard]] const EventCounters& counters() const noexcept { return m_counters; }
     // Called (on the setting thread) each time a port becomes pending, masked or not, after

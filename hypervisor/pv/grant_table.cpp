@@ -300,4 +300,19 @@ Status GrantTable::op(VcpuAccess& vcpu, std::uint64_t cmd, std::uint64_t uop, st
     }
 }
 
+Status GrantTable::restore_frames(const std::vector<std::uint64_t>& gpas) {
+    std::lock_guard lock(m_lock);
+    if (!m_frames.empty() || gpas.size() > m_max_frames)
+        return Errc::invalid_argument;
+    for (std::size_t i = 0; i < gpas.size(); ++i) {
+        const std::uint64_t gpa = gpas[i];
+        if (gpa % kPageSize != 0 || !m_mem.is_ram_frame(gpa >> kPageShift) ||
+            std::find(gpas.begin(), gpas.begin() + static_cast<std::ptrdiff_t>(i), gpa) !=
+                gpas.begin() + static_cast<std::ptrdiff_t>(i))
+            return Errc::invalid_argument;
+    }
+    m_frames = gpas;
+    return {};
+}
+
 } // namespace pvisor

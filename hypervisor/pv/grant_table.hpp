@@ -52,6 +52,10 @@ class GrantTable {
     // The placed frames in order (ref r lives in frame r / 512), for backends.
     [[nodiscard]] std::vector<std::uint64_t> frame_gpas() const;
     [[nodiscard]] std::uint32_t nr_frames() const;
+    // Restore: the frames as frame_gpas() listed them, on a table with none placed; their
+    // contents came back with guest memory. Errc::invalid_argument for more than max_frames,
+    // a GPA that is not a RAM page, or a page listed twice.
+    [[nodiscard]] Status restore_frames(const std::vector<std::uint64_t>& gpas);
     [[nodiscard]] std::uint32_t max_frames() const noexcept { return m_max_frames; }
 
     // grant_table_op(cmd, uop, count) from the guest. Per-op outcomes go to the ops' status

@@ -93,6 +93,13 @@ class Services final : public PvServices {
     }
     void append_counters(std::string& out) const override;
     std::vector<std::uint64_t> grant_frame_gpas() const override { return m_grants.frame_gpas(); }
+    PvState save_state() const override;
+    Status restore_state(const PvState& state, std::string& why) override;
+    void kick_pending() override {
+        m_timers->deliver_held();
+        for (unsigned v = 0; v < m_config.vcpus; ++v)
+            m_evtchn.reraise(v);
+    }
 
     // Handlers, one per hypercall (Xen's numbers, pv/xen.h).
     std::int32_t hc_memory_op(VcpuAccess&, const HypercallRegs&);
@@ -259,6 +266,38 @@ Status Services::init() {
                 on_escape();
         }).ok();
     }
+    return {};
+}
+
+PvState Services::save_state() const {
+    PvState st;
+    st.system_time_ns = m_clock.now_ns();
+    st.shared_info_gpa = m_evtchn.shared_info_gpa().value_or(0);
+    st.console_port = m_console_port;
+    st.store_port = m_store_port;
+    st.ports = m_evtchn.save();
+    st.timers = m_timers->save();
+    st.grant_frames = m_grants.frame_gpas();
+    st.balloon_out = m_balloon.out_frames();
+    return st;
+}
+
+Status Services::restore_state(const PvState& st, std::string& why) {
+    auto refuse = [&why](const char* what) {
+        why = what;
+        return Errc::invalid_argument;
+    };
+    if (st.console_port != m_console_port || st.store_port != m_store_port)
+        return refuse("evtchn: the console and store ports differ from this pvisor's");
+    m_clock.resume_at(st.system_time_ns);
+    if (!m_evtchn.restore(st.shared_info_gpa, st.ports).ok())
+        return refuse("evtchn: a port, its vCPU or VIRQ, or shared_info is out of range");
+    if (!m_grants.restore_frames(st.grant_frames).ok())
+        return refuse("grants: a frame is not a RAM page, is listed twice, or too many");
+    if (!m_balloon.restore_out(st.balloon_out).ok())
+        return refuse("balloon: a frame is not RAM or is listed twice");
+    if (!m_timers->restore(st.timers).ok())
+        return refuse("timers: not one per vCPU, or a period under 1 ms");
     return {};
 }
 

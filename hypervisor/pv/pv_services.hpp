@@ -3,6 +3,7 @@
 #pragma once
 
 #include "platform.hpp"
+#include "pv_state.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -53,6 +54,16 @@ class PvServices : public PvHooks {
     // GPAs of the guest's grant table frames in order (ref r is in frame r / 512), as placed
     // by add_to_physmap(XENMAPSPACE_grant_table); for backends attaching. Any thread.
     [[nodiscard]] virtual std::vector<std::uint64_t> grant_frame_gpas() const = 0;
+
+    // Save: the domain is paused (no vCPU in a hypercall). Any thread.
+    [[nodiscard]] virtual PvState save_state() const = 0;
+    // Restore into services just created (before start()), guest memory already loaded:
+    // system time resumes, ports, shared_info, grant frames, balloon and timers come back.
+    // Errc::invalid_argument (and `why`) if the state does not fit this domain.
+    [[nodiscard]] virtual Status restore_state(const PvState& state, std::string& why) = 0;
+    // After restore and start(): raises every vCPU's upcall whose events are pending, so that
+    // nothing set pending before the save waits for an unrelated event.
+    virtual void kick_pending() = 0;
 };
 
 } // namespace pvisor

@@ -89,11 +89,20 @@ Status StoreService::setup() {
         m_socket_bound = true;
         PV_TRY(watch_fd(m_listen.get(), kTagListen, EPOLLIN));
     }
-    if (m_config.guest_domid != 0 &&
-        !m_store.introduce_domain(m_config.guest_domid, m_config.guest_name).ok())
+    std::map<DomId, std::vector<Watch>> kept;
+    if (!m_config.restore_from.empty()) {
+        auto r = m_store.restore(m_config.restore_from);
+        if (!r.ok())
+            return Errc::invalid_argument;
+        kept = std::move(*r);
+    } else if (m_config.guest_domid != 0 &&
+               !m_store.introduce_domain(m_config.guest_domid, m_config.guest_name).ok()) {
         return Errc::invalid_argument;
+    }
     if (!m_config.ring_page.empty()) {
         RingSpec spec;
+        spec.adopt = !m_config.restore_from.empty();
+        spec.watches = std::move(kept[m_config.guest_domid]);
         spec.domid = m_config.guest_domid;
         spec.page = m_config.ring_page;
         spec.evtchn = m_config.store_evtchn;
@@ -147,6 +156,14 @@ Result<std::map<DomId, std::vector<Watch>>> StoreService::restore(std::string_vi
         return Errc::invalid_argument;
     m_persisted_gen = m_store.generation();
     return std::move(*r);
+}
+
+std::string StoreService::snapshot() {
+    std::lock_guard lock(m_mutex);
+    std::vector<ConnId> rings;
+    for (const auto& [domid, r] : m_rings)
+        rings.push_back(r.ring->conn());
+    return m_store.snapshot(rings);
 }
 
 bool StoreService::ring_more() const {

@@ -42,6 +42,10 @@ struct StoreConfig {
     // tree or served a guest ring, with Store::snapshot of the tree and every ring's watches
     // (the toolstack keeps it in a file). Empty: no snapshots.
     std::function<void(const std::string& snapshot)> persist;
+    // A restored domain (pvisor run --restore): the store starts from this Store::snapshot
+    // instead of a fresh tree, and the guest's ring is adopted as it stands with the watches
+    // the snapshot kept for it. Empty: a fresh store.
+    std::string restore_from;
 };
 
 // A guest ring the service serves besides StoreConfig's (the toolstack's domains).
@@ -97,6 +101,8 @@ class StoreService {
     // Runs fn under the store lock (any thread). Watch events it causes are delivered by the
     // service thread right after.
     void with_store(const std::function<void(Store&)>& fn);
+    // Store::snapshot of the tree and every served ring's watches, for a save (any thread).
+    [[nodiscard]] std::string snapshot();
     [[nodiscard]] StoreServiceStats stats();
 
   private:

@@ -64,6 +64,26 @@ expect 2 "pvisor: --name a/b: must be 1 to 64 characters of A-Z a-z 0-9 _ . -" r
 for opt in "--domid N" "--name NAME" "vmm.sock" "console.sock"; do
     "$pvisor" run --help | grep -qF -- "$opt" || { echo "FAIL: run --help lacks $opt"; fails=$((fails + 1)); }
 done
+# --restore: a stream refused before any VM exists, with the reader's code (docs/save-format.md).
+expect 2 "pvisor: run: --kernel and --restore exclude each other" run --kernel "$work/bz" --restore "$work/x"
+expect 2 "pvisor: --restore: the domain's memory, vCPUs and devices come from the file (no --initrd, --disk or --net)" \
+    run --restore "$work/x" --disk "$work/zeros"
+expect 1 "pvisor: --restore: $work/missing.sav: No such file or directory" run --restore "$work/missing.sav"
+expect 1 "pvisor: --restore: $work/zeros: not a pvisor save stream (no PVISORSV magic) [bad_magic]" \
+    run --restore "$work/zeros"
+printf 'PVISORSV\002\000\000\000\000\000\000\000' >"$work/v2.sav"
+expect 1 "pvisor: --restore: $work/v2.sav: stream version 2 is not supported (this pvisor reads version 1) [bad_version]" \
+    run --restore "$work/v2.sav"
+printf 'PVISORSV\001' >"$work/short.sav"
+expect 1 "pvisor: --restore: $work/short.sav: byte 0: stream header: stream ends 9 bytes into 16 [truncated]" \
+    run --restore "$work/short.sav"
+printf 'PVISORSV\001\000\000\000\000\000\000\000' >"$work/empty.sav"
+expect 1 "pvisor: --restore: $work/empty.sav: byte 16: stream ends without an end record [truncated]" \
+    run --restore "$work/empty.sav"
+# A DOMAIN record header claiming 16 MiB (checked before anything is read or allocated).
+printf 'PVISORSV\001\000\000\000\000\000\000\000\001\000\000\000\001\000\000\000\000\000\000\001\000\000\000\000' >"$work/big.sav"
+expect 1 "pvisor: --restore: $work/big.sav: record 0 (domain) at byte 16: length 16777216 exceeds the limit of 4194304 [too_large]" \
+    run --restore "$work/big.sav"
 PVISOR_KVM_DEVICE=/nonexistent expect 1 "pvisor: /nonexistent: No such file or directory" run --kernel "$work/bz"
 expect 0 "" version
 # A run that fails leaves <control dir>/exit saying so (and removes an old one first).

@@ -19,6 +19,12 @@
 #                                         arrived goes to the guest's store at PATH
 #   PVTEST-HOST-NET-SOURCE ADDR PORT BYTES  send net_gen BYTES (scenarios/net_lib.sh) to
 #                                         ADDR:PORT, retrying until accepted (e2e-net-tcp)
+#   PVTEST-HOST-SAVE-RESTORE              save the domain through vmm.sock (`pvisor vmm-request`,
+#                                         reply printed as PVTEST-HOST-SAVED JSON); the VMM
+#                                         exits (status 8), `pvisor run --restore` starts from
+#                                         the file (PVTEST-HOST-RESTORING first) and
+#                                         "restored" is typed on its console
+#                                         (e2e-save-restore-basic)
 # The PVTEST-HOST-NET-* actions run in the background, each kind once.
 # Runs inside the L1 machine (busybox sh) or on the host (direct platform).
 #
@@ -67,10 +73,21 @@ now() { cut -d' ' -f1 /proc/uptime; }
 start=$(now)
 # The VMM reads its console input from a FIFO this script holds open (fd 3), so nothing
 # reaches the guest before it asks. tee streams the console to our output as it comes.
+# A VMM that exits saved (status 8, after PVTEST-HOST-SAVE-RESTORE) is followed by one
+# restored from its file, on the same console, control directory and metrics file.
 ( "$@" <"$work/in" 2>&1 &
   echo $! >"$work/pid"
   wait $!
-  echo $? >"$work/status" ) | tee "$work/out" &
+  st=$?
+  if [ "$st" = 8 ] && [ -f "$work/guest.sav" ]; then
+      echo "PVTEST-HOST-RESTORING"
+      "$bin" run --restore "$work/guest.sav" --console pv --metrics "$work/metrics" \
+          --control "$work/ctl" <"$work/in" 2>&1 &
+      echo $! >"$work/pid"
+      wait $!
+      st=$?
+  fi
+  echo $st >"$work/status" ) | tee "$work/out" &
 pipeline=$!
 exec 3>"$work/in"
 
@@ -160,6 +177,19 @@ host_actions() {
         else
             echo "PVTEST-HOST-ACTION-FAILED grant probe: $res"
         fi
+    fi
+    if [ -z "${saved:-}" ] && grep -q '^PVTEST-HOST-SAVE-RESTORE' "$work/out"; then
+        saved=1
+        reply=$("$bin" vmm-request --control "$work/ctl" \
+            "{\"op\":\"save\",\"path\":\"$work/guest.sav\"}" 2>&1)
+        echo "PVTEST-HOST-SAVED $reply"
+    fi
+    # Typed once the restored guest printed again: the new VMM holds the console FIFO open
+    # then (a write while no VMM has it open would be lost to EPIPE).
+    if [ -n "${saved:-}" ] && [ -z "${typed:-}" ] &&
+        sed -n '/^PVTEST-HOST-RESTORING/,$p' "$work/out" | grep -q '^PVSEQ'; then
+        typed=1
+        echo restored >&3
     fi
     if [ -z "${blk_killed:-}" ] && grep -q '^PVTEST-HOST-BLK-KILL' "$work/out"; then
         blk_killed=1

@@ -84,6 +84,21 @@ TEST(RunArgs, MacClashUsesTheDomid) {
                     .ok());
 }
 
+TEST(RunArgs, RestoreAndPaused) {
+    std::string err;
+    auto opt = parse_run_args({"--restore", "/s.pvsave", "--paused", "--store", "/x.sock"}, err);
+    ASSERT_TRUE(opt.ok()) << err;
+    EXPECT_EQ(opt->restore, "/s.pvsave");
+    EXPECT_TRUE(opt->kernel.empty());
+    EXPECT_TRUE(opt->start_paused);
+    EXPECT_FALSE(parse_run_args({"--kernel", "k", "--restore", "/s"}, err).ok());
+    EXPECT_EQ(err, "run: --kernel and --restore exclude each other");
+    EXPECT_FALSE(parse_run_args({"--restore", "/s", "--net", "tap=t"}, err).ok());
+    EXPECT_EQ(err, "--restore: the domain's memory, vCPUs and devices come from the file (no "
+                   "--initrd, --disk or --net)");
+    EXPECT_FALSE(parse_run_args({"--kernel", "k"}, err)->start_paused);
+}
+
 TEST(RunArgs, Errors) {
     std::string err;
     EXPECT_FALSE(parse_run_args({}, err).ok());

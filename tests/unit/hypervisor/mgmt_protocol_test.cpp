@@ -27,6 +27,27 @@ TEST(MgmtRequest, Ops) {
     EXPECT_EQ(pin->cpus, (std::vector<std::uint64_t>{0, 3}));
 }
 
+TEST(MgmtRequest, SaveFields) {
+    Error e;
+    auto save = parse_request(R"({"op":"save","path":"/var/s.pvsave","keep_running":true})", e);
+    ASSERT_TRUE(save.ok()) << e.message;
+    EXPECT_EQ(save->op, Op::save);
+    EXPECT_EQ(save->path, "/var/s.pvsave");
+    EXPECT_TRUE(save->keep_running);
+    EXPECT_FALSE(save->leave_paused);
+    EXPECT_EQ(refusal(R"({"op":"save"})"), "bad_request: save: \"path\" must be a string");
+    EXPECT_EQ(refusal(R"({"op":"save","path":"rel/s"})"),
+              "invalid_argument: save: \"path\" must be an absolute path of at most 4095 bytes");
+    EXPECT_EQ(refusal(R"({"op":"save","path":""})"),
+              "invalid_argument: save: \"path\" must be an absolute path of at most 4095 bytes");
+    EXPECT_EQ(refusal(R"({"op":"save","path":"/s","paused":1})"),
+              "bad_request: save: \"paused\" must be true or false");
+    EXPECT_EQ(refusal(R"({"op":"save","path":"/s","keep_running":"yes"})"),
+              "bad_request: save: \"keep_running\" must be true or false");
+    EXPECT_EQ(reply_saved({4096, 1, 2, 3}),
+              "{\"ok\":true,\"bytes\":4096,\"pages\":1,\"zero_pages\":2,\"ms\":3}\n");
+}
+
 TEST(MgmtRequest, NotJsonOrNotAnObject) {
     EXPECT_EQ(refusal(R"({"op":"pau)"), "bad_request: request is not valid JSON");
     EXPECT_EQ(refusal(R"({"op":"pause"} {})"), "bad_request: request is not valid JSON");

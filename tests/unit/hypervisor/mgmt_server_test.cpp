@@ -31,6 +31,14 @@ class FakeTarget final : public Target {
         return std::nullopt;
     }
     void destroy() override { destroyed = true; }
+    std::optional<Error> save(const Request& req, Saved& saved) override {
+        if (req.path == "/full")
+            return Error{Code::failed, "save: /full: No space left on device"};
+        log += "save " + req.path + (req.keep_running ? " -c" : "") + (req.leave_paused ? " -p" : "") + ";";
+        saved = Saved{1000, 7, 3, 5};
+        return std::nullopt;
+    }
+    void saved_exit(const std::string& path) override { log += "exit " + path + ";"; }
 
     std::string log; // touched on the server thread; read after the replies arrived
     std::atomic<bool> destroyed{false};
@@ -116,6 +124,21 @@ TEST_F(MgmtServerTest, DestroyRepliesThenActs) {
     for (int i = 0; i < 500 && !target.destroyed.load(); ++i)
         ::usleep(10'000);
     EXPECT_TRUE(target.destroyed.load());
+}
+
+TEST_F(MgmtServerTest, SaveRepliesWithFiguresThenExitsUnlessKeptRunning) {
+    auto c = test::connect_unix(path());
+    ASSERT_TRUE(test::send_all(c.get(), "{\"op\":\"save\",\"path\":\"/s\",\"keep_running\":true,"
+                                        "\"paused\":true}\n{\"op\":\"save\",\"path\":\"/full\"}\n"
+                                        "{\"op\":\"save\",\"path\":\"/x\"}\n"));
+    const std::string want =
+        R"({"ok":true,"bytes":1000,"pages":7,"zero_pages":3,"ms":5})" "\n"
+        R"({"ok":false,"error":{"code":"failed","message":"save: /full: No space left on device"}})" "\n"
+        R"({"ok":true,"bytes":1000,"pages":7,"zero_pages":3,"ms":5})" "\n";
+    EXPECT_EQ(test::read_until(c.get(), "", want.size()), want);
+    for (int i = 0; i < 500 && target.log.find("exit") == std::string::npos; ++i)
+        ::usleep(10'000);
+    EXPECT_EQ(target.log, "save /s -c -p;save /x;exit /x;");
 }
 
 TEST_F(MgmtServerTest, TooManyClientsAreTurnedAway) {
