@@ -27,14 +27,16 @@ struct pv_timer {
 };
 
 /*
- * The tick device: "pv", pvisor's one-shot timer (VCPUOP_set_singleshot_timer, each
- * reprogramming a hypercall), or "lapic", the local APIC TSC-deadline timer the kernel had,
- * which KVM serves without leaving the kernel. Event channels, console, store and devices
+ * The tick device: "lapic" (default), the local APIC TSC-deadline timer the kernel had, which
+ * KVM serves without leaving the kernel, or "pv", pvisor's one-shot timer
+ * (VCPUOP_set_singleshot_timer: each reprogramming a hypercall, a userspace exit). lapic is the
+ * default because it is faster: bench/guest/guest-io-bench measured pvblk at QD 1 about
+ * twice as fast with it (docs/perf-guest-io.md). Event channels, console, store and devices
  * stay PV either way.
  */
-static char *timer = "pv";
+static char *timer = "lapic";
 module_param(timer, charp, 0444);
-MODULE_PARM_DESC(timer, "tick device: pv (pvisor's one-shot timer) or lapic (the local APIC timer)");
+MODULE_PARM_DESC(timer, "tick device: lapic (the local APIC timer, default) or pv (pvisor's one-shot timer)");
 
 static DEFINE_PER_CPU(struct pv_timer, pv_timers);
 static enum cpuhp_state pv_timer_hp_state;

@@ -15,7 +15,8 @@ rmmod pvcore || fail "rmmod pvcore: $(dmesg | grep pvcore | tail -n 2 | tr '\n' 
 value ticks_unloaded "$(ticks)"
 value pv_irqs_unloaded "$(pvirqs)"
 grep -q '^pvcore ' /proc/modules && fail "pvcore still listed"
-insmod /modules/*-pvcore.ko || fail "insmod after rmmod"
+# shellcheck disable=SC2046 # the command line's pvcore.PARAM words, as at boot
+insmod /modules/*-pvcore.ko $(module_args pvcore) || fail "insmod after rmmod"
 exec </dev/hvc0 >/dev/hvc0 2>&1
 value ticks_reloaded "$(ticks)"
 pp=/sys/kernel/debug/pvcore/pingpong
