@@ -9,6 +9,10 @@ counter() { # counter DOM NAME: one of the VMM's counters, from `pvisor list -l`
     "$P" list -l "$1" | grep "\"$2\":" | head -n 1 | tr -dc 0-9
 }
 rss_kb() { "$P" list -l "$1" | grep '"rss_kb":' | head -n 1 | tr -dc 0-9; }
+# The PV timer as the tick device: each of its programmings is an exit pvisor counts, so the
+# VMM's exits and timer fires show whether the guest runs (pause, unpause). With the default
+# local APIC tick an idle guest makes almost no exit that reaches pvisor.
+PVTEST_L2_EXTRA="${PVTEST_L2_EXTRA:+$PVTEST_L2_EXTRA }pvcore.timer=pv"
 cfg=$(ts_cfg ts-life 'on_reboot = "restart"' 'on_poweroff = "destroy"')
 "$P" create "$cfg" || ts_fail "create"
 id=$(ts_agent ts-life) || id=none
