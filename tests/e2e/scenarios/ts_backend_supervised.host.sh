@@ -6,9 +6,11 @@ dd if=/dev/zero of=/tmp/sup.img bs=1M count=64 2>/dev/null
 cfg=$(ts_cfg ts-sup "disk = [ 'format=raw,vdev=xvda,access=rw,target=/tmp/sup.img' ]")
 "$P" create "$cfg" || ts_fail "create"
 id=$(ts_agent ts-sup) || id=none
-# The pid of its pvisor-blkback, from `pvisor list -l` (JSON: backends.vbd.pid).
+# The pid of its pvisor-blkback, from `pvisor list -l` (JSON: backends.vbd.pid, after the
+# backend's counters object).
 bpid() {
-    "$P" list -l ts-sup | tr -d ' \n' | sed -n 's/.*"vbd":{[^}]*"pid":\([0-9]*\).*/\1/p'
+    "$P" list -l ts-sup | tr -d ' \n' |
+        sed -n 's/.*"vbd":{"counters":{[^}]*},"given_up":[a-z]*,"pid":\([0-9]*\).*/\1/p'
 }
 flushed() { ts_run "$id" 'cat /tmp/flushed 2>/dev/null || echo 0'; }
 ts_run "$id" 'wait_until 60 0.5 test -b /dev/xvda && (sh /scenarios/ts_stream.sh xvda 48 >/dev/null 2>&1 &) && echo started' >/dev/null ||
