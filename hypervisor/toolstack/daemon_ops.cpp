@@ -4,6 +4,7 @@
 #include "store_path.hpp"
 #include "vmm_client.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -32,10 +33,15 @@ Json read_metrics(const std::string& path) {
     while (std::fgets(line, sizeof line, f) != nullptr) {
         const std::string_view l(line, std::strcspn(line, "\n"));
         const auto sp = l.find(' ');
-        if (sp == std::string_view::npos || sp == 0 || !all_digits(l.substr(sp + 1)) ||
-            l.size() - sp > 20)
+        if (sp == std::string_view::npos || sp == 0 || !all_digits(l.substr(sp + 1)))
             continue;
-        out[std::string(l.substr(0, sp))] = std::stoull(std::string(l.substr(sp + 1)));
+        // The file is the backend's: a number too large for 64 bits is skipped, not thrown.
+        std::uint64_t v = 0;
+        const std::string_view num = l.substr(sp + 1);
+        const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+        if (ec != std::errc() || end != num.data() + num.size())
+            continue;
+        out[std::string(l.substr(0, sp))] = v;
     }
     std::fclose(f);
     return out;
